@@ -1,0 +1,33 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: run test install lint bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Migrate, load the demo catalogue and serve on http://127.0.0.1:5000
+run: $(STAMP)
+	$(BIN)/python -m storefront.devserver
+
+## Run the whole test suite (PostgreSQL / Chromium suites skip with a reason when absent)
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check storefront tests
+
+bench: $(STAMP)
+	$(BIN)/python bench/bench_seed.py
+
+clean:
+	rm -rf $(VENV) instance/*.db

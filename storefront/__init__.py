@@ -1,0 +1,71 @@
+"""The storefront application factory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from storefront import config as config_module
+from storefront.extensions import api, csrf, db, limiter, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Create and configure the app; ``config`` overrides settings from the environment."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.update(config_module.from_env())
+    if config:
+        app.config.update(config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    import storefront.models  # noqa: F401  (registers every table on the metadata)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    app.config.setdefault(
+        "RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://"
+    )
+    limiter.init_app(app)
+    api.init_app(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        from storefront.sqlite import enable_sqlite_pragmas
+
+        with app.app_context():
+            enable_sqlite_pragmas(db.engine)
+
+
+def register_blueprints(app: Flask) -> None:
+    from storefront.health import bp as health_bp
+
+    app.register_blueprint(health_bp)
+    # JSON API blueprints (flask-smorest) are registered on ``api``; they take no cookies
+    # for authority, so they are exempt from the form CSRF check.
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from storefront.errorhandlers import init_app
+
+    init_app(app)
+
+
+def register_commands(app: Flask) -> None:
+    from storefront.mail.cli import mail_cli
+    from storefront.seeding.cli import seed_cli
+
+    app.cli.add_command(seed_cli)
+    app.cli.add_command(mail_cli)

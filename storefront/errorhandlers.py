@@ -1,0 +1,59 @@
+"""Render errors as JSON for the API and as pages for the web; roll back on failure."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from storefront.errors import DomainError
+from storefront.extensions import db
+
+
+def wants_json() -> bool:
+    """Whether this request should get a JSON error body."""
+    if request.path.startswith("/api/") or request.path.startswith("/stripe/"):
+        return True
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+
+
+def _render(status: int, code: str, message: str, errors: dict | None = None):
+    if wants_json():
+        body = {"code": code, "status": status, "message": message, "errors": errors or {}}
+        return jsonify(body), status
+    try:
+        html = render_template("errors/error.html", status=status, code=code, message=message,
+                               errors=errors or {})
+    except Exception:  # noqa: BLE001 - template trouble must not hide the original error
+        html = f"<h1>{status}</h1><p>{message}</p>"
+    return html, status
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def _domain(err: DomainError):
+        db.session.rollback()
+        return _render(err.status, err.code, err.message, err.errors)
+
+    @app.errorhandler(HTTPException)
+    def _http(err: HTTPException):
+        db.session.rollback()
+        # flask-smorest / webargs attach field errors to 422s.
+        errors = {}
+        data = getattr(err, "data", None) or {}
+        if isinstance(data, dict) and "messages" in data:
+            msgs = data["messages"]
+            # webargs nests by location ("query", "json"); flatten one level.
+            if isinstance(msgs, dict) and len(msgs) == 1 and next(iter(msgs)) in {
+                "query", "json", "form", "files", "headers", "path", "view_args"
+            }:
+                msgs = next(iter(msgs.values()))
+            errors = msgs
+        code = (err.name or "error").lower().replace(" ", "_")
+        return _render(err.code or 500, code, err.description or err.name, errors)
+
+    @app.errorhandler(Exception)
+    def _unexpected(err: Exception):
+        db.session.rollback()
+        app.logger.exception("unhandled error")
+        return _render(500, "internal_error", "Something went wrong on our side.")

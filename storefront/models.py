@@ -1,0 +1,4 @@
+"""Import every model module so the metadata (and Alembic) sees all tables."""
+
+from storefront.catalog.models import PriceTier, Product, WavelengthBand  # noqa: F401
+from storefront.mail.outbox import OutboxEmail  # noqa: F401

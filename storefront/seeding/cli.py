@@ -1,0 +1,89 @@
+"""``storefront seed load`` and ``storefront seed export``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+
+from storefront.extensions import db
+from storefront.seeding.loader import (
+    SeedError,
+    apply_records,
+    export_records,
+    parse_json,
+    validate_document,
+)
+from storefront.catalog.records import prune_empty
+
+seed_cli = AppGroup("seed", help="Load and export the product catalogue as JSON.")
+
+PROGRESS_THRESHOLD = 500
+
+
+def _read(path: str) -> str:
+    if path == "-":
+        return sys.stdin.read()
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise click.ClickException(f"{path}: no such file") from None
+    except UnicodeDecodeError as exc:
+        raise click.ClickException(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+
+
+def _fail(errors: list[str]) -> None:
+    click.echo(f"Refused: {len(errors)} error(s); nothing was written.", err=True)
+    for line in errors:
+        click.echo(f"  {line}", err=True)
+    sys.exit(1)
+
+
+@seed_cli.command("load")
+@click.argument("path")
+@click.option("--dry-run", is_flag=True, help="Validate and report what would change; write nothing.")
+@click.option("--prune", is_flag=True, help="Archive products that are not in the file.")
+def load_command(path: str, dry_run: bool, prune: bool) -> None:
+    """Validate PATH and upsert its products by SKU, all or nothing."""
+    try:
+        doc = parse_json(_read(path))
+    except SeedError as exc:
+        _fail([f"{path}: {e}" for e in exc.errors])
+    records, errors, warnings = validate_document(doc)
+    if errors:
+        _fail(errors)
+    for w in warnings:
+        click.echo(f"warning: {w}", err=True)
+    try:
+        if len(records) >= PROGRESS_THRESHOLD and sys.stderr.isatty():
+            with click.progressbar(length=len(records), label="Loading products", file=sys.stderr) as bar:
+                summary = apply_records(db.session, records, prune=prune, progress=bar.update)
+        else:
+            summary = apply_records(db.session, records, prune=prune)
+    except SeedError as exc:
+        db.session.rollback()
+        _fail(exc.errors)
+    if dry_run:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    c = summary.counts()
+    prefix = "Dry run (nothing written): would have " if dry_run else ""
+    click.echo(f"{prefix}{len(records)} products: {c['created']} created, {c['updated']} updated, "
+               f"{c['unchanged']} unchanged, {c['pruned']} pruned; {len(warnings)} warning(s).")
+
+
+@seed_cli.command("export")
+@click.argument("path")
+def export_command(path: str) -> None:
+    """Write the whole catalogue (stock included) to PATH as a loadable JSON file."""
+    records = [prune_empty(r) for r in export_records(db.session)]
+    text = json.dumps({"products": records}, indent=2, ensure_ascii=False) + "\n"
+    if path == "-":
+        sys.stdout.write(text)
+    else:
+        Path(path).write_text(text, encoding="utf-8")
+        click.echo(f"Exported {len(records)} products to {path}.")

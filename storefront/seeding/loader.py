@@ -1,0 +1,220 @@
+"""Load a products JSON file: validate everything, then upsert by SKU in one transaction."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from marshmallow import ValidationError
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.orm import Session, selectinload
+
+from storefront.catalog.models import PriceTier, Product, Status, WavelengthBand
+from storefront.catalog.records import (
+    band_rows,
+    normalise_for_compare,
+    product_to_record,
+    record_to_row,
+    tier_rows,
+)
+from storefront.catalog.schemas import ProductRecordSchema
+
+
+class SeedError(Exception):
+    """The file was refused; ``errors`` lists every problem as ``path: message``."""
+
+    def __init__(self, errors: list[str]):
+        super().__init__(f"{len(errors)} error(s) in seed file")
+        self.errors = errors
+
+
+@dataclass
+class LoadSummary:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    pruned: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        return {k: len(getattr(self, k)) for k in ("created", "updated", "unchanged", "pruned")}
+
+
+def parse_json(text: str) -> Any:
+    """Parse JSON, turning syntax errors into a message with line and column."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SeedError([f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"]) from None
+
+
+def flatten_errors(messages: Any, prefix: str = "") -> list[str]:
+    """Turn marshmallow's nested error dict into ``a.b[3].c: message`` lines."""
+    out: list[str] = []
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            if key == "_schema":
+                path = prefix
+            elif isinstance(key, int):
+                path = f"{prefix}[{key}]"
+            else:
+                path = f"{prefix}.{key}" if prefix else str(key)
+            out.extend(flatten_errors(value, path))
+    elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
+        out.extend(f"{prefix or '$'}: {m}" for m in messages)
+    elif isinstance(messages, list):
+        for m in messages:
+            out.extend(flatten_errors(m, prefix))
+    else:
+        out.append(f"{prefix or '$'}: {messages}")
+    return out
+
+
+_schema = ProductRecordSchema()
+
+
+def validate_document(doc: Any, *, gate: bool = True) -> tuple[list[dict], list[str], list[str]]:
+    """Validate a whole seed document; returns (records, errors, warnings)."""
+    if not isinstance(doc, dict):
+        return [], ["$: the file must hold an object with a \"products\" list"], []
+    errors: list[str] = []
+    unknown = sorted(set(doc) - {"products", "$schema"})
+    errors.extend(f"{k}: Unknown field." for k in unknown)
+    items = doc.get("products")
+    if not isinstance(items, list):
+        errors.append("products: Missing data for required field." if items is None
+                      else "products: must be a list")
+        return [], errors, []
+    records: list[dict] = []
+    warnings: list[str] = []
+    seen_sku: dict[str, int] = {}
+    seen_slug: dict[str, int] = {}
+    for i, item in enumerate(items):
+        path = f"products[{i}]"
+        if not isinstance(item, dict):
+            errors.append(f"{path}: must be an object")
+            continue
+        try:
+            rec = normalise_for_compare(_schema.load(item))
+        except ValidationError as exc:
+            errors.extend(flatten_errors(exc.messages, path))
+            continue
+        if rec["sku"] in seen_sku:
+            errors.append(f"{path}.sku: duplicate SKU {rec['sku']!r} (first at products[{seen_sku[rec['sku']]}])")
+        else:
+            seen_sku[rec["sku"]] = i
+        if rec["slug"] in seen_slug:
+            errors.append(f"{path}.slug: duplicate slug {rec['slug']!r} (first at products[{seen_slug[rec['slug']]}])")
+        else:
+            seen_slug[rec["slug"]] = i
+        if gate:
+            gate_errors, gate_warnings = gate_messages(rec, path)
+            errors.extend(gate_errors)
+            warnings.extend(gate_warnings)
+        records.append(rec)
+    return records, errors, warnings
+
+
+def gate_messages(rec: dict, path: str) -> tuple[list[str], list[str]]:
+    """Publication-gate errors (for published records) and warnings, as path messages."""
+    from storefront.catalog.gate import check_record
+
+    report = check_record(rec)
+    published = rec["status"] == Status.PUBLISHED.value
+    errors, warnings = [], []
+    copy_keys = {"headline": "headline", "summary": "summary", "body": "body"}
+    for fld, finding in report.field_findings():
+        text = rec["copy"].get(copy_keys.get(fld, fld), "") or ""
+        quoted = text[finding.start:finding.end]
+        line = (f"{path}.copy.{fld}: [{finding.rule}] \"{quoted}\" — {finding.message}"
+                f" (suggestion: {finding.suggestion})")
+        if finding.severity == "block" and published:
+            errors.append(line)
+        else:
+            warnings.append(line)
+    for problem in report.problems:
+        line = f"{path}.{problem.path}: {problem.message}"
+        (errors if published else warnings).append(line)
+    return errors, warnings
+
+
+def _existing(session: Session) -> dict[str, Product]:
+    stmt = select(Product).options(selectinload(Product.bands), selectinload(Product.tiers))
+    return {p.sku: p for p in session.scalars(stmt)}
+
+
+def apply_records(session: Session, records: list[dict], *, prune: bool = False,
+                  progress: Callable[[int], None] | None = None) -> LoadSummary:
+    """Upsert validated records by SKU; flushes but does not commit."""
+    summary = LoadSummary()
+    existing = _existing(session)
+    slug_owner = {p.slug: p.sku for p in existing.values()}
+    new_records: list[dict] = []
+    clashes = [
+        f"products[{i}].slug: slug {rec['slug']!r} already belongs to {slug_owner[rec['slug']]}"
+        for i, rec in enumerate(records)
+        if slug_owner.get(rec["slug"], rec["sku"]) != rec["sku"]
+    ]
+    if clashes:
+        raise SeedError(clashes)
+    for rec in records:
+        current = existing.get(rec["sku"])
+        if current is None:
+            new_records.append(rec)
+            summary.created.append(rec["sku"])
+        elif product_to_record(current) == rec:
+            summary.unchanged.append(rec["sku"])
+        else:
+            _update(session, current, rec)
+            summary.updated.append(rec["sku"])
+        if progress:
+            progress(1)
+    if new_records:
+        _bulk_insert(session, new_records)
+    if prune:
+        in_file = {r["sku"] for r in records}
+        stale = [p for sku, p in existing.items() if sku not in in_file and p.status != Status.ARCHIVED]
+        for p in stale:
+            p.status = Status.ARCHIVED
+            summary.pruned.append(p.sku)
+    session.flush()
+    return summary
+
+
+def _update(session: Session, product: Product, rec: dict) -> None:
+    row = record_to_row(rec)
+    session.execute(update(Product).where(Product.id == product.id).values(**row))
+    session.execute(delete(WavelengthBand).where(WavelengthBand.product_id == product.id))
+    session.execute(delete(PriceTier).where(PriceTier.product_id == product.id))
+    bands = [{**b, "product_id": product.id} for b in band_rows(rec)]
+    tiers = [{**t, "product_id": product.id} for t in tier_rows(rec)]
+    if bands:
+        session.execute(insert(WavelengthBand), bands)
+    if tiers:
+        session.execute(insert(PriceTier), tiers)
+    session.expire(product)
+
+
+def _bulk_insert(session: Session, records: list[dict]) -> None:
+    rows = [record_to_row(r) for r in records]
+    # insertmanyvalues batches the INSERT and still hands back the new ids in order.
+    result = session.execute(insert(Product).returning(Product.id, Product.sku, sort_by_parameter_order=True), rows)
+    ids = {sku: pid for pid, sku in result.all()}
+    bands, tiers = [], []
+    for rec in records:
+        pid = ids[rec["sku"]]
+        bands.extend({**b, "product_id": pid} for b in band_rows(rec))
+        tiers.extend({**t, "product_id": pid} for t in tier_rows(rec))
+    if bands:
+        session.execute(insert(WavelengthBand), bands)
+    if tiers:
+        session.execute(insert(PriceTier), tiers)
+
+
+def export_records(session: Session) -> list[dict]:
+    """Every product as a normalised record, ordered by SKU."""
+    stmt = (select(Product).options(selectinload(Product.bands), selectinload(Product.tiers))
+            .order_by(Product.sku))
+    return [product_to_record(p) for p in session.scalars(stmt)]
