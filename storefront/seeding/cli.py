@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
+from storefront.catalog.records import prune_empty
 from storefront.extensions import db
 from storefront.seeding.loader import (
     SeedError,
@@ -17,7 +18,6 @@ from storefront.seeding.loader import (
     parse_json,
     validate_document,
 )
-from storefront.catalog.records import prune_empty
 
 seed_cli = AppGroup("seed", help="Load and export the product catalogue as JSON.")
 
@@ -52,14 +52,20 @@ def load_command(path: str, dry_run: bool, prune: bool) -> None:
         doc = parse_json(_read(path))
     except SeedError as exc:
         _fail([f"{path}: {e}" for e in exc.errors])
-    records, errors, warnings = validate_document(doc)
+    items = doc.get("products") if isinstance(doc, dict) else None
+    large = isinstance(items, list) and len(items) >= PROGRESS_THRESHOLD
+    if large:
+        with click.progressbar(length=len(items), label="Validating", file=sys.stderr) as bar:
+            records, errors, warnings = validate_document(doc, progress=bar.update)
+    else:
+        records, errors, warnings = validate_document(doc)
     if errors:
         _fail(errors)
     for w in warnings:
         click.echo(f"warning: {w}", err=True)
     try:
-        if len(records) >= PROGRESS_THRESHOLD and sys.stderr.isatty():
-            with click.progressbar(length=len(records), label="Loading products", file=sys.stderr) as bar:
+        if large:
+            with click.progressbar(length=len(records), label="Writing   ", file=sys.stderr) as bar:
                 summary = apply_records(db.session, records, prune=prune, progress=bar.update)
         else:
             summary = apply_records(db.session, records, prune=prune)

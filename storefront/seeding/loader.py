@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +23,7 @@ from storefront.catalog.records import (
     tier_rows,
 )
 from storefront.catalog.schemas import ProductRecordSchema
+from storefront.db import utcnow
 
 
 class SeedError(Exception):
@@ -75,7 +79,59 @@ def flatten_errors(messages: Any, prefix: str = "") -> list[str]:
 _schema = ProductRecordSchema()
 
 
-def validate_document(doc: Any, *, gate: bool = True) -> tuple[list[dict], list[str], list[str]]:
+# Files at least this large are validated in worker processes: each record is checked
+# independently (schema + compliance gate), so the work splits cleanly across cores.
+PARALLEL_THRESHOLD = 2000
+CHUNK = 500
+
+
+def _validate_chunk(offset: int, items: list, gate: bool) -> tuple[list[tuple[int, dict]], list[str], list[str]]:
+    records: list[tuple[int, dict]] = []
+    errors: list[str] = []
+    warnings: list[str] = []
+    for i, item in enumerate(items, start=offset):
+        path = f"products[{i}]"
+        if not isinstance(item, dict):
+            errors.append(f"{path}: must be an object")
+            continue
+        try:
+            rec = normalise_for_compare(_schema.load(item))
+        except ValidationError as exc:
+            errors.extend(flatten_errors(exc.messages, path))
+            continue
+        if gate:
+            gate_errors, gate_warnings = gate_messages(rec, path)
+            errors.extend(gate_errors)
+            warnings.extend(gate_warnings)
+        records.append((i, rec))
+    return records, errors, warnings
+
+
+def _chunks(items: list) -> list[tuple[int, list]]:
+    return [(start, items[start:start + CHUNK]) for start in range(0, len(items), CHUNK)]
+
+
+def _validate_items(items: list, gate: bool, progress: Callable[[int], None] | None,
+                    workers: int | None):
+    workers = workers if workers is not None else (os.cpu_count() or 1)
+    if len(items) < PARALLEL_THRESHOLD or workers <= 1:
+        for offset, chunk in _chunks(items):
+            yield _validate_chunk(offset, chunk, gate)
+            if progress:
+                progress(len(chunk))
+        return
+    # fork keeps the loaded schemas and rules; children only compute, never touch the DB.
+    ctx = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        futures = [pool.submit(_validate_chunk, offset, chunk, gate) for offset, chunk in _chunks(items)]
+        for fut, (_, chunk) in zip(futures, _chunks(items), strict=True):
+            yield fut.result()
+            if progress:
+                progress(len(chunk))
+
+
+def validate_document(doc: Any, *, gate: bool = True, progress: Callable[[int], None] | None = None,
+                      workers: int | None = None) -> tuple[list[dict], list[str], list[str]]:
     """Validate a whole seed document; returns (records, errors, warnings)."""
     if not isinstance(doc, dict):
         return [], ["$: the file must hold an object with a \"products\" list"], []
@@ -91,29 +147,20 @@ def validate_document(doc: Any, *, gate: bool = True) -> tuple[list[dict], list[
     warnings: list[str] = []
     seen_sku: dict[str, int] = {}
     seen_slug: dict[str, int] = {}
-    for i, item in enumerate(items):
-        path = f"products[{i}]"
-        if not isinstance(item, dict):
-            errors.append(f"{path}: must be an object")
-            continue
-        try:
-            rec = normalise_for_compare(_schema.load(item))
-        except ValidationError as exc:
-            errors.extend(flatten_errors(exc.messages, path))
-            continue
-        if rec["sku"] in seen_sku:
-            errors.append(f"{path}.sku: duplicate SKU {rec['sku']!r} (first at products[{seen_sku[rec['sku']]}])")
-        else:
-            seen_sku[rec["sku"]] = i
-        if rec["slug"] in seen_slug:
-            errors.append(f"{path}.slug: duplicate slug {rec['slug']!r} (first at products[{seen_slug[rec['slug']]}])")
-        else:
-            seen_slug[rec["slug"]] = i
-        if gate:
-            gate_errors, gate_warnings = gate_messages(rec, path)
-            errors.extend(gate_errors)
-            warnings.extend(gate_warnings)
-        records.append(rec)
+    for chunk_records, chunk_errors, chunk_warnings in _validate_items(items, gate, progress, workers):
+        errors.extend(chunk_errors)
+        warnings.extend(chunk_warnings)
+        for i, rec in chunk_records:
+            path = f"products[{i}]"
+            if rec["sku"] in seen_sku:
+                errors.append(f"{path}.sku: duplicate SKU {rec['sku']!r} (first at products[{seen_sku[rec['sku']]}])")
+            else:
+                seen_sku[rec["sku"]] = i
+            if rec["slug"] in seen_slug:
+                errors.append(f"{path}.slug: duplicate slug {rec['slug']!r} (first at products[{seen_slug[rec['slug']]}])")
+            else:
+                seen_slug[rec["slug"]] = i
+            records.append(rec)
     return records, errors, warnings
 
 
@@ -198,19 +245,25 @@ def _update(session: Session, product: Product, rec: dict) -> None:
 
 
 def _bulk_insert(session: Session, records: list[dict]) -> None:
-    rows = [record_to_row(r) for r in records]
-    # insertmanyvalues batches the INSERT and still hands back the new ids in order.
-    result = session.execute(insert(Product).returning(Product.id, Product.sku, sort_by_parameter_order=True), rows)
-    ids = {sku: pid for pid, sku in result.all()}
+    now = utcnow()
+    rows = [{**record_to_row(r), "created_at": now, "updated_at": now} for r in records]
+    # One executemany without RETURNING (SQLAlchemy splices RETURNING batches in
+    # quadratic time), then one SELECT to learn the new ids.
+    session.execute(insert(Product.__table__), rows)
+    skus = [r["sku"] for r in records]
+    ids: dict[str, int] = {}
+    for start in range(0, len(skus), 5000):
+        chunk = skus[start:start + 5000]
+        ids.update(session.execute(select(Product.sku, Product.id).where(Product.sku.in_(chunk))).tuples().all())
     bands, tiers = [], []
     for rec in records:
         pid = ids[rec["sku"]]
         bands.extend({**b, "product_id": pid} for b in band_rows(rec))
         tiers.extend({**t, "product_id": pid} for t in tier_rows(rec))
     if bands:
-        session.execute(insert(WavelengthBand), bands)
+        session.execute(insert(WavelengthBand.__table__), bands)
     if tiers:
-        session.execute(insert(PriceTier), tiers)
+        session.execute(insert(PriceTier.__table__), tiers)
 
 
 def export_records(session: Session) -> list[dict]:

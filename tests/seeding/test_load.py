@@ -153,3 +153,18 @@ def test_tiers_with_rising_price_refused(cli_runner, db_session, tmp_path):
     result = cli_runner.invoke(args=["seed", "load", _write(tmp_path, {"products": [rec]})])
     assert "products[0].oem.tiers[1].unit_price: a larger quantity cannot have a higher unit price" in result.output
     assert db_session.scalar(select(func.count()).select_from(PriceTier)) == 0
+
+
+def test_parallel_validation_matches_sequential():
+    from storefront.seeding import loader
+
+    items = [product_record() for _ in range(loader.PARALLEL_THRESHOLD + 10)]
+    items[5]["price"] = -1
+    items[2500 % len(items)]["wavelengths"] = [{"nm": 100}]
+    items[-1]["sku"] = items[0]["sku"]
+    doc = {"products": items}
+    seq = loader.validate_document(doc, gate=False, workers=1)
+    par = loader.validate_document(doc, gate=False, workers=2)
+    assert par[1] == seq[1]
+    assert len(seq[1]) == 3
+    assert par[0] == seq[0]
