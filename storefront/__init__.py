@@ -41,6 +41,9 @@ def register_extensions(app: Flask) -> None:
         "RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://"
     )
     limiter.init_app(app)
+    from storefront import security
+
+    security.init_app(app)  # security headers on every response, hardened session cookie
     api.init_app(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         from storefront.sqlite import enable_sqlite_pragmas
@@ -53,6 +56,9 @@ def register_blueprints(app: Flask) -> None:
     from storefront.health import bp as health_bp
 
     app.register_blueprint(health_bp)
+    from storefront.staff.views import init_app as init_staff
+
+    init_staff(app)  # /staff/ blueprint and the Flask-Login manager
     # JSON API blueprints (flask-smorest) are registered on ``api``; they take no cookies
     # for authority, so they are exempt from the form CSRF check.
 
@@ -69,3 +75,6 @@ def register_commands(app: Flask) -> None:
 
     app.cli.add_command(seed_cli)
     app.cli.add_command(mail_cli)
+    from storefront.staff.cli import staff_cli
+
+    app.cli.add_command(staff_cli)

@@ -2,6 +2,7 @@
 
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
@@ -13,5 +14,6 @@ db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate(compare_type=True, render_as_batch=True)
 api = Api()
 csrf = CSRFProtect()
+login_manager = LoginManager()
 # Storage comes from RATELIMIT_STORAGE_URI (set from REDIS_URL in create_app).
 limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)

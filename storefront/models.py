@@ -2,3 +2,4 @@
 
 from storefront.catalog.models import PriceTier, Product, WavelengthBand  # noqa: F401
 from storefront.mail.outbox import OutboxEmail  # noqa: F401
+from storefront.staff.models import AuditLog, StaffUser  # noqa: F401
