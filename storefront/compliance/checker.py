@@ -1,0 +1,384 @@
+"""Check product copy against the claim rules, sentence by sentence, with context."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from storefront.compliance.literals import MAX_LEN
+from storefront.compliance.rules import (
+    KINDS,
+    REGULATORY_STATUSES,
+    Pattern,
+    Plan,
+    Rule,
+    RuleSet,
+    active_rules,
+)
+from storefront.compliance.text import PlainText, SentenceIndex, clause_bounds, to_plain
+
+K_NUMBER = re.compile(r"^K\d{6}$")
+CLEARED = ("otc_cleared", "rx_only")
+# Without a status the copy is held to the strictest one: a claim is only allowed by
+# positive facts (a clearance, its indications), never by their absence.
+DEFAULT_STATUS = "wellness"
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One rule hit: which rule, how bad, where in the checked text, why, and a fix."""
+
+    rule: str
+    severity: str
+    start: int
+    end: int
+    message: str
+    suggestion: str
+
+    def to_dict(self) -> dict:
+        """Return the public JSON shape of a finding (CONTRACT.md)."""
+        return {"rule": self.rule, "severity": self.severity, "start": self.start,
+                "end": self.end, "message": self.message, "suggestion": self.suggestion}
+
+
+def valid_k_number(k_number: str | None) -> bool:
+    """True when ``k_number`` is a well-formed 510(k) number (K + 6 digits)."""
+    return bool(k_number) and bool(K_NUMBER.match(k_number.strip()))
+
+
+# --- indications ------------------------------------------------------------------------
+
+_STOP = {"the", "your", "my", "a", "an", "of", "and", "or", "from", "for", "in", "on", "with",
+         "to", "those", "these", "that", "this", "their", "his", "her", "its", "our", "at", "by",
+         "such", "around", "across", "throughout", "both", "s"}
+# Qualifiers that narrow a claim; leaving them in never takes a claim past its clearance.
+_DOWNWARD = {"minor", "temporary", "temporarily", "occasional", "local", "localized",
+             "localised", "everyday", "daily"}
+_SYNONYM = {"ache": "pain", "aching": "pain", "achy": "pain", "sore": "pain", "soreness": "pain",
+            "stiff": "stiffness", "muscular": "muscle", "arthritic": "arthritis", "mild": "minor",
+            "flow": "circulation", "lower": "low", "cramping": "cramp", "spasms": "spasm"}
+
+
+def _norm_word(w: str) -> str:
+    w = w.lower().strip("'")
+    if w.endswith("'s"):
+        w = w[:-2]
+    if w in _SYNONYM:
+        return _SYNONYM[w]
+    if len(w) > 4 and w.endswith("ies"):
+        w = w[:-3] + "y"
+    elif len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "is", "us")):
+        w = w[:-1]
+    return _SYNONYM.get(w, w)
+
+
+_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?", re.IGNORECASE)
+
+
+@lru_cache(maxsize=512)
+def _indication_words(indications: str) -> frozenset[str]:
+    return frozenset(_norm_word(w) for w in _WORD.findall(indications))
+
+
+def within_indications(claim: str, indications: str | None) -> bool:
+    """True when every content word of ``claim`` occurs in the cleared ``indications``."""
+    if not indications:
+        return False
+    allowed = _indication_words(indications)
+    need = [_norm_word(w) for w in _WORD.findall(claim)]
+    need = [w for w in need if w not in _STOP and w not in _DOWNWARD]
+    return bool(need) and all(w in allowed for w in need)
+
+
+# --- per-document context ----------------------------------------------------------------
+
+class _Context:
+    """Sentences, clauses and cue positions of one text, computed lazily per sentence."""
+
+    def __init__(self, text: str, ctx: dict[str, re.Pattern]) -> None:
+        self.text = text
+        self.ctx = ctx
+        self.sents = SentenceIndex(text)
+        self._cache: dict[int, tuple] = {}
+
+    def sentence(self, pos: int) -> tuple[int, int, int]:
+        i = self.sents.find(pos)
+        if not self.sents.spans:
+            return 0, 0, len(self.text)
+        s, e = self.sents.spans[i]
+        return i, s, e
+
+    def _info(self, i: int, s: int, e: int) -> tuple:
+        got = self._cache.get(i)
+        if got is None:
+            sent = self.text[s:e]
+            clauses = [s + c for c in clause_bounds(sent)]
+            negs = [(s + m.start(), s + m.end()) for m in self.ctx["negation"].finditer(sent)]
+            void = self.ctx["negation_void"]
+            # "Don't let sciatica win" is not a precaution, however it starts.
+            prec = [(s + m.start(), s + m.end()) for m in self.ctx["precaution"].finditer(sent)
+                    if not void.match(sent, m.end())]
+            cond = [(s + m.start(), s + m.end()) for m in self.ctx["precaution_if"].finditer(sent)]
+            got = self._cache[i] = (clauses, negs, prec, cond)
+        return got
+
+    def _clause(self, clauses: list[int], pos: int, e: int) -> tuple[int, int]:
+        start, end = clauses[0], e
+        for c in clauses:
+            if c <= pos:
+                start = c
+            else:
+                end = c
+                break
+        return start, end
+
+    def exempt(self, start: int, modes: tuple[str, ...]) -> bool:
+        """True when the claim starting at ``start`` is negated or sits in a precaution."""
+        i, s, e = self.sentence(start)
+        clauses, negs, prec, cond = self._info(i, s, e)
+        cs, ce = self._clause(clauses, start, e)
+        if "negated" in modes:
+            for a, b in negs:
+                if cs <= a and b <= start and self._real_negation(b, ce):
+                    return True
+        if "precaution" in modes or "precaution-clause" in modes:
+            whole = "precaution-clause" in modes
+            limit = ce if whole else start
+            if any(cs <= a and b <= limit for a, b in prec):
+                return True
+            if prec and any(cs <= a and b <= limit for a, b in cond):
+                return True
+            if whole and any(cs <= a < ce for a, b in cond) and prec:
+                return True
+        return False
+
+    def _real_negation(self, cue_end: int, clause_end: int) -> bool:
+        # "not only", "don't let": an affirmation; "never ... again": a promise.
+        if self.ctx["negation_void"].match(self.text, cue_end):
+            return False
+        return not self.ctx["negation_again"].search(self.text, cue_end, clause_end)
+
+    def paragraph(self, start: int, end: int) -> tuple[int, int]:
+        a = self.text.rfind("\n", 0, start) + 1
+        b = self.text.find("\n", end)
+        return a, len(self.text) if b < 0 else b
+
+
+# --- the checker ------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class _Facts:
+    kind: str | None
+    regulatory: str
+    k_number: str | None
+    indications: str | None
+
+    @property
+    def cleared(self) -> bool:
+        return self.regulatory in CLEARED and valid_k_number(self.k_number)
+
+
+def _allowed(p: Pattern, matched: str, what: str | None, facts: _Facts) -> bool:
+    for cond in p.allow_if:
+        if cond == "clearance" and facts.cleared:
+            return True
+        if cond == "k-number-matches" and facts.cleared:
+            if re.sub(r"\s", "", matched).upper() == facts.k_number.strip().upper():
+                return True
+        if cond == "indications" and facts.regulatory in CLEARED:
+            if what and within_indications(what, facts.indications):
+                return True
+    return False
+
+
+def _scope_text(doc: _Context, plain: PlainText, source: str, scope: str,
+                start: int, end: int) -> tuple[str, str]:
+    """The plain text and its source slice for a rule's ``unless`` scope."""
+    if scope == "text":
+        a, b = 0, len(doc.text)
+    elif scope == "paragraph":
+        a, b = doc.paragraph(start, end)
+    else:
+        _, a, b = doc.sentence(start)
+    sa, sb = plain.span_to_source(a, b) if b > a else (0, 0)
+    # Citations live in link targets, which only the source shows.
+    return doc.text[a:b], source[sa:sb]
+
+
+def _finding_for(rule: Rule, p: Pattern, severity: str, facts: _Facts) -> tuple[str, str]:
+    message = p.why or rule.why
+    suggestion = p.suggestion or rule.suggestion
+    if "indications" in p.allow_if:
+        if facts.indications:
+            message += f" Cleared indications: \u201c{facts.indications.strip()}\u201d."
+            suggestion = f"Quote the cleared indication: \u201c{facts.indications.strip()}\u201d."
+        else:
+            message += " No cleared indications are on file for this product."
+    return message, suggestion
+
+
+_TOKEN = re.compile(r"[^\W_]+")
+
+
+def _token_clauses(plan: Plan, tok: str) -> tuple[int, ...]:
+    """Clause ids satisfied by a word (any of its prefixes), memoised on the plan."""
+    lookup = plan.clause_of_prefix
+    out: list[int] = []
+    for n in range(1, min(len(tok), MAX_LEN) + 1):
+        out.extend(lookup.get(tok[:n], ()))
+    memo = plan.token_clauses
+    if len(memo) > 100_000:  # bounded: product copy has a finite vocabulary, spam does not
+        memo.clear()
+    memo[tok] = got = tuple(out)
+    return got
+
+
+def _candidates(plan: Plan, text: str, spans: list[tuple[int, int]]):
+    """Yield (rule, pattern, sentence bitmask) for patterns whose required words occur."""
+    clause_mask = [0] * plan.n_clauses
+    token_mask: dict[str, int] = {}
+    for i, (s, e) in enumerate(spans):
+        bit = 1 << i
+        for tok in _TOKEN.findall(text, s, e):
+            tok = tok.lower()
+            token_mask[tok] = token_mask.get(tok, 0) | bit
+    memo = plan.token_clauses
+    for tok, bits in token_mask.items():
+        cids = memo.get(tok)
+        if cids is None:
+            cids = _token_clauses(plan, tok)
+        for c in cids:
+            clause_mask[c] |= bits
+    everything = (1 << len(spans)) - 1
+    for rule, p, cids in plan.scans:
+        mask = everything
+        for c in cids:
+            mask &= clause_mask[c]
+            if not mask:
+                break
+        if mask:
+            yield rule, p, mask
+
+
+def _judge(doc: _Context, plain: PlainText, source: str, rule: Rule, p: Pattern,
+           facts: _Facts, start: int, end: int, ss: int, se: int):
+    """Apply context to one match; return a finding tuple or None when it passes."""
+    sentence = plain.text[ss:se]
+    if p.requires is not None and not p.requires.search(sentence):
+        return None
+    if rule.requires is not None and not rule.requires.search(sentence):
+        return None
+    if p.unless is not None and p.unless.search(sentence):
+        return None
+    if rule.exempt and doc.exempt(start, rule.exempt):
+        return None
+    if rule.unless is not None:
+        scope_plain, scope_src = _scope_text(doc, plain, source, rule.unless_scope, start, end)
+        if rule.unless.search(scope_plain) or rule.unless.search(scope_src):
+            return None
+    severity = p.severity or rule.severity
+    message, suggestion = _finding_for(rule, p, severity, facts)
+    esc = rule.escalate
+    if esc is not None and severity != esc.severity:
+        for em in esc.when.finditer(plain.text, ss, se):
+            if not doc.exempt(em.start(), ("negated", "precaution-clause")):
+                severity = esc.severity
+                message = esc.why or message
+                break
+    return start, end, rule, severity, message, suggestion
+
+
+
+def _validate(kind: str | None, regulatory: str | None) -> None:
+    if kind is not None and kind not in KINDS:
+        raise ValueError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
+    if regulatory is not None and regulatory not in REGULATORY_STATUSES:
+        raise ValueError(f"unknown regulatory status {regulatory!r}; "
+                         f"expected one of {', '.join(REGULATORY_STATUSES)}")
+
+
+def check_copy(text: str, kind: str | None = None, regulatory: str | None = None, *,
+               k_number: str | None = None, indications: str | None = None,
+               markdown: bool = True, whole_copy: bool = True,
+               rules: RuleSet | None = None) -> list[Finding]:
+    """Check copy; return findings with spans into ``text`` (the Markdown source)."""
+    _validate(kind, regulatory)
+    rules = rules or active_rules()
+    facts = _Facts(kind, regulatory or DEFAULT_STATUS, k_number, indications)
+    plain = to_plain(text, markdown=markdown)
+    doc = _Context(plain.text, rules.context)
+    found: list[tuple[int, int, Rule, str, str, str]] = []
+    spans = doc.sents.spans
+    plan = rules.plan(kind, facts.regulatory)
+    tail = rules.context["modifier_tail"]
+
+    for rule, p, mask in _candidates(plan, plain.text, spans):
+        regex = p.regex
+        has_what = "what" in regex.groupindex
+        while mask:
+            bit = mask & -mask
+            mask ^= bit
+            ss, se = spans[bit.bit_length() - 1]
+            for m in regex.finditer(plain.text, ss, se):
+                start, end = m.span()
+                if start == end:
+                    continue
+                what = m.group("what") if has_what else None
+                if what is not None and m.start("what") == start:
+                    # Pull "chronic lower back" into "pain relief": the claim's extent and
+                    # the words checked against the cleared indications.
+                    t = tail.search(plain.text, max(ss, start - 80), start)
+                    if t is not None:
+                        start = t.start()
+                        what = plain.text[start:m.end("what")]
+                if p.allow_if and _allowed(p, m.group(0), what, facts):
+                    continue
+                item = _judge(doc, plain, text, rule, p, facts, start, end, ss, se)
+                if item is not None:
+                    found.append(item)
+
+    findings = _dedupe(found)
+    out = []
+    for start, end, rule, severity, message, suggestion in findings:
+        s, e = plain.span_to_source(start, end)
+        out.append(Finding(rule.id, severity, s, e, message, suggestion))
+    if whole_copy:
+        out.extend(_required(rules, facts, plain.text, text))
+    out.sort(key=lambda f: (f.start, f.end, f.rule))
+    return out
+
+
+def _dedupe(found: list) -> list:
+    """Keep one finding per overlapping region of a rule, preferring ``block``."""
+    found.sort(key=lambda f: (f[2].id, f[0], -f[1]))
+    kept: list = []
+    for item in found:
+        prev = kept[-1] if kept else None
+        if prev is not None and prev[2].id == item[2].id and item[0] < prev[1]:
+            if prev[3] == "warn" and item[3] == "block":
+                kept[-1] = item
+            continue
+        kept.append(item)
+    return kept
+
+
+def check_required(text: str, kind: str | None = None, regulatory: str | None = None, *,
+                   markdown: bool = True, rules: RuleSet | None = None) -> list[Finding]:
+    """Check only document-level requirements (e.g. the Rx-only statement) of whole copy."""
+    _validate(kind, regulatory)
+    rules = rules or active_rules()
+    facts = _Facts(kind, regulatory or DEFAULT_STATUS, None, None)
+    plain = to_plain(text, markdown=markdown)
+    return _required(rules, facts, plain.text, text)
+
+
+def _required(rules: RuleSet, facts: _Facts, plain_text: str, source: str) -> list[Finding]:
+    out = []
+    for rule in rules.rules:
+        if rule.check != "required" or not rule.applies(facts.kind, facts.regulatory):
+            continue
+        pats = [p for p in rule.patterns if p.applies(facts.kind, facts.regulatory)]
+        if pats and not any(p.regex.search(plain_text) or p.regex.search(source) for p in pats):
+            out.append(Finding(rule.id, rule.severity, 0, 0, rule.why, rule.suggestion))
+    return out
