@@ -1,0 +1,66 @@
+"""Quote → order: the accepted amount is paid through the shoppers' checkout (Stripe).
+
+Checkout owns orders and PaymentIntents (``storefront.checkout.quotes.create_order_for_quote``);
+this module hands it the quoted lines and the amount the buyer chose (deposit or full) and
+remembers the order on the quote. Checkout's call commits and is idempotent per quote and
+payment kind, so a retry after a failure never creates a second order or PaymentIntent.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from storefront.quotes import workflow
+from storefront.quotes.models import Quote, QuoteStatus
+
+
+def precautions(quote: Quote) -> list[dict[str, Any]]:
+    """The precautions of each catalogue product on the quote, as checkout records them."""
+    from storefront.catalog.gate import precautions_for
+
+    seen: dict[str, dict[str, Any]] = {}
+    for line in quote.lines:
+        if line.product is not None and line.product.sku not in seen:
+            seen[line.product.sku] = {"sku": line.product.sku, "name": line.product.name,
+                                      "text": precautions_for(line.product).render_text()}
+    return list(seen.values())
+
+
+def order_lines(quote: Quote) -> list[dict[str, Any]]:
+    """The quoted lines in checkout's shape (unit prices in minor units)."""
+    return [{
+        "sku": line.sku,
+        "name": line.product_name or f"Custom {line.kind.value}: {line.description}",
+        "quantity": line.quantity,
+        "unit_price": line.quoted_unit_price,
+    } for line in quote.lines]
+
+
+def payable_online(quote: Quote) -> bool:
+    """Accepted with an amount to pay by card (not settled by bank transfer)."""
+    return (quote.status == QuoteStatus.ACCEPTED and quote.amount_due is not None
+            and quote.payment_option is not None)
+
+
+def start_payment(session: Session, gateway, quote: Quote, *, settings=None,
+                  precautions_acknowledged: bool = False, actor: str | None = None):
+    """Create (or find again) the order that collects the accepted amount; returns checkout's PlacedOrder.
+
+    Commits (checkout does). Returns None when nothing is to be paid online.
+    """
+    from storefront.checkout.quotes import create_order_for_quote
+
+    if not payable_online(quote):
+        return None
+    placed = create_order_for_quote(
+        session, gateway, quote_ref=quote.reference, lines=order_lines(quote),
+        amount=quote.amount_due, currency=quote.quote_currency or quote.currency, email=quote.email,
+        payment=quote.payment_option.value, precautions=precautions(quote),
+        precautions_acknowledged=precautions_acknowledged, settings=settings,
+    )
+    public_id = placed.order.public_id
+    if quote.order_ref != public_id:
+        workflow.attach_order(session, quote, order_ref=public_id, actor=actor or f"buyer:{quote.email}")
+    return placed

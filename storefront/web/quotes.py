@@ -1,0 +1,438 @@
+"""Quote pages: the public request form and the buyer's personal quote page (accept / decline)."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_wtf.csrf import CSRFError
+from marshmallow import ValidationError as SchemaError
+from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import RequestEntityTooLarge, TooManyRequests
+
+from storefront.catalog.models import Kind, Product, Status
+from storefront.db import utcnow
+from storefront.errors import DomainError
+from storefront.extensions import db, limiter
+from storefront.mail import send_after_commit
+from storefront.quotes import attachments, intake, ordering, workflow
+from storefront.quotes.models import QuoteStatus
+from storefront.quotes.pricing import CURRENCIES, format_money
+from storefront.quotes.ratelimit import submit_limit
+from storefront.quotes.schemas import CERTIFICATIONS, MAX_LINES, QuoteRequestSchema, countries
+
+log = logging.getLogger(__name__)
+bp = Blueprint("quotes_web", __name__)
+
+FORM_ROWS = 3  # line rows shown by default; the script adds more up to MAX_LINES
+HONEYPOT = "website"  # hidden from people; bots that fill every field fill it too
+_MONEY = re.compile(r"^\s*(\d{1,9})(?:[.,](\d{1,2}))?\s*$")
+
+
+@bp.context_processor
+def _layout():
+    # The site's base.html when the pages are installed, else a minimal standalone layout.
+    name = current_app.jinja_env.select_template(["base.html", "quotes/_standalone.html"]).name
+    return {"quotes_layout": name}
+
+
+# ---- form <-> request dict -------------------------------------------------------------
+
+
+def _blank(value: str | None) -> bool:
+    return value is None or value.strip() == ""
+
+
+def _int_or_raw(value: str):
+    text = value.strip()
+    return int(text) if re.fullmatch(r"-?\d{1,12}", text) else text
+
+
+def form_to_request(form) -> tuple[dict[str, Any], dict[str, list[str]], list[int]]:
+    """Turn the posted form into the API's request shape.
+
+    Returns (data, adapter errors keyed by form path, form row index of each data line).
+    Unparseable values are passed through raw so the shared schema reports them.
+    """
+    errors: dict[str, list[str]] = {}
+    data: dict[str, Any] = {}
+    for key in ("company", "contact_name", "email", "country", "buyer_type", "currency"):
+        data[key] = form.get(key, "")
+    for key in ("phone", "needed_by"):
+        if not _blank(form.get(key)):
+            data[key] = form.get(key)
+    if not _blank(form.get("notes")):
+        data["notes"] = form.get("notes")
+    licence, practice = form.get("licence_number", ""), form.get("practice_name", "")
+    if not (_blank(licence) and _blank(practice)):
+        data["practitioner"] = {"licence_number": licence, "practice_name": practice}
+    price = form.get("target_unit_price", "")
+    if not _blank(price):
+        m = _MONEY.match(price)
+        if m:
+            data["target_unit_price"] = int(m.group(1)) * 100 + int((m.group(2) or "0").ljust(2, "0"))
+        else:
+            errors["target_unit_price"] = ["enter an amount such as 120 or 120.50"]
+    lines, rows = [], []
+    for i in range(MAX_LINES):
+        prefix = f"lines-{i}-"
+        row = {k: form.get(prefix + k, "") for k in
+               ("sku", "kind", "quantity", "description", "wavelengths", "led_count", "packaging")}
+        flags = {k: form.get(prefix + k) == "on" for k in ("private_label", "logo")}
+        certs = form.getlist(prefix + "certifications")
+        if all(_blank(v) for v in row.values()) and not any(flags.values()) and not certs:
+            continue
+        line: dict[str, Any] = {}
+        if not _blank(row["sku"]):
+            line["sku"] = row["sku"]
+        if not _blank(row["kind"]):
+            line["kind"] = row["kind"]
+        line["quantity"] = _int_or_raw(row["quantity"]) if not _blank(row["quantity"]) else None
+        if not _blank(row["description"]):
+            line["description"] = row["description"]
+        custom: dict[str, Any] = {k: True for k, on in flags.items() if on}
+        if not _blank(row["wavelengths"]):
+            parts = [p for p in re.split(r"[,;\s]+", row["wavelengths"].strip()) if p]
+            custom["wavelengths_nm"] = [_int_or_raw(p) for p in parts]
+        if not _blank(row["led_count"]):
+            custom["led_count"] = _int_or_raw(row["led_count"])
+        if not _blank(row["packaging"]):
+            custom["packaging"] = row["packaging"]
+        if certs:
+            custom["certifications"] = certs
+        if custom:
+            line["customisations"] = custom
+        lines.append(line)
+        rows.append(i)
+    data["lines"] = lines
+    return data, errors, rows
+
+
+def flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+    """Nested marshmallow-style errors → ``{"lines.0.quantity": [...]}``."""
+    out: dict[str, list[str]] = {}
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            path = prefix if key == "_schema" else (f"{prefix}.{key}" if prefix else str(key))
+            for k, v in flatten(value, path).items():
+                out.setdefault(k, []).extend(v)
+    elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
+        out[prefix or "_form"] = list(messages)
+    elif isinstance(messages, list):
+        for m in messages:
+            for k, v in flatten(m, prefix).items():
+                out.setdefault(k, []).extend(v)
+    else:
+        out[prefix or "_form"] = [str(messages)]
+    return out
+
+
+def _to_form_paths(errors: dict[str, list[str]], rows: list[int]) -> dict[str, list[str]]:
+    """Rename data line indexes to the form rows they came from; list items to their field."""
+    out: dict[str, list[str]] = {}
+    for path, msgs in errors.items():
+        m = re.match(r"^lines\.(\d+)(\..*)?$", path)
+        if m and int(m.group(1)) < len(rows):
+            path = f"lines.{rows[int(m.group(1))]}{m.group(2) or ''}"
+        item = re.match(r"^(.*\.(?:wavelengths_nm|certifications))\.(\d+)$", path)
+        if item:
+            path = item.group(1)
+            msgs = [f"item {int(item.group(2)) + 1}: {msg}" for msg in msgs]
+        out.setdefault(path, []).extend(msgs)
+    return out
+
+
+def _products() -> list[Product]:
+    return list(db.session.scalars(
+        select(Product).where(Product.status == Status.PUBLISHED).order_by(Product.name).limit(500)
+    ))
+
+
+def _render_form(form=None, errors=None, status=200, message=None):
+    form = form if form is not None else request.args
+    rows = FORM_ROWS
+    for i in range(MAX_LINES):
+        if any(k.startswith(f"lines-{i}-") for k in form.keys()):
+            rows = max(rows, i + 1)
+    errors = errors or {}
+    html = render_template(
+        "quotes/request.html", form=form, errors=errors, message=message, rows=rows,
+        max_lines=MAX_LINES, products=_products(), kinds=[k.value for k in Kind],
+        countries=countries(), currencies=CURRENCIES, certifications=CERTIFICATIONS,
+        honeypot=HONEYPOT,
+        max_attachment_mb=current_app.config.get("QUOTE_ATTACHMENT_MAX_BYTES",
+                                                 attachments.DEFAULT_MAX_BYTES) / (1024 * 1024),
+    )
+    return html, status
+
+
+# ---- request form ------------------------------------------------------------------------
+
+
+@bp.get("/oem/quote")
+def request_form():
+    """Show the quote request form (``?sku=`` and ``?quantity=`` prefill the first line)."""
+    args = request.args
+    form = {}
+    if args.get("sku"):
+        form["lines-0-sku"] = args.get("sku", "")[:64]
+        form["lines-0-quantity"] = args.get("quantity", "")[:9]
+    return _render_form(MultiDict(form))
+
+
+@bp.post("/oem/quote")
+@submit_limit
+def submit_request():
+    """Store a quote request, then email buyer and staff; answers with the reference."""
+    form = request.form
+    if not _blank(form.get(HONEYPOT)):
+        log.info("quote form honeypot filled from %s; not stored", request.remote_addr)
+        return render_template("quotes/sent.html", reference=None), 200
+    data, adapter_errors, rows = form_to_request(form)
+    try:
+        loaded = QuoteRequestSchema().load(data)
+    except SchemaError as exc:
+        errors = _to_form_paths(flatten(exc.messages), rows)
+        for k, v in adapter_errors.items():
+            errors.setdefault(k, []).extend(v)
+        return _render_form(form, errors, 422, "Please correct the highlighted fields.")
+    if adapter_errors:
+        return _render_form(form, adapter_errors, 422, "Please correct the highlighted fields.")
+
+    upload = request.files.get("attachment")
+    attachment = None
+    if upload is not None and upload.filename:
+        limit = current_app.config.get("QUOTE_ATTACHMENT_MAX_BYTES", attachments.DEFAULT_MAX_BYTES)
+        attachment = (upload.filename, upload.stream.read(limit + 1))
+    upload_dir = current_app.config["UPLOAD_DIR"]
+    try:
+        result = intake.create_request(
+            db.session, loaded, source="web", staff_email=current_app.config["STAFF_EMAIL"],
+            upload_dir=upload_dir, attachment=attachment,
+            max_attachment_bytes=current_app.config.get("QUOTE_ATTACHMENT_MAX_BYTES",
+                                                        attachments.DEFAULT_MAX_BYTES),
+            client_ip=request.remote_addr,
+        )
+    except DomainError as exc:
+        db.session.rollback()
+        errors = _to_form_paths(flatten(exc.errors), rows)
+        return _render_form(form, errors, exc.status, exc.message)
+    try:
+        db.session.commit()
+    except BaseException:
+        attachments.discard(upload_dir, result.stored_keys)
+        raise
+    send_after_commit(current_app._get_current_object())
+    session["quote_sent"] = {"reference": result.quote.reference, "warnings": result.warnings[:10]}
+    return redirect(url_for("quotes_web.sent"), code=303)
+
+
+@bp.get("/oem/quote/sent")
+def sent():
+    """Confirm the request with its reference (after the redirect, so a reload does not resubmit)."""
+    info = session.get("quote_sent")
+    if not info:
+        return redirect(url_for("quotes_web.request_form"))
+    return render_template("quotes/sent.html", reference=info["reference"], warnings=info.get("warnings", []))
+
+
+def _on_request_form() -> bool:
+    return request.endpoint == "quotes_web.submit_request"
+
+
+@bp.errorhandler(CSRFError)
+def _csrf(err):
+    """An expired or missing CSRF token: show the form again with what was typed."""
+    db.session.rollback()
+    if _on_request_form():
+        return _render_form(request.form, {}, 400,
+                            "Your session expired before you sent the form. Please send it again.")
+    return render_template("errors/error.html", status=400, code="csrf", message=err.description), 400
+
+
+@bp.errorhandler(TooManyRequests)
+def _too_many(err):
+    """Rate limited: keep the buyer's input on the page and say when to retry."""
+    db.session.rollback()
+    if _on_request_form():
+        return _render_form(request.form, {}, 429,
+                            "Too many requests from your network. Please wait a minute and send again.")
+    return render_template("errors/error.html", status=429, code="too_many_requests",
+                           message="Too many requests. Please wait a minute and try again."), 429
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(err):
+    """The body was over the size limit; the form cannot be read, so show it empty with the reason."""
+    db.session.rollback()
+    limit_mb = current_app.config.get("QUOTE_ATTACHMENT_MAX_BYTES", attachments.DEFAULT_MAX_BYTES) / (1024 * 1024)
+    return _render_form(MultiDict(), {"attachment": [f"must be at most {limit_mb:g} MB"]}, 413,
+                        "The upload was too large, so the form could not be read. Please send it again "
+                        "with a smaller attachment.")
+
+
+# ---- the buyer's quote page ----------------------------------------------------------------
+
+
+def _quote_or_404(token: str):
+    quote = workflow.find_by_token(db.session, token)
+    if quote is None:
+        abort(404)
+    return quote
+
+
+def _no_leak(resp):
+    # The URL is the credential: keep it out of shared caches (and, in the page, out of Referer).
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+def pay_url(quote, *, external: bool = False) -> str | None:
+    """Checkout's payment page for the quote's order (``/checkout/pay/<order id>``)."""
+    if not quote.order_ref:
+        return None
+    path = f"/checkout/pay/{quote.order_ref}"
+    return request.host_url.rstrip("/") + path if external else path
+
+
+def _render_quote(quote, status=200, errors=None):
+    now = utcnow()
+    options = workflow.payment_options(quote)
+    cur = quote.quote_currency or quote.currency
+    live = workflow.is_live(quote, now)
+    resp = current_app.make_response((render_template(
+        "quotes/view.html", quote=quote, live=live, now=now,
+        options={k.value: format_money(v, cur) for k, v in options.items()},
+        money=format_money, currency=cur, errors=errors or {},
+        messages=[m for m in quote.messages if not m.internal],
+        precautions=ordering.precautions(quote) if live else [],
+        pay_url=pay_url(quote), payable_online=ordering.payable_online(quote),
+    ), status))
+    return _no_leak(resp)
+
+
+@bp.get("/oem/quotes/<token>")
+def view(token):
+    """The buyer's quote: lines, total, validity, accept / decline and messages."""
+    return _render_quote(_quote_or_404(token))
+
+
+def _continue_payment(quote, token):
+    """Create (or find again) the order for an accepted quote and send the buyer to pay it."""
+    from storefront.checkout.settings import CheckoutSettings
+    from storefront.payments.gateway import gateway_for
+
+    here = url_for("quotes_web.view", token=token)
+    if not ordering.payable_online(quote):
+        return redirect(here, 303)
+    try:
+        ordering.start_payment(
+            db.session, gateway_for(current_app), quote, precautions_acknowledged=True,
+            settings=CheckoutSettings.from_config(current_app.config, site_url=request.host_url),
+        )
+    except DomainError as exc:
+        # The acceptance is already committed; the buyer can retry from the quote page.
+        db.session.rollback()
+        log.warning("payment for quote %s could not start: %s", quote.reference, exc.message)
+        flash("Your acceptance is recorded, but the payment could not be started. Please try again "
+              "in a moment.", "error")
+        return redirect(here, 303)
+    workflow.notify_accepted(db.session, quote, staff_email=current_app.config["STAFF_EMAIL"],
+                             pay_url=pay_url(quote, external=True))
+    db.session.commit()
+    send_after_commit(current_app._get_current_object())
+    return redirect(pay_url(quote), 303)
+
+
+@bp.post("/oem/quotes/<token>/accept")
+@limiter.limit("20 per minute")
+def accept(token):
+    """Accept a live quote, then pay the deposit or the full amount through checkout."""
+    quote = _quote_or_404(token)
+    if quote.status == QuoteStatus.ACCEPTED:
+        return _continue_payment(quote, token)  # a second click or a retry
+    if live_precautions := (ordering.precautions(quote) if workflow.is_live(quote) else []):
+        if request.form.get("precautions_acknowledged") != "on":
+            return _render_quote(quote, 422, {"precautions_acknowledged": [
+                "Please confirm you have read the precautions for these devices."]})
+    try:
+        workflow.accept(db.session, quote, payment_option=request.form.get("payment_option"),
+                        actor=f"buyer:{quote.email}", ip=request.remote_addr,
+                        precautions_acknowledged=bool(live_precautions))
+    except workflow.QuoteExpired:
+        db.session.rollback()
+        workflow.expire(db.session, quote)
+        db.session.commit()
+        return _render_quote(quote, 410)
+    except DomainError as exc:
+        db.session.rollback()
+        db.session.refresh(quote)
+        return _render_quote(quote, exc.status, flatten(exc.errors) or {"_form": [exc.message]})
+    if quote.amount_due is None:  # settled by bank transfer: nothing to pay online
+        workflow.notify_accepted(db.session, quote, staff_email=current_app.config["STAFF_EMAIL"],
+                                 pay_url=None)
+    # Record the acceptance before talking to Stripe: a payment failure must not lose it.
+    db.session.commit()
+    send_after_commit(current_app._get_current_object())
+    return _continue_payment(quote, token)
+
+
+@bp.post("/oem/quotes/<token>/pay")
+@limiter.limit("20 per minute")
+def pay(token):
+    """Retry starting the payment of an accepted quote."""
+    quote = _quote_or_404(token)
+    if quote.status != QuoteStatus.ACCEPTED:
+        return redirect(url_for("quotes_web.view", token=token), 303)
+    return _continue_payment(quote, token)
+
+
+@bp.post("/oem/quotes/<token>/decline")
+@limiter.limit("20 per minute")
+def decline(token):
+    """Decline a live quote (optionally saying why)."""
+    quote = _quote_or_404(token)
+    reason = (request.form.get("reason") or "").strip()[:1000]
+    try:
+        workflow.decline(db.session, quote, actor=f"buyer:{quote.email}", reason=reason, by_buyer=True,
+                         staff_email=current_app.config["STAFF_EMAIL"])
+    except DomainError as exc:
+        db.session.rollback()
+        db.session.refresh(quote)
+        return _render_quote(quote, exc.status, {"_form": [exc.message]})
+    db.session.commit()
+    send_after_commit(current_app._get_current_object())
+    flash("You declined this quote. Thank you for letting us know.")
+    return redirect(url_for("quotes_web.view", token=token), 303)
+
+
+@bp.post("/oem/quotes/<token>/messages")
+@limiter.limit("10 per minute")
+def message(token):
+    """Send staff a message about this quote."""
+    quote = _quote_or_404(token)
+    try:
+        workflow.add_message(db.session, quote, author=f"buyer:{quote.email}",
+                             body=request.form.get("body", ""), from_buyer=True,
+                             staff_email=current_app.config["STAFF_EMAIL"])
+    except DomainError as exc:
+        db.session.rollback()
+        db.session.refresh(quote)
+        return _render_quote(quote, exc.status, flatten(exc.errors, "message"))
+    db.session.commit()
+    send_after_commit(current_app._get_current_object())
+    flash("Message sent.")
+    return redirect(url_for("quotes_web.view", token=token) + "#messages", 303)
