@@ -15,7 +15,7 @@ from storefront.catalog.models import Kind, Regulatory, Status
 
 SKU_RE = r"^[A-Z0-9][A-Z0-9._-]{1,63}$"
 SLUG_RE = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
-K_NUMBER_RE = re.compile(r"^K\d{6}$")
+K_NUMBER_RE = re.compile(r"^K[0-9]{6}$")
 US_LASER_CLASSES = ("I", "II", "IIIa", "IIIb", "IV")
 IEC_LASER_CLASSES = ("1", "1M", "2", "2M", "3R", "3B", "4")
 
@@ -39,6 +39,15 @@ class Number(fields.Float):
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise self.make_error("invalid")
         return super()._validated(value)
+
+
+class StrictBool(fields.Boolean):
+    """A JSON boolean only (1 == True in Python, so truthy sets would accept 1)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
 
 
 class Text(fields.String):
@@ -126,8 +135,8 @@ class TierSchema(_Strict):
 
 
 class OemSchema(_Strict):
-    private_label = fields.Boolean(load_default=False, truthy={True}, falsy={False})
-    custom_wavelengths = fields.Boolean(load_default=False, truthy={True}, falsy={False})
+    private_label = StrictBool(load_default=False)
+    custom_wavelengths = StrictBool(load_default=False)
     packaging = fields.List(Text(validate=validate.Length(1, 200)), load_default=list)
     moq = _opt(StrictInt, validate=validate.Range(min=1))
     lead_time_days = _opt(StrictInt, validate=validate.Range(0, 365))

@@ -164,6 +164,22 @@ def validate_document(doc: Any, *, gate: bool = True, progress: Callable[[int], 
     return records, errors, warnings
 
 
+# Where each gate fact lives in a seed record, for error paths.
+_PROBLEM_PATHS = {
+    "k_number": "regulatory.k_number", "indications": "regulatory.indications",
+    "regulatory": "regulatory.status", "laser_class": "specs.laser_class",
+    "optical_output_w": "specs.optical_output_w", "wavelengths_nm": "wavelengths", "kind": "kind",
+}
+
+
+def _finding_text(rec: dict, fld: str) -> str:
+    if fld in ("headline", "summary", "body"):
+        return rec["copy"][fld] or ""
+    if fld.startswith("precautions["):
+        return rec["precautions"][int(fld[len("precautions["):-1])]
+    return ""
+
+
 def gate_messages(rec: dict, path: str) -> tuple[list[str], list[str]]:
     """Publication-gate errors (for published records) and warnings, as path messages."""
     from storefront.catalog.gate import check_record
@@ -171,18 +187,15 @@ def gate_messages(rec: dict, path: str) -> tuple[list[str], list[str]]:
     report = check_record(rec)
     published = rec["status"] == Status.PUBLISHED.value
     errors, warnings = [], []
-    copy_keys = {"headline": "headline", "summary": "summary", "body": "body"}
-    for fld, finding in report.field_findings():
-        text = rec["copy"].get(copy_keys.get(fld, fld), "") or ""
-        quoted = text[finding.start:finding.end]
-        line = (f"{path}.copy.{fld}: [{finding.rule}] \"{quoted}\" — {finding.message}"
-                f" (suggestion: {finding.suggestion})")
-        if finding.severity == "block" and published:
-            errors.append(line)
-        else:
-            warnings.append(line)
+    for ff in report.findings:
+        f = ff.finding
+        where = ff.field if ff.field.startswith("precautions[") else f"copy.{ff.field}".removesuffix(".copy")
+        quoted = _finding_text(rec, ff.field)[f.start:f.end]
+        span = f' "{quoted}"' if quoted else ""
+        line = f"{path}.{where}: [{f.rule}]{span} {f.message} (suggestion: {f.suggestion})"
+        (errors if f.severity == "block" and published else warnings).append(line)
     for problem in report.problems:
-        line = f"{path}.{problem.path}: {problem.message}"
+        line = f"{path}.{_PROBLEM_PATHS.get(problem.field, problem.field)}: {problem.message}"
         (errors if published else warnings).append(line)
     return errors, warnings
 

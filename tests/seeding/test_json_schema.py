@@ -255,16 +255,12 @@ def test_json_schema_counts_integral_floats_as_integers():
     assert "5.0" in SCHEMA["$comment"]
 
 
-@pytest.mark.xfail(strict=True, reason="marshmallow's Boolean with truthy={True} also matches 1 "
-                   "(1 == True in Python), so the loader takes 1/0 as booleans; the JSON Schema does not")
 def test_oem_flags_must_be_json_booleans():
     record = _with(BELT, "oem.private_label", 1)
     assert _json_errors(record)
     assert _marshmallow_errors(record) is not None
 
 
-@pytest.mark.xfail(strict=True, reason="K_NUMBER_RE uses \\d, which in Python also matches non-ASCII "
-                   "digits; the JSON Schema allows only 0-9")
 def test_k_number_digits_are_ascii():
     record = _with(OTC, "regulatory.k_number", "K\u0661\u0662\u0663\u0664\u0665\u0666")
     assert _json_errors(record)

@@ -168,3 +168,36 @@ def test_parallel_validation_matches_sequential():
     assert par[1] == seq[1]
     assert len(seq[1]) == 3
     assert par[0] == seq[0]
+
+
+def test_gate_refuses_published_claims_with_path_rule_and_span(cli_runner, db_session, tmp_path):
+    bad = product_record(copy={"headline": "Red light belt",
+                               "summary": "FDA approved and heals herniated discs.",
+                               "body": "Relax."})
+    draft = product_record(status="draft", copy={"headline": "Draft belt", "summary": "Cures arthritis.",
+                                                 "body": ""})
+    result = cli_runner.invoke(args=["seed", "load", _write(tmp_path, {"products": [bad, draft]})])
+    assert result.exit_code == 1
+    out = result.output
+    assert 'products[0].copy.summary: [fda-approval] "FDA approved"' in out
+    assert "products[1]" not in out.split("nothing was written")[1]  # drafts only warn
+    assert _count(db_session) == 0
+
+
+def test_gate_problems_point_at_regulatory_fields(cli_runner, db_session, tmp_path):
+    rec = product_record(kind="laser", regulatory={"status": "otc_cleared", "k_number": "K123456",
+                                                   "indications": "Temporary relief of minor muscle pain."},
+                         specs={"optical_output_w": 15, "laser_class": {"us": "IV", "iec": "4"}})
+    result = cli_runner.invoke(args=["seed", "load", _write(tmp_path, {"products": [rec]})])
+    assert result.exit_code == 1
+    assert "products[0].regulatory.status: a class" in result.output
+
+
+def test_warnings_are_reported_and_do_not_stop_the_load(cli_runner, db_session, tmp_path):
+    rec = product_record(copy={"headline": "A red light wrap for your routine",
+                               "summary": "Studies show people enjoy a calm evening routine.",
+                               "body": "Use only as directed; see Precautions."})
+    result = cli_runner.invoke(args=["seed", "load", _write(tmp_path, {"products": [rec]})])
+    assert result.exit_code == 0, result.output
+    assert "warning: products[0].copy.summary: [proof-claim]" in result.output
+    assert _count(db_session) == 1
