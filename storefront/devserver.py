@@ -1,14 +1,22 @@
-"""`make run`: migrate, load the demo catalogue and serve the storefront locally."""
+"""`make run`: migrate, load the demo catalogue and serve the storefront locally.
+
+With no STRIPE_SECRET_KEY in the environment it also starts localstripe on
+127.0.0.1:8420, registers the shop's webhook with it and points the app at it, so a whole
+purchase works offline with card 4242 4242 4242 4242.
+"""
 
 from __future__ import annotations
 
 import os
+import secrets
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST, PORT = "127.0.0.1", int(os.environ.get("PORT", 5000))
+LOCALSTRIPE_PORT = int(os.environ.get("LOCALSTRIPE_PORT", 8420))
 
 
 def _storefront(*args: str, env: dict[str, str]) -> None:
@@ -16,15 +24,59 @@ def _storefront(*args: str, env: dict[str, str]) -> None:
     subprocess.run(cmd, cwd=ROOT, env=env, check=True)
 
 
+def _port_free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind((HOST, port))
+        except OSError:
+            return False
+    return True
+
+
+def _start_localstripe(env: dict[str, str]) -> subprocess.Popen:
+    """Start localstripe on loopback, register the webhook and add its STRIPE_* settings to env."""
+    from storefront.payments import localstripe
+
+    if not _port_free(LOCALSTRIPE_PORT):
+        sys.exit(f"Port {LOCALSTRIPE_PORT} is in use (another localstripe?). Stop it, or set "
+                 "STRIPE_SECRET_KEY and friends to use another Stripe.")
+    (ROOT / "instance").mkdir(exist_ok=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "storefront.payments.localstripe", "--host", HOST,
+         "--port", str(LOCALSTRIPE_PORT), "--persist", str(ROOT / "instance" / "localstripe.pickle")],
+        cwd=ROOT, env=env)
+    base = f"http://{HOST}:{LOCALSTRIPE_PORT}"
+    try:
+        localstripe.wait_until_up(base)
+        secret = "whsec_" + secrets.token_hex(24)
+        localstripe.register_webhook(base, f"http://{HOST}:{PORT}/stripe/webhook", secret)
+    except BaseException:
+        proc.terminate()
+        raise
+    handle = localstripe.LocalStripe(HOST, LOCALSTRIPE_PORT)
+    env.update(handle.env(secret))
+    print(f"Stripe: localstripe on {base} (test cards: 4242 4242 4242 4242 pays, "
+          "4000 0000 0000 0002 is declined, 4000 0027 6000 3184 asks for 3-D Secure)", flush=True)
+    return proc
+
+
 def main() -> None:
-    """Prepare the database and run the development server."""
+    """Prepare the database, start localstripe when no Stripe keys are set, and serve."""
     env = dict(os.environ)
     env.setdefault("SECRET_KEY", "dev-only-" + "not-secret")
-    _storefront("db", "upgrade", env=env)
+    _storefront("db", "upgrade", "heads", env=env)
     _storefront("seed", "load", str(ROOT / "seed" / "products.json"), env=env)
+    stripe_proc = None if env.get("STRIPE_SECRET_KEY") else _start_localstripe(env)
     print(f"Storefront on http://{HOST}:{PORT}", flush=True)
-    os.execve(sys.executable, [sys.executable, "-m", "flask", "--app", "wsgi", "run",
-                               "--host", HOST, "--port", str(PORT)], env)
+    try:
+        subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "run", "--host", HOST,
+                        "--port", str(PORT)], cwd=ROOT, env=env)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if stripe_proc is not None:
+            stripe_proc.terminate()
+            stripe_proc.wait(timeout=10)
 
 
 if __name__ == "__main__":

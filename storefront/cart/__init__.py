@@ -1,0 +1,1 @@
+"""The session cart (``session["cart"] = {sku: quantity}``), priced from the catalogue."""

@@ -1,0 +1,198 @@
+"""Apply what Stripe reports (webhook events, or a sync) to orders, exactly once and never backwards."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from storefront.checkout.settings import CheckoutSettings
+from storefront.db import utcnow
+from storefront.orders import emails
+from storefront.orders import service as orders
+from storefront.orders.models import Order, RefundStatus
+from storefront.orders.states import CAPTURED, RELEASED, OrderStatus
+from storefront.payments.gateway import Intent
+from storefront.payments.models import StripeEvent
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Outcome:
+    outcome: str
+    order_ref: str | None = None
+    # A PaymentIntent to cancel once the transaction committed (a failed payment's leftovers).
+    cancel_intent: str | None = None
+
+
+def record_event(session: Session, event: dict[str, Any]) -> StripeEvent | None:
+    """Insert the event id; None when it was already recorded (by us, or a concurrent delivery)."""
+    row = StripeEvent(event_id=event["id"][:255], type=str(event["type"])[:100])
+    try:
+        # The unique index makes a concurrent duplicate wait for our commit, then fail here.
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        return None
+    return row
+
+
+def handle_event(session: Session, event: dict[str, Any], settings: CheckoutSettings) -> Outcome:
+    """Record a verified webhook event and apply it in the caller's transaction."""
+    row = record_event(session, event)
+    if row is None:
+        return Outcome("duplicate")
+    obj = event["data"]["object"]
+    source = f"webhook:{event['id']}"[:120]
+    kind = event["type"]
+    if kind == "payment_intent.succeeded":
+        result = apply_intent_succeeded(session, Intent.from_dict(obj), settings, source=source)
+    elif kind == "payment_intent.payment_failed":
+        result = apply_intent_failed(session, Intent.from_dict(obj), source=source)
+    elif kind == "charge.refunded":
+        result = apply_charge_refunded(session, obj, settings, source=source)
+    else:
+        result = Outcome("ignored")
+    row.outcome = result.outcome[:60]
+    row.order_ref = result.order_ref
+    return result
+
+
+def _mark_paid(session: Session, order: Order, *, amount: int, charge_id: str | None,
+               settings: CheckoutSettings, source: str) -> Outcome:
+    ref = order.public_id
+    if order.status == OrderStatus.PENDING_PAYMENT:
+        moved = orders.transition(session, order, OrderStatus.PAID, reason="payment confirmed",
+                                  source=source)
+    elif order.status in RELEASED:
+        # The payment landed after the stock went back: sell it again only if it is still there.
+        if not orders.rereserve_stock(session, order):
+            orders.note(session, order, f"Payment of {amount} confirmed after the order was "
+                        f"{order.status}, and the stock is gone: refund or restock.",
+                        source=source, attention=True)
+            return Outcome("paid_after_release", ref)
+        moved = orders.transition(session, order, OrderStatus.PAID,
+                                  reason=f"payment confirmed after the order was {order.status}",
+                                  source=source)
+    else:
+        return Outcome(f"already_{order.status}", ref)
+    if not moved:
+        return Outcome("unchanged", ref)
+    order.amount_paid = amount
+    order.charge_id = charge_id or order.charge_id
+    order.paid_at = utcnow()
+    order.payment_status = "succeeded"
+    order.payment_error = None
+    emails.queue_confirmation(session, order, site_url=settings.site_url)
+    emails.queue_fulfilment_request(session, order, staff_email=settings.staff_email)
+    return Outcome("paid", ref)
+
+
+def _matches(order: Order, amount: int, currency: str) -> bool:
+    return amount == order.total_amount and currency.lower() == order.currency.lower()
+
+
+def apply_intent_succeeded(session: Session, intent: Intent, settings: CheckoutSettings, *,
+                           source: str) -> Outcome:
+    """A PaymentIntent succeeded: pay its order once, if the amount and currency are the order's."""
+    order = orders.find_by_intent(session, intent.id, intent.metadata.get("order_id"), lock=True)
+    if order is None:
+        log.warning("payment_intent.succeeded for unknown intent %s", intent.id)
+        return Outcome("unknown_order")
+    received = intent.amount_received if intent.amount_received is not None else intent.amount
+    if not _matches(order, received, intent.currency):
+        orders.note(session, order, f"Payment {intent.id} of {received} {intent.currency.upper()} "
+                    f"does not match the order total {order.total_amount} {order.currency}.",
+                    source=source, attention=True)
+        return Outcome("amount_mismatch", order.public_id)
+    if order.payment_intent_id is None:
+        order.payment_intent_id = intent.id
+    return _mark_paid(session, order, amount=received, charge_id=intent.latest_charge,
+                      settings=settings, source=source)
+
+
+def apply_intent_failed(session: Session, intent: Intent, *, source: str) -> Outcome:
+    """A payment attempt failed: a pending order fails and releases its stock; others stay."""
+    order = orders.find_by_intent(session, intent.id, intent.metadata.get("order_id"), lock=True)
+    if order is None:
+        return Outcome("unknown_order")
+    if order.status != OrderStatus.PENDING_PAYMENT:
+        return Outcome(f"ignored_{order.status}", order.public_id)  # never backwards
+    message = intent.last_error or "The payment failed."
+    if not orders.fail_released(session, order, OrderStatus.PAYMENT_FAILED, reason=message,
+                                source=source):
+        return Outcome("unchanged", order.public_id)
+    order.payment_status = intent.status or "requires_payment_method"
+    order.payment_error = message[:500]
+    return Outcome("payment_failed", order.public_id, cancel_intent=intent.id)
+
+
+def _id(value: Any) -> str | None:
+    if isinstance(value, dict):
+        return value.get("id")
+    return value if isinstance(value, str) else None
+
+
+def apply_charge_refunded(session: Session, charge: dict[str, Any], settings: CheckoutSettings, *,
+                          source: str) -> Outcome:
+    """Stripe refunded (part of) a charge: record the cumulative amount, only ever upwards."""
+    intent_id = _id(charge.get("payment_intent"))
+    order = None
+    if intent_id:
+        order = orders.find_by_intent(session, intent_id, (charge.get("metadata") or {}).get("order_id"),
+                                      lock=True)
+    if order is None and charge.get("id"):
+        order = session.scalar(select(Order).where(Order.charge_id == charge["id"])
+                               .with_for_update().execution_options(populate_existing=True))
+    if order is None:
+        return Outcome("unknown_order")
+    ref = order.public_id
+    currency = str(charge.get("currency") or "")
+    if currency.lower() != order.currency.lower():
+        orders.note(session, order, f"Refund on charge {charge.get('id')} in {currency.upper()} "
+                    f"does not match the order currency {order.currency}.", source=source,
+                    attention=True)
+        return Outcome("currency_mismatch", ref)
+    if order.status not in CAPTURED:
+        # The refund overtook the payment event; the charge itself proves the payment.
+        captured = int(charge.get("amount_captured") or charge.get("amount") or 0)
+        if charge.get("status") != "succeeded" or not _matches(order, captured, currency):
+            orders.note(session, order, f"Refund reported for charge {charge.get('id')} but the "
+                        "payment is not confirmed.", source=source, attention=True)
+            return Outcome("refund_before_payment", ref)
+        paid = _mark_paid(session, order, amount=captured, charge_id=_id(charge.get("id")),
+                          settings=settings, source=source)
+        if order.status not in CAPTURED:
+            return paid
+    refunded = min(int(charge.get("amount_refunded") or 0), order.amount_paid)
+    if refunded <= order.amount_refunded:
+        return Outcome("stale", ref)  # an older (or repeated) picture of the refunds
+    target = (OrderStatus.REFUNDED if refunded >= order.amount_paid
+              else OrderStatus.PARTIALLY_REFUNDED)
+    if not orders.transition(session, order, target,
+                             reason=f"refunded {refunded} of {order.amount_paid}", source=source):
+        return Outcome("unchanged", ref)
+    order.amount_refunded = refunded
+    _confirm_refund_rows(order, charge, refunded)
+    emails.queue_refund_notice(session, order)
+    return Outcome(str(target), ref)
+
+
+def _confirm_refund_rows(order: Order, charge: dict[str, Any], refunded: int) -> None:
+    """Mark the shop's refund requests Stripe has now confirmed."""
+    listed = {r.get("id") for r in ((charge.get("refunds") or {}).get("data") or [])
+              if isinstance(r, dict) and r.get("status") in (None, "succeeded")}
+    confirmed = sum(r.amount for r in order.refunds if r.status == RefundStatus.SUCCEEDED)
+    for row in order.refunds:
+        if row.status != RefundStatus.SUBMITTED:
+            continue
+        # Recent API versions omit charge.refunds; then confirm in order while the total allows.
+        if row.stripe_refund_id in listed or (not listed and confirmed + row.amount <= refunded):
+            row.status = RefundStatus.SUCCEEDED
+            confirmed += row.amount

@@ -1,0 +1,96 @@
+"""Orders that collect payment for an accepted quote, paid through the normal checkout."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from storefront.checkout.flow import PlacedOrder, _replay
+from storefront.checkout.pricing import check_amount
+from storefront.checkout.settings import CheckoutSettings
+from storefront.db import utcnow
+from storefront.errors import ValidationError
+from storefront.orders import service as orders
+from storefront.orders.models import Channel, Order
+from storefront.orders.states import RELEASED
+from storefront.payments.gateway import StripeGateway
+from storefront.payments.intents import ensure_intent
+
+PAYMENTS = ("deposit", "full")
+
+
+def _line_specs(lines: list[dict[str, Any]]) -> list[orders.LineSpec]:
+    specs, errors = [], {}
+    for i, ln in enumerate(lines):
+        name = (ln.get("name") or ln.get("description") or ln.get("sku") or "").strip()
+        qty, price = ln.get("quantity"), ln.get("unit_price")
+        if not name:
+            errors[f"lines.{i}.name"] = ["Required."]
+        if not isinstance(qty, int) or isinstance(qty, bool) or qty < 1:
+            errors[f"lines.{i}.quantity"] = ["Must be a positive whole number."]
+        if not isinstance(price, int) or isinstance(price, bool) or price < 0:
+            errors[f"lines.{i}.unit_price"] = ["Must be a whole number of minor units, 0 or more."]
+        if not errors:
+            specs.append(orders.LineSpec(sku=ln.get("sku"), name=name[:300], unit_price=price,
+                                         quantity=qty, product_id=None))
+    if errors or not specs:
+        raise ValidationError("The quote lines are invalid.", errors=errors or {"lines": ["Required."]})
+    return specs
+
+
+def create_order_for_quote(session: Session, gateway: StripeGateway, *, quote_ref: str,
+                           lines: list[dict[str, Any]], amount: int, currency: str, email: str,
+                           payment: str = "deposit", shipping_address: dict | None = None,
+                           precautions: list[dict] | None = None,
+                           precautions_acknowledged: bool = False,
+                           settings: CheckoutSettings | None = None) -> PlacedOrder:
+    """Create the order that collects ``amount`` for an accepted quote and its PaymentIntent.
+
+    - ``lines``: the quoted lines as ``{"sku"?, "name" (or "description"), "quantity",
+      "unit_price"}`` in minor units; recorded on the order, not re-priced, and no stock is
+      reserved (quoted goods are made or allocated to order).
+    - ``amount``/``currency``: what this order charges now: the deposit or the full quoted
+      total (``payment`` says which: "deposit" or "full").
+    - Idempotent per (``quote_ref``, ``payment``): while that order is pending or paid the
+      same order comes back (``replayed=True``); after it failed or expired a new one is made.
+    - Commits. Returns ``PlacedOrder(order, client_secret, replayed)``; send the buyer to
+      ``/checkout/pay/<order.public_id>`` (card form, 3-D Secure) or give the client_secret
+      to Stripe.js. The order becomes paid through the same webhook as shop orders, which
+      queues the confirmation email and the staff "ship" request.
+    - ``settings`` defaults to the current app's configuration.
+    """
+    if payment not in PAYMENTS:
+        raise ValidationError("Unknown quote payment kind.", errors={"payment": ["deposit or full"]})
+    if not isinstance(amount, int) or isinstance(amount, bool):
+        raise ValidationError("The amount must be whole minor units.", errors={"amount": ["Integer."]})
+    check_amount(amount)
+    if settings is None:
+        from flask import current_app
+
+        settings = CheckoutSettings.from_config(current_app.config)
+    specs = _line_specs(lines)
+    base = f"quote:{quote_ref}:{payment}"
+    latest = session.scalar(select(Order).where(Order.quote_ref == quote_ref,
+                                                Order.quote_payment == payment)
+                            .order_by(Order.id.desc()).limit(1))
+    if latest is not None and latest.status not in RELEASED:
+        return _replay(gateway, latest, None)
+    attempt = 1 + (session.scalar(select(func.count(Order.id)).where(
+        Order.quote_ref == quote_ref, Order.quote_payment == payment)) or 0)
+    request_key = f"{base}:{attempt}"
+    public_id = orders.new_public_id(request_key, settings.secret_key)
+    session.commit()
+    intent = ensure_intent(session, gateway, request_key=request_key, order_ref=public_id,
+                           amount=amount, currency=currency)
+    now = utcnow()
+    order = orders.create_order(
+        session, public_id=public_id, lines=specs, email=email, currency=currency,
+        total_amount=amount, channel=Channel.QUOTE, shipping_address=shipping_address,
+        payment_intent_id=intent.id, precautions=precautions or [],
+        acknowledged_at=now if precautions_acknowledged else None, idempotency_key=request_key,
+        expires_at=now + settings.quote_reservation, quote_ref=quote_ref, quote_payment=payment,
+        source=f"quote:{quote_ref}")
+    session.commit()
+    return PlacedOrder(order, intent.client_secret)

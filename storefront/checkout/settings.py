@@ -1,0 +1,27 @@
+"""Checkout settings taken from the app config once, so services stay free of Flask."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+
+@dataclass(frozen=True)
+class CheckoutSettings:
+    secret_key: str  # derives order ids from idempotency keys
+    reservation: timedelta = timedelta(minutes=30)  # how long unpaid stock stays reserved
+    quote_reservation: timedelta = timedelta(days=7)  # how long a quote's payment stays open
+    staff_email: str = "sales@localhost"  # receives "ship this order" requests
+    site_url: str = ""  # absolute base for links in emails
+
+    @classmethod
+    def from_config(cls, config: Any, *, site_url: str = "") -> CheckoutSettings:
+        """Build from a Flask config mapping."""
+        return cls(
+            secret_key=config["SECRET_KEY"],
+            reservation=timedelta(minutes=float(config.get("ORDER_RESERVATION_MINUTES", 30))),
+            quote_reservation=timedelta(hours=float(config.get("QUOTE_PAYMENT_HOURS", 168))),
+            staff_email=config.get("STAFF_EMAIL") or "sales@localhost",
+            site_url=config.get("SITE_URL") or site_url,
+        )

@@ -1,0 +1,1 @@
+"""Orders: line snapshots, stock reservations, the status machine and refund bookkeeping."""

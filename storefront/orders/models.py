@@ -1,0 +1,170 @@
+"""Orders, their line snapshots, stock reservations, status history and refunds."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from storefront.db import Base, JSONType, StrEnumType, UTCDateTime, utcnow
+from storefront.orders.states import OrderStatus
+
+
+class Channel(enum.StrEnum):
+    WEB = "web"  # the checkout pages
+    API = "api"  # POST /api/v1/orders
+    QUOTE = "quote"  # an accepted OEM / practitioner quote paid through checkout
+
+
+class RefundStatus(enum.StrEnum):
+    REQUESTED = "requested"  # recorded before Stripe is asked (write-ahead)
+    SUBMITTED = "submitted"  # Stripe accepted it; waiting for charge.refunded
+    SUCCEEDED = "succeeded"  # confirmed by Stripe's webhook (or a sync)
+    FAILED = "failed"  # Stripe refused it
+
+
+class Order(Base):
+    __tablename__ = "orders"
+    __table_args__ = (
+        CheckConstraint("total_amount >= 0", name="total_non_negative"),
+        CheckConstraint("amount_paid >= 0", name="paid_non_negative"),
+        CheckConstraint("amount_refunded >= 0 AND amount_refunded <= amount_paid",
+                        name="refund_within_paid"),
+        Index("ix_orders_status_expiry", "status", "reservation_expires_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Unguessable token shown in URLs; the database id never leaves the server.
+    public_id: Mapped[str] = mapped_column(String(40), unique=True)
+    status: Mapped[OrderStatus] = mapped_column(
+        StrEnumType(OrderStatus, 32), default=OrderStatus.PENDING_PAYMENT)
+    channel: Mapped[Channel] = mapped_column(StrEnumType(Channel, 16), default=Channel.WEB)
+    email: Mapped[str] = mapped_column(String(320))
+    shipping_address: Mapped[dict | None] = mapped_column(JSONType)
+
+    currency: Mapped[str] = mapped_column(String(3))
+    subtotal_amount: Mapped[int] = mapped_column(Integer)
+    shipping_amount: Mapped[int] = mapped_column(Integer, default=0)
+    total_amount: Mapped[int] = mapped_column(Integer)
+    amount_paid: Mapped[int] = mapped_column(Integer, default=0)
+    amount_refunded: Mapped[int] = mapped_column(Integer, default=0)
+
+    payment_intent_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    stripe_customer_id: Mapped[str | None] = mapped_column(String(255))
+    charge_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    payment_status: Mapped[str | None] = mapped_column(String(40))  # last PaymentIntent status seen
+    payment_error: Mapped[str | None] = mapped_column(String(500))
+
+    precautions_acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The precautions text the buyer acknowledged, per SKU, as shown at checkout.
+    precautions_snapshot: Mapped[list] = mapped_column(JSONType, default=list)
+
+    # A client's Idempotency-Key (namespaced) so a retried request finds this order.
+    idempotency_key: Mapped[str | None] = mapped_column(String(255), unique=True)
+    request_fingerprint: Mapped[str | None] = mapped_column(String(64))
+
+    quote_ref: Mapped[str | None] = mapped_column(String(64), index=True)
+    quote_payment: Mapped[str | None] = mapped_column(String(16))  # deposit | full
+
+    # Something staff must look at (amount mismatch, a payment after release, ...).
+    attention: Mapped[str | None] = mapped_column(Text)
+
+    reservation_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    fulfilled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    lines: Mapped[list[OrderLine]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", order_by="OrderLine.position")
+    reservations: Mapped[list[StockReservation]] = relationship(
+        back_populates="order", cascade="all, delete-orphan")
+    events: Mapped[list[OrderEvent]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", order_by="OrderEvent.id")
+    refunds: Mapped[list[OrderRefund]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", order_by="OrderRefund.id")
+
+    @property
+    def refundable_amount(self) -> int:
+        """What is left to refund, counting refunds Stripe has not confirmed yet."""
+        pending = sum(r.amount for r in self.refunds
+                      if r.status in (RefundStatus.REQUESTED, RefundStatus.SUBMITTED))
+        return max(0, self.amount_paid - self.amount_refunded - pending)
+
+    def __repr__(self) -> str:
+        return f"<Order {self.public_id} {self.status}>"
+
+
+class OrderLine(Base):
+    __tablename__ = "order_lines"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("unit_price >= 0", name="unit_price_non_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    # Snapshot: the product may change or be archived later; the order keeps what was sold.
+    product_id: Mapped[int | None] = mapped_column(
+        ForeignKey("products.id", ondelete="SET NULL"), index=True)
+    sku: Mapped[str | None] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(300))
+    unit_price: Mapped[int] = mapped_column(Integer)
+    quantity: Mapped[int] = mapped_column(Integer)
+    line_total: Mapped[int] = mapped_column(Integer)
+
+    order: Mapped[Order] = relationship(back_populates="lines")
+
+
+class StockReservation(Base):
+    __tablename__ = "stock_reservations"
+    __table_args__ = (CheckConstraint("quantity > 0", name="quantity_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    quantity: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Set once the units went back on the shelf; a paid order's reservation is never released.
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    order: Mapped[Order] = relationship(back_populates="reservations")
+
+
+class OrderEvent(Base):
+    """One status change (or notable fact) in an order's life, for audit and support."""
+
+    __tablename__ = "order_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    from_status: Mapped[str | None] = mapped_column(String(32))
+    to_status: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(String(300), default="")
+    source: Mapped[str] = mapped_column(String(120), default="")  # "webhook:evt_…", "cli", …
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    order: Mapped[Order] = relationship(back_populates="events")
+
+
+class OrderRefund(Base):
+    __tablename__ = "order_refunds"
+    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    amount: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[RefundStatus] = mapped_column(
+        StrEnumType(RefundStatus, 16), default=RefundStatus.REQUESTED)
+    stripe_refund_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    reason: Mapped[str] = mapped_column(String(300), default="")
+    requested_by: Mapped[str] = mapped_column(String(200), default="")
+    error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    order: Mapped[Order] = relationship(back_populates="refunds")

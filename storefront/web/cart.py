@@ -1,0 +1,84 @@
+"""Cart pages: ``GET /cart``, ``POST /cart/items`` (add), ``POST /cart/items/<sku>`` (change; 0 removes)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, session, url_for
+
+from storefront.cart import service as carts
+from storefront.errorhandlers import wants_json
+from storefront.errors import DomainError
+from storefront.extensions import db
+from storefront.orders.money import format_money
+
+bp = Blueprint("cart", __name__)
+
+
+@bp.context_processor
+def _helpers():
+    return {"fmt_money": format_money}
+
+
+def current_cart() -> dict[str, int]:
+    """The session cart, cleaned."""
+    return carts.normalise(session.get("cart"))
+
+
+def save_cart(cart: dict[str, int]) -> None:
+    """Store the cart in the signed session cookie."""
+    session["cart"] = dict(cart)
+    session.modified = True
+
+
+def _json_cart(cart: dict[str, int]):
+    view = carts.view(db.session, cart)
+    return jsonify({"items": view.items(), "count": view.count, "subtotal": view.subtotal,
+                    "currency": view.currency})
+
+
+def _render(error: DomainError | None = None, status: int = 200):
+    view = carts.view(db.session, current_cart())
+    return render_template("cart/cart.html", cart=view, error=error), status
+
+
+def _apply(change):
+    """Run a cart change; answer JSON to JSON clients, otherwise redirect (303) or re-render."""
+    try:
+        carts.reject_price_fields(request.form)
+        cart = change(current_cart())
+    except DomainError as err:
+        if wants_json():
+            raise
+        return _render(err, err.status)
+    save_cart(cart)
+    if wants_json():
+        return _json_cart(cart)
+    return None
+
+
+@bp.get("/cart")
+def show():
+    """The cart with server prices and a link to checkout."""
+    if wants_json():
+        return _json_cart(current_cart())
+    return _render()
+
+
+@bp.post("/cart/items")
+def add():
+    """Add ``quantity`` (default 1) of ``sku`` to the cart."""
+    sku = request.form.get("sku")
+    result = _apply(lambda cart: carts.add_item(db.session, cart, sku, request.form.get("quantity", "1")))
+    if result is not None:
+        return result
+    flash("Added to your cart.", "success")
+    return redirect(url_for("cart.show"), 303)
+
+
+@bp.post("/cart/items/<sku>")
+def change(sku: str):
+    """Set the quantity of ``sku`` in the cart; 0 removes it."""
+    result = _apply(lambda cart: carts.set_quantity(db.session, cart, sku,
+                                                    request.form.get("quantity")))
+    if result is not None:
+        return result
+    return redirect(url_for("cart.show"), 303)

@@ -1,0 +1,64 @@
+"""Order status page ``/orders/<order_id>``: shows "processing" until Stripe's webhook lands."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+
+from storefront.cart import service as carts
+from storefront.checkout import flow
+from storefront.checkout.settings import CheckoutSettings
+from storefront.errors import DomainError
+from storefront.extensions import db
+from storefront.mail import send_after_commit
+from storefront.orders.money import format_money
+from storefront.orders.states import RELEASED, OrderStatus
+from storefront.payments import gateway_for
+from storefront.web.cart import current_cart, save_cart
+
+bp = Blueprint("orders", __name__)
+
+
+@bp.context_processor
+def _helpers():
+    return {"fmt_money": format_money}
+
+
+def display_state(order) -> str:
+    """What the buyer sees: the status, with "processing" while Stripe has not confirmed."""
+    if order.status == OrderStatus.PENDING_PAYMENT:
+        if order.payment_status in ("succeeded", "processing"):
+            return "processing"
+        return "awaiting_payment"
+    return order.status.value
+
+
+@bp.get("/orders/<order_id>")
+def show(order_id: str):
+    """The order's status, lines and totals."""
+    settings = CheckoutSettings.from_config(current_app.config, site_url=request.url_root)
+    order = flow.view_order(db.session, gateway_for(current_app), settings, order_id)
+    send_after_commit(current_app._get_current_object())
+    return render_template("orders/order.html", order=order, state=display_state(order))
+
+
+@bp.post("/orders/<order_id>/retry")
+def retry(order_id: str):
+    """Put a failed or expired order's items back in the cart and go to checkout."""
+    from storefront.orders.service import get_order
+
+    order = get_order(db.session, order_id)
+    if order.status not in RELEASED:
+        return redirect(url_for("orders.show", order_id=order_id), 303)
+    cart = current_cart()
+    skipped = []
+    for line in order.lines:
+        if not line.sku or line.sku in cart:
+            continue
+        try:
+            cart = carts.add_item(db.session, cart, line.sku, line.quantity)
+        except DomainError:
+            skipped.append(line.name)
+    save_cart(cart)
+    if skipped:
+        flash("Some items could not be added back: " + ", ".join(skipped), "warning")
+    return redirect(url_for("checkout.start"), 303)
