@@ -8,7 +8,10 @@ from typing import Any
 from flask import Flask
 
 from storefront import config as config_module
-from storefront.extensions import api, csrf, db, limiter, migrate
+from storefront.extensions import csrf, db, limiter, migrate
+
+# ``api`` (the flask-smorest Api) is imported inside the functions below: importing the
+# ``storefront.api`` package rebinds the name ``api`` in this module to that package.
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,9 +36,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     import storefront.models  # noqa: F401  (registers every table on the metadata)
+    from storefront.extensions import api
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    from storefront.catalog.search import include_name
+
+    # The full-text search index is raw DDL (migration 0010); autogenerate leaves it alone.
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), include_name=include_name)
     csrf.init_app(app)
     app.config.setdefault(
         "RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://"
@@ -44,6 +51,9 @@ def register_extensions(app: Flask) -> None:
     from storefront import security
 
     security.init_app(app)  # security headers on every response, hardened session cookie
+    from storefront.api import ErrorSchema
+
+    api.ERROR_SCHEMA = ErrorSchema  # document our {code: str, status: int, ...} error body
     api.init_app(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         from storefront.sqlite import enable_sqlite_pragmas
@@ -53,6 +63,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from storefront.extensions import api  # noqa: F401  (flask-smorest blueprints go on it)
     from storefront.health import bp as health_bp
 
     app.register_blueprint(health_bp)
@@ -61,6 +72,13 @@ def register_blueprints(app: Flask) -> None:
     init_staff(app)  # /staff/ blueprint and the Flask-Login manager
     # JSON API blueprints (flask-smorest) are registered on ``api``; they take no cookies
     # for authority, so they are exempt from the form CSRF check.
+    from storefront.web import init_app as init_web
+
+    init_web(app)  # catalogue, product, compare pages, sitemap.xml, robots.txt
+    from storefront.api.products import blp as products_blp
+
+    csrf.exempt(products_blp)
+    api.register_blueprint(products_blp)  # /api/v1/products
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -1,5 +1,6 @@
 """Import every model module so the metadata (and Alembic) sees all tables."""
 
+import storefront.catalog.queries  # noqa: F401  (listing indexes on products)
 from storefront.catalog.models import PriceTier, Product, WavelengthBand  # noqa: F401
 from storefront.mail.outbox import OutboxEmail  # noqa: F401
 from storefront.staff.models import AuditLog, StaffUser  # noqa: F401

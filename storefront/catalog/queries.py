@@ -1,0 +1,540 @@
+"""Catalogue reads: filters, facet counts, sorting, pagination and full-text search.
+
+Everything here takes a session and plain arguments; the pages and the JSON API share it.
+Facet counts for a filter state take one query (conditional aggregates), so the number of
+statements per listing is a constant whatever the page size.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import sqlalchemy as sa
+from marshmallow import (
+    EXCLUDE,
+    Schema,
+    ValidationError,
+    fields,
+    pre_load,
+    validate,
+    validates_schema,
+)
+from sqlalchemy.orm import Session, selectinload
+
+from storefront.catalog.models import Kind, Product, Status, WavelengthBand
+from storefront.catalog.schemas import US_LASER_CLASSES
+from storefront.catalog.search import SearchQuery, parse_terms, ranked_matches
+
+# Listing indexes: each sort order walks an index on (status, key) instead of sorting the
+# whole catalogue; the version probe reads the newest ``updated_at`` from its own index.
+sa.Index("ix_products_status_name", Product.status, Product.name)
+sa.Index("ix_products_status_price", Product.status, Product.price_amount)
+sa.Index("ix_products_status_created", Product.status, Product.created_at)
+sa.Index("ix_products_updated_at", Product.updated_at)
+
+DEFAULT_PER_PAGE = 24
+MAX_PER_PAGE = 100
+MAX_PAGE = 10_000
+WAVELENGTH_TOLERANCE_NM = 10
+
+SORTS = {
+    "name": "Name (A–Z)",
+    "price_asc": "Price: low to high",
+    "price_desc": "Price: high to low",
+    "newest": "Newest first",
+    "relevance": "Best match",
+}
+
+KIND_LABELS = {
+    Kind.BELT.value: "Belts and wraps",
+    Kind.HANDHELD.value: "Handhelds",
+    Kind.PANEL.value: "Panels",
+    Kind.LASER.value: "Therapy lasers",
+}
+
+# The headline bands shoppers ask for; a filter value matches any band within ±10 nm.
+WAVELENGTH_BUCKETS: tuple[tuple[int, str], ...] = (
+    (630, "red"), (660, "red"), (810, "near-infrared"), (830, "near-infrared"),
+    (850, "near-infrared"), (980, "laser NIR"), (1064, "laser NIR"),
+)
+
+# (min, max) in minor units, both inclusive; None is open.
+PRICE_BUCKETS: tuple[tuple[int | None, int | None], ...] = (
+    (None, 9_999), (10_000, 24_999), (25_000, 49_999), (50_000, 99_999), (100_000, None),
+)
+
+# key -> (min inclusive, max exclusive) in cm²
+COVERAGE_BUCKETS: dict[str, tuple[float | None, float | None]] = {
+    "under-100": (None, 100.0),
+    "100-500": (100.0, 500.0),
+    "500-2000": (500.0, 2000.0),
+    "2000-plus": (2000.0, None),
+}
+COVERAGE_LABELS = {
+    "under-100": "under 100 cm²",
+    "100-500": "100–500 cm²",
+    "500-2000": "500–2,000 cm²",
+    "2000-plus": "2,000 cm² or more",
+}
+
+LASER_CLASS_IEC = {"I": "1", "II": "2", "IIIa": "3R", "IIIb": "3B", "IV": "4"}
+
+
+def laser_class_label(us: str | None, iec: str | None = None) -> str:
+    """The laser class label as shown wherever a laser is listed (US and IEC 60825-1)."""
+    if not us and not iec:
+        return ""
+    iec = iec or LASER_CLASS_IEC.get(us or "", "")
+    parts = []
+    if us:
+        parts.append(f"US Class {us}")
+    if iec:
+        parts.append(f"IEC Class {iec}")
+    return " / ".join(parts) + " laser product"
+
+
+# --------------------------------------------------------------------------- query args
+
+
+def _drop_empty(value: Any) -> Any:
+    if isinstance(value, list):
+        return [v for v in value if v != ""]
+    return value
+
+
+class ProductQuerySchema(Schema):
+    """Query-string arguments of the catalogue page and ``GET /api/v1/products``."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    kind = fields.List(fields.String(validate=validate.OneOf([k.value for k in Kind])),
+                       metadata={"description": "Product kind; repeat to combine (any of)."})
+    wavelength = fields.List(
+        fields.Integer(validate=validate.Range(200, 1500)),
+        metadata={"description": "Wavelength in nm; a product matches when any band is within ±10 nm. "
+                                 "Repeat to combine (any of)."})
+    min_price = fields.Integer(validate=validate.Range(0, 100_000_000),
+                               metadata={"description": "Minimum price in minor units (cents)."})
+    max_price = fields.Integer(validate=validate.Range(0, 100_000_000),
+                               metadata={"description": "Maximum price in minor units (cents)."})
+    coverage = fields.List(fields.String(validate=validate.OneOf(list(COVERAGE_BUCKETS))),
+                           metadata={"description": "Treatment-area bucket; repeat to combine."})
+    laser_class = fields.List(fields.String(validate=validate.OneOf(US_LASER_CLASSES)),
+                              metadata={"description": "US laser class; repeat to combine."})
+    q = fields.String(validate=validate.Length(max=200),
+                      metadata={"description": "Full-text search; words are prefix-matched."})
+    sort = fields.String(validate=validate.OneOf(list(SORTS)),
+                         metadata={"description": "Sort order; defaults to relevance with q, else name."})
+    page = fields.Integer(load_default=1, validate=validate.Range(1, MAX_PAGE))
+    per_page = fields.Integer(load_default=DEFAULT_PER_PAGE, validate=validate.Range(1, MAX_PER_PAGE))
+
+    @pre_load
+    def _ignore_blank(self, data, **kwargs):
+        # An HTML GET form sends empty fields (``min_price=``); they mean "no filter".
+        out = {}
+        for key in data:
+            value = _drop_empty(data[key])
+            if value == "" or value == []:
+                continue
+            out[key] = value
+        return out
+
+    @validates_schema
+    def _price_range(self, data, **kwargs):
+        lo, hi = data.get("min_price"), data.get("max_price")
+        if lo is not None and hi is not None and lo > hi:
+            raise ValidationError({"max_price": ["must not be below min_price"]})
+
+
+@dataclass(frozen=True)
+class Filters:
+    """A normalised catalogue query; hashable so it can key the facet cache."""
+
+    kinds: tuple[str, ...] = ()
+    wavelengths: tuple[int, ...] = ()
+    min_price: int | None = None
+    max_price: int | None = None
+    coverage: tuple[str, ...] = ()
+    laser_classes: tuple[str, ...] = ()
+    q: str = ""
+    sort: str = ""
+    page: int = 1
+    per_page: int = DEFAULT_PER_PAGE
+
+    @classmethod
+    def from_args(cls, args: dict[str, Any]) -> Filters:
+        """Build from loaded ``ProductQuerySchema`` data."""
+        return cls(
+            kinds=tuple(sorted(set(args.get("kind") or ()))),
+            wavelengths=tuple(sorted(set(args.get("wavelength") or ()))),
+            min_price=args.get("min_price"),
+            max_price=args.get("max_price"),
+            coverage=tuple(k for k in COVERAGE_BUCKETS if k in set(args.get("coverage") or ())),
+            laser_classes=tuple(c for c in US_LASER_CLASSES if c in set(args.get("laser_class") or ())),
+            q=" ".join((args.get("q") or "").split()),
+            sort=args.get("sort") or "",
+            page=args.get("page") or 1,
+            per_page=args.get("per_page") or DEFAULT_PER_PAGE,
+        )
+
+    @property
+    def terms(self) -> list[str]:
+        return parse_terms(self.q)
+
+    @property
+    def effective_sort(self) -> str:
+        if self.sort == "relevance" and not self.terms:
+            return "name"
+        return self.sort or ("relevance" if self.terms else "name")
+
+    @property
+    def narrowed(self) -> bool:
+        """Whether any facet filter (not the search words) is in use."""
+        return bool(self.kinds or self.wavelengths or self.min_price is not None
+                    or self.max_price is not None or self.coverage or self.laser_classes)
+
+    @property
+    def active(self) -> bool:
+        """Whether anything narrows the catalogue."""
+        return self.narrowed or bool(self.terms)
+
+    def facet_key(self) -> Hashable:
+        """The part of the query that decides totals and facet counts."""
+        return (self.kinds, self.wavelengths, self.min_price, self.max_price, self.coverage,
+                self.laser_classes, tuple(self.terms))
+
+    def to_query(self, **changes: Any) -> list[tuple[str, str]]:
+        """Query-string pairs for this state with ``changes`` applied (stable order)."""
+        f = replace(self, **changes) if changes else self
+        pairs: list[tuple[str, str]] = []
+        if f.q:
+            pairs.append(("q", f.q))
+        pairs += [("kind", k) for k in f.kinds]
+        pairs += [("wavelength", str(w)) for w in f.wavelengths]
+        if f.min_price is not None:
+            pairs.append(("min_price", str(f.min_price)))
+        if f.max_price is not None:
+            pairs.append(("max_price", str(f.max_price)))
+        pairs += [("coverage", c) for c in f.coverage]
+        pairs += [("laser_class", c) for c in f.laser_classes]
+        if f.sort:
+            pairs.append(("sort", f.sort))
+        if f.per_page != DEFAULT_PER_PAGE:
+            pairs.append(("per_page", str(f.per_page)))
+        if f.page != 1:
+            pairs.append(("page", str(f.page)))
+        return pairs
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass
+class FacetValue:
+    value: str
+    label: str
+    count: int
+    selected: bool
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"value": self.value, "label": self.label, "count": self.count,
+                "selected": self.selected, **self.extra}
+
+
+@dataclass
+class Facet:
+    name: str
+    label: str
+    values: list[FacetValue]
+
+    @property
+    def visible_values(self) -> list[FacetValue]:
+        """Values worth offering: those with products, and those already chosen."""
+        return [v for v in self.values if v.count or v.selected]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "label": self.label, "values": [v.to_dict() for v in self.values]}
+
+
+@dataclass
+class Listing:
+    """One page of the catalogue with its total and facet counts."""
+
+    filters: Filters
+    items: list[Product]
+    total: int
+    facets: list[Facet]
+    suggestions: list[Product] = field(default_factory=list)
+
+    @property
+    def page(self) -> int:
+        return self.filters.page
+
+    @property
+    def per_page(self) -> int:
+        return self.filters.per_page
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    def facet(self, name: str) -> Facet:
+        return next(f for f in self.facets if f.name == name)
+
+
+# --------------------------------------------------------------------------- the cache
+
+
+class FacetCache:
+    """Totals and facet counts per filter state, per process, checked against the data.
+
+    An entry is reused only while the catalogue's version (product count and newest
+    ``updated_at``, one indexed probe) is unchanged, and never longer than ``ttl`` seconds,
+    which bounds staleness for changes the probe cannot see (edits to bands alone).
+    """
+
+    def __init__(self, ttl: float = 30.0, size: int = 512):
+        self.ttl = ttl
+        self.size = size
+        self._data: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> Any | None:
+        with self._lock:
+            hit = self._data.get(key)
+            if hit is None:
+                return None
+            stored, value = hit
+            if time.monotonic() - stored > self.ttl:
+                del self._data[key]
+                return None
+            self._data.move_to_end(key)
+            return value
+
+    def put(self, key: Hashable, value: Any) -> None:
+        with self._lock:
+            self._data[key] = (time.monotonic(), value)
+            self._data.move_to_end(key)
+            while len(self._data) > self.size:
+                self._data.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
+
+def catalogue_version(session: Session) -> tuple:
+    """A cheap fingerprint of the catalogue: product count and newest change."""
+    count = sa.select(sa.func.count()).select_from(Product).scalar_subquery()
+    newest = sa.select(sa.func.max(Product.updated_at)).scalar_subquery()
+    row = session.execute(sa.select(count, newest)).one()
+    return (row[0], str(row[1]))
+
+
+# --------------------------------------------------------------------------- conditions
+
+
+def _near(nm_col, wavelengths: Iterable[int]):
+    return sa.or_(*[nm_col.between(w - WAVELENGTH_TOLERANCE_NM, w + WAVELENGTH_TOLERANCE_NM)
+                    for w in wavelengths])
+
+
+def _price_cond(lo: int | None, hi: int | None):
+    conds = []
+    if lo is not None:
+        conds.append(Product.price_amount >= lo)
+    if hi is not None:
+        conds.append(Product.price_amount <= hi)
+    return sa.and_(*conds) if conds else sa.true()
+
+
+def _coverage_cond(keys: Iterable[str]):
+    parts = []
+    for key in keys:
+        lo, hi = COVERAGE_BUCKETS[key]
+        conds = [Product.coverage_cm2.is_not(None)]
+        if lo is not None:
+            conds.append(Product.coverage_cm2 >= lo)
+        if hi is not None:
+            conds.append(Product.coverage_cm2 < hi)
+        parts.append(sa.and_(*conds))
+    return sa.or_(*parts)
+
+
+def _facet_conditions(f: Filters, wavelength_cond) -> dict[str, Any]:
+    """One condition per facet that is in use (the facet's own selection)."""
+    conds: dict[str, Any] = {}
+    if f.kinds:
+        conds["kind"] = Product.kind.in_(f.kinds)
+    if f.wavelengths:
+        conds["wavelength"] = wavelength_cond
+    if f.min_price is not None or f.max_price is not None:
+        conds["price"] = _price_cond(f.min_price, f.max_price)
+    if f.coverage:
+        conds["coverage"] = _coverage_cond(f.coverage)
+    if f.laser_classes:
+        conds["laser_class"] = Product.laser_class_us.in_(f.laser_classes)
+    return conds
+
+
+def _search(session: Session, f: Filters, match_all: bool = True):
+    terms = f.terms
+    if not terms:
+        return None
+    return ranked_matches(session.get_bind().dialect.name, SearchQuery(tuple(terms), match_all))
+
+
+def _wavelength_exists(wavelengths: Iterable[int]):
+    return sa.exists().where(WavelengthBand.product_id == Product.id, _near(WavelengthBand.nm, wavelengths))
+
+
+# --------------------------------------------------------------------------- queries
+
+
+def _order_by(sort: str, matches):
+    if sort == "relevance" and matches is not None:
+        return [matches.c.rank, Product.id]
+    return {
+        "price_asc": [Product.price_amount, Product.id],
+        "price_desc": [Product.price_amount.desc(), Product.id.desc()],
+        "newest": [Product.created_at.desc(), Product.id.desc()],
+    }.get(sort, [Product.name, Product.id])
+
+
+def _page_items(session: Session, f: Filters, matches) -> list[Product]:
+    stmt = sa.select(Product).where(Product.status == Status.PUBLISHED)
+    if matches is not None:
+        stmt = stmt.join(matches, matches.c.product_id == Product.id)
+    conds = _facet_conditions(f, _wavelength_exists(f.wavelengths) if f.wavelengths else None)
+    stmt = stmt.where(*conds.values())
+    stmt = (stmt.order_by(*_order_by(f.effective_sort, matches))
+            .limit(f.per_page).offset((f.page - 1) * f.per_page)
+            .options(selectinload(Product.bands)))
+    return list(session.scalars(stmt))
+
+
+def _band_flags(f: Filters):
+    """Per product: does it have a band near each bucket (and near the selected values)?"""
+    cols = [WavelengthBand.product_id.label("product_id")]
+    for nm, _ in WAVELENGTH_BUCKETS:
+        cols.append(sa.func.max(sa.case((_near(WavelengthBand.nm, [nm]), 1), else_=0)).label(f"w{nm}"))
+    if f.wavelengths:
+        cols.append(sa.func.max(sa.case((_near(WavelengthBand.nm, f.wavelengths), 1), else_=0))
+                    .label("wsel"))
+    return sa.select(*cols).group_by(WavelengthBand.product_id).subquery("band_flags")
+
+
+def _count_facets(session: Session, f: Filters, matches) -> tuple[int, list[Facet]]:
+    """The total and every facet's counts in one statement (disjunctive: a facet ignores itself)."""
+    flags = _band_flags(f)
+    wsel = (flags.c.wsel == 1) if f.wavelengths else None
+    own = _facet_conditions(f, wsel)
+
+    def others(name: str):
+        return sa.and_(sa.true(), *[c for k, c in own.items() if k != name])
+
+    columns: list[Any] = [sa.func.count().filter(sa.and_(sa.true(), *own.values())).label("total")]
+    spec: list[tuple[str, str, Any]] = []
+    for kind in KIND_LABELS:
+        spec.append(("kind", kind, sa.and_(others("kind"), Product.kind == kind)))
+    for nm, _ in WAVELENGTH_BUCKETS:
+        spec.append(("wavelength", str(nm), sa.and_(others("wavelength"), flags.c[f"w{nm}"] == 1)))
+    for lo, hi in PRICE_BUCKETS:
+        spec.append(("price", f"{lo or ''}-{hi or ''}", sa.and_(others("price"), _price_cond(lo, hi))))
+    for key in COVERAGE_BUCKETS:
+        spec.append(("coverage", key, sa.and_(others("coverage"), _coverage_cond([key]))))
+    for cls in US_LASER_CLASSES:
+        spec.append(("laser_class", cls, sa.and_(others("laser_class"), Product.laser_class_us == cls)))
+    columns += [sa.func.count().filter(cond) for _, _, cond in spec]
+
+    stmt = (sa.select(*columns).select_from(Product)
+            .outerjoin(flags, flags.c.product_id == Product.id)
+            .where(Product.status == Status.PUBLISHED))
+    if matches is not None:
+        stmt = stmt.where(Product.id.in_(sa.select(matches.c.product_id)))
+    row = session.execute(stmt).one()
+    total, counts = row[0], row[1:]
+    by_facet: dict[str, dict[str, int]] = {}
+    for (facet, value, _), n in zip(spec, counts, strict=True):
+        by_facet.setdefault(facet, {})[value] = n
+    return total, _build_facets(f, by_facet)
+
+
+def _build_facets(f: Filters, counts: dict[str, dict[str, int]]) -> list[Facet]:
+    kinds = [FacetValue(k, label, counts["kind"][k], k in f.kinds) for k, label in KIND_LABELS.items()]
+    waves = [FacetValue(str(nm), f"{nm} nm ({band})", counts["wavelength"][str(nm)],
+                        nm in f.wavelengths, {"nm": nm})
+             for nm, band in WAVELENGTH_BUCKETS]
+    prices = []
+    for lo, hi in PRICE_BUCKETS:
+        key = f"{lo or ''}-{hi or ''}"
+        prices.append(FacetValue(key, "", counts["price"][key],
+                                 (f.min_price, f.max_price) == (lo, hi), {"min": lo, "max": hi}))
+    cover = [FacetValue(k, COVERAGE_LABELS[k], counts["coverage"][k], k in f.coverage)
+             for k in COVERAGE_BUCKETS]
+    lasers = [FacetValue(c, laser_class_label(c), counts["laser_class"][c], c in f.laser_classes,
+                         {"iec": LASER_CLASS_IEC[c]})
+              for c in US_LASER_CLASSES]
+    return [
+        Facet("kind", "Kind", kinds),
+        Facet("wavelength", "Wavelength", waves),
+        Facet("price", "Price", prices),
+        Facet("coverage", "Treatment area", cover),
+        Facet("laser_class", "Laser class", lasers),
+    ]
+
+
+def list_products(session: Session, f: Filters, *, cache: FacetCache | None = None) -> Listing:
+    """One page of published products matching ``f``, with total and facet counts."""
+    matches = _search(session, f)
+    summary = None
+    key = None
+    if cache is not None:
+        key = (catalogue_version(session), f.facet_key())
+        summary = cache.get(key)
+    if summary is None:
+        summary = _count_facets(session, f, matches)
+        if cache is not None:
+            cache.put(key, summary)
+    total, facets = summary
+    items = _page_items(session, f, matches) if total and f.page <= math.ceil(total / f.per_page) else []
+    listing = Listing(filters=f, items=items, total=total, facets=facets)
+    if total == 0 and len(f.terms) > 1:
+        # Nothing has every word: offer products that have some of them.
+        loose = _search(session, f, match_all=False)
+        listing.suggestions = _page_items(session, replace(f, page=1, per_page=6, sort="relevance"), loose)
+    return listing
+
+
+def get_published(session: Session, slug: str) -> Product | None:
+    """A published product by slug, with bands and tiers loaded."""
+    stmt = (sa.select(Product)
+            .where(Product.slug == slug, Product.status == Status.PUBLISHED)
+            .options(selectinload(Product.bands), selectinload(Product.tiers)))
+    return session.scalars(stmt).one_or_none()
+
+
+def get_published_many(session: Session, slugs: list[str]) -> list[Product]:
+    """Published products by slug, in the order asked for (unknown slugs are left out)."""
+    if not slugs:
+        return []
+    stmt = (sa.select(Product)
+            .where(Product.slug.in_(slugs), Product.status == Status.PUBLISHED)
+            .options(selectinload(Product.bands), selectinload(Product.tiers)))
+    found = {p.slug: p for p in session.scalars(stmt)}
+    return [found[s] for s in slugs if s in found]
+
+
+def published_slugs(session: Session) -> list[tuple[str, Any]]:
+    """``(slug, updated_at)`` of every published product, for the sitemap."""
+    stmt = (sa.select(Product.slug, Product.updated_at)
+            .where(Product.status == Status.PUBLISHED).order_by(Product.id))
+    return [tuple(r) for r in session.execute(stmt)]

@@ -1,0 +1,54 @@
+"""Server-rendered pages: catalogue, product, compare, sitemap and robots.txt."""
+
+from __future__ import annotations
+
+from flask import Flask, session
+
+from storefront.catalog.display import availability, format_money
+from storefront.catalog.queries import FacetCache, laser_class_label
+
+
+def cart_count() -> int:
+    """Items in the session cart (``{"sku": qty}``), tolerant of anything else stored there."""
+    cart = session.get("cart")
+    if not isinstance(cart, dict):
+        return 0
+    total = 0
+    for qty in cart.values():
+        if isinstance(qty, int) and not isinstance(qty, bool) and qty > 0:
+            total += qty
+    return total
+
+
+def band_class(nm: int) -> str:
+    """CSS class of a wavelength swatch: orange-red, deep red, near-infrared or far NIR."""
+    if nm < 650:
+        return "w-red"
+    if nm < 700:
+        return "w-deep"
+    return "w-nir" if nm < 950 else "w-far"
+
+
+def facet_cache(app: Flask) -> FacetCache | None:
+    """The app's facet cache, or None when ``CATALOG_CACHE_SECONDS`` is 0."""
+    return app.extensions.get("catalog_facet_cache")
+
+
+def init_app(app: Flask) -> None:
+    """Register the page blueprints, template helpers and the facet cache."""
+    from storefront.web.catalog import bp as catalog_bp
+    from storefront.web.seo import bp as seo_bp
+
+    ttl = float(app.config.get("CATALOG_CACHE_SECONDS", 30))
+    if ttl > 0:
+        app.extensions["catalog_facet_cache"] = FacetCache(ttl=ttl)
+    app.register_blueprint(catalog_bp)
+    app.register_blueprint(seo_bp)
+    app.add_template_filter(format_money, "money")
+    app.add_template_global(availability, "availability")
+    app.add_template_global(laser_class_label, "laser_class_label")
+    app.add_template_global(band_class, "band_class")
+
+    @app.context_processor
+    def _layout():
+        return {"cart_count": cart_count}
