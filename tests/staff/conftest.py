@@ -6,6 +6,8 @@ import itertools
 from functools import lru_cache
 
 import pytest
+from flask import g
+from flask.testing import FlaskClient
 
 from storefront.staff.models import Role, StaffUser
 
@@ -27,13 +29,34 @@ def add_staff(session, role: Role | str = Role.ADMIN, email: str | None = None,
     user = StaffUser(email=email or f"staff{next(_seq)}@example.com", role=Role(role),
                      active=active, session_version=1, password_hash=password_hash())
     session.add(user)
-    session.flush()
+    # Commit (a savepoint release under the test transaction) so a rollback in a view,
+    # e.g. the error handler's, does not take the account away mid-test.
+    session.commit()
     return user
 
 
 def login(client, user: StaffUser, password: str = PASSWORD, **kwargs):
     """Log ``client`` in through the real form; returns the response."""
     return client.post("/staff/login", data={"email": user.email, "password": password}, **kwargs)
+
+
+class FreshRequestClient(FlaskClient):
+    """A test client whose requests do not see ``g`` values cached by earlier requests.
+
+    The shared ``db_session`` fixture keeps one app context open for the whole test, so
+    ``g`` (where Flask-WTF caches the CSRF token and Flask-Login the user) would otherwise
+    outlive each request, unlike in a real server.
+    """
+
+    def open(self, *args, **kwargs):
+        for key in ("csrf_token", "_login_user"):
+            g.pop(key, None)
+        return super().open(*args, **kwargs)
+
+
+@pytest.fixture()
+def client(app, db_session):
+    return FreshRequestClient(app, app.response_class, use_cookies=True)
 
 
 @pytest.fixture()

@@ -1,0 +1,1 @@
+from tests.staff.conftest import admin, admin_client, client  # noqa: F401
