@@ -51,7 +51,9 @@ def valid_k_number(k_number: str | None) -> bool:
 
 _STOP = {"the", "your", "my", "a", "an", "of", "and", "or", "from", "for", "in", "on", "with",
          "to", "those", "these", "that", "this", "their", "his", "her", "its", "our", "at", "by",
-         "such", "around", "across", "throughout", "both", "s"}
+         "such", "around", "across", "throughout", "both", "s",
+         # connectives inside a claim ("pain associated with arthritis")
+         "associated", "caused", "due", "related", "resulting"}
 # Qualifiers that narrow a claim; leaving them in never takes a claim past its clearance.
 _DOWNWARD = {"minor", "temporary", "temporarily", "occasional", "local", "localized",
              "localised", "everyday", "daily"}
