@@ -18,7 +18,8 @@ from storefront.staff.models import AuditLog, StaffUser
 CSV_COLUMNS = ["id", "at", "actor", "action", "object_type", "object_id", "before", "after",
                "ip", "note"]
 # Characters that make spreadsheet programs read a cell as a formula (ASCII and full-width).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "|", "%", "\uff1d", "\uff0b", "\uff0d",
+                  "\uff20")
 
 
 def record(session: Session, actor: StaffUser | None, action: str, object_type: str,

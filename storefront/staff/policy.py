@@ -16,6 +16,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "products.publish": frozenset({A, E}),
     "orders.view": frozenset({A, S}),
     "orders.refund": frozenset({A, S}),
+    "orders.fulfil": frozenset({A, S}),
     "quotes.view": frozenset({A, S}),
     "quotes.manage": frozenset({A, S}),
     "audit.view": frozenset({A}),

@@ -73,3 +73,6 @@ def admin(db_session):
 def admin_client(client, admin):
     assert login(client, admin).status_code == 303
     return client
+
+
+from tests.checkout.fixtures import gateway, localstripe, shop, webhook_secret  # noqa: E402, F401

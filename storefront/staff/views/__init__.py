@@ -60,7 +60,7 @@ def _staff_json(value) -> str:
 
 def init_app(app: Flask) -> None:
     """Register the staff blueprint and its login machinery."""
-    from storefront.staff.views import audit_log, auth, pages, products  # noqa: F401
+    from storefront.staff.views import audit_log, auth, orders, pages, products, quotes  # noqa: F401
 
     auth.init_app(app)
     app.register_blueprint(bp)

@@ -1,0 +1,112 @@
+"""Staff quotes through the quotes workflow; buyer-supplied text stays inert everywhere."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from storefront.mail.outbox import OutboxEmail
+from storefront.quotes import workflow
+from storefront.staff.models import AuditLog, Role
+from tests.quotes.conftest import _generous_quote_limits, catalogue, make_quote  # noqa: F401
+from tests.staff.conftest import add_staff, login
+
+XSS = {
+    "company": "<script>alert('company')</script>",
+    "contact_name": '"><img src=x onerror=alert(1)>',
+    "notes": "<svg/onload=alert(2)> [click](javascript:alert(3)) </textarea><script>alert(4)</script>",
+}
+
+
+@pytest.fixture()
+def quote(db_session, catalogue):  # noqa: F811
+    return make_quote(db_session, **XSS)
+
+
+def _assert_inert(html: str, notes: bool = True):
+    assert "<script>alert" not in html
+    assert "<img src=x" not in html
+    assert "<svg/onload" not in html
+    assert "&lt;script&gt;alert(&#39;company&#39;)&lt;/script&gt;" in html
+    assert "&#34;&gt;&lt;img src=x onerror=alert(1)&gt;" in html
+    if notes:
+        assert "&lt;svg/onload=alert(2)&gt;" in html
+
+
+def _audit(db_session, quote):
+    return [e.action for e in db_session.scalars(select(AuditLog).where(
+        AuditLog.object_type == "quote", AuditLog.object_id == quote.reference)
+        .order_by(AuditLog.id))]
+
+
+def test_list_detail_and_csv_are_inert(client, db_session, quote):
+    login(client, add_staff(db_session, Role.SALES))
+    listing = client.get("/staff/quotes?status=new").get_data(as_text=True)
+    assert quote.reference in listing
+    _assert_inert(listing, notes=False)
+    detail = client.get(f"/staff/quotes/{quote.reference}").get_data(as_text=True)
+    _assert_inert(detail)
+    assert 'href="javascript:' not in detail
+    csv_text = client.get("/staff/quotes.csv").get_data(as_text=True)
+    assert quote.reference in csv_text
+    assert client.get("/staff/quotes/Q-0000-000000").status_code == 404
+
+
+def test_review_issue_message_flow(client, db_session, quote):
+    sales = add_staff(db_session, Role.SALES)
+    login(client, sales)
+    url = f"/staff/quotes/{quote.reference}"
+    assert client.post(f"{url}/review").status_code == 303
+    bad = client.post(f"{url}/issue", data={"price_1": "abc", "price_2": "80", "valid_days": "30"})
+    assert bad.status_code == 422 and "Enter a positive amount." in bad.get_data(as_text=True)
+    resp = client.post(f"{url}/issue", data={"price_1": "120.00", "price_2": "80", "lead_1": "45",
+                                             "valid_days": "30", "deposit_pct": "30",
+                                             "terms": "EXW Shenzhen"})
+    assert resp.status_code == 303, resp.get_data(as_text=True)
+    db_session.expire_all()
+    q = workflow.get_by_reference(db_session, quote.reference)
+    assert q.status == "quoted"
+    assert q.quoted_total == 12000 * 500 + 8000 * 1000
+    assert q.lines[0].lead_time_days == 45 and q.deposit_pct == 30
+    mails = db_session.scalars(select(OutboxEmail).where(OutboxEmail.to_addr == q.email)).all()
+    assert any(q.reference in m.subject for m in mails)
+    assert any(e.actor == f"staff:{sales.email}" and e.action == "quoted" for e in q.events)
+
+    note = client.post(f"{url}/messages", data={"body": "<b>check</b> the MOQ", "internal": "1"})
+    assert note.status_code == 303
+    page = client.get(url).get_data(as_text=True)
+    assert "&lt;b&gt;check&lt;/b&gt; the MOQ" in page and "(internal)" in page
+    assert _audit(db_session, quote) == ["quote.review", "quote.issue", "quote.note"]
+    entry = db_session.scalars(select(AuditLog).where(AuditLog.action == "quote.issue",
+                                                      AuditLog.object_id == quote.reference)).one()
+    assert entry.before["status"] == "in_review" and entry.after["status"] == "quoted"
+    assert entry.after["unit_prices"] == {"1": 12000, "2": 8000}
+
+
+def test_decline_needs_a_reason_and_closes(client, db_session, quote):
+    login(client, add_staff(db_session, Role.ADMIN))
+    url = f"/staff/quotes/{quote.reference}"
+    assert client.post(f"{url}/decline", data={"reason": " "}).status_code == 422
+    assert client.post(f"{url}/decline", data={"reason": "cannot meet the date"}).status_code == 303
+    again = client.post(f"{url}/decline", data={"reason": "again"})
+    assert again.status_code == 409
+    assert _audit(db_session, quote) == ["quote.decline"]
+
+
+def test_buyer_page_renders_staff_and_buyer_text_inert(client, db_session, quote):
+    issued = workflow.issue_quote(db_session, quote, actor="staff:test", unit_prices={1: 12000, 2: 8000},
+                                  valid_until=workflow.utcnow() + workflow.timedelta(days=5),
+                                  terms="<script>alert('terms')</script>")
+    workflow.add_message(db_session, quote, author="staff:<i>x</i>", body="<script>alert(5)</script>")
+    db_session.commit()
+    html = client.get(f"/oem/quotes/{issued.token}").get_data(as_text=True)
+    assert "<script>alert" not in html
+    assert re.search(r"&lt;script&gt;alert\((&#39;|')terms(&#39;|')\)&lt;/script&gt;", html)
+
+
+def test_catalog_editor_cannot_see_quotes(client, db_session, quote):
+    login(client, add_staff(db_session, Role.CATALOG_EDITOR))
+    assert client.get(f"/staff/quotes/{quote.reference}").status_code == 403
+    assert client.post(f"/staff/quotes/{quote.reference}/decline", data={"reason": "x"}).status_code == 403
