@@ -59,6 +59,7 @@ def load_command(path: str, dry_run: bool, prune: bool) -> None:
             records, errors, warnings = validate_document(doc, progress=bar.update)
     else:
         records, errors, warnings = validate_document(doc)
+    del doc, items  # the validated records replace the parsed document
     if errors:
         _fail(errors)
     for w in warnings:

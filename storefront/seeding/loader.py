@@ -257,26 +257,26 @@ def _update(session: Session, product: Product, rec: dict) -> None:
     session.expire(product)
 
 
+INSERT_BATCH = 2000
+
+
 def _bulk_insert(session: Session, records: list[dict]) -> None:
+    # Batches bound the memory of row dicts; each batch is one executemany without
+    # RETURNING (SQLAlchemy splices RETURNING batches in quadratic time), then one
+    # SELECT to learn the new ids.
     now = utcnow()
-    rows = [{**record_to_row(r), "created_at": now, "updated_at": now} for r in records]
-    # One executemany without RETURNING (SQLAlchemy splices RETURNING batches in
-    # quadratic time), then one SELECT to learn the new ids.
-    session.execute(insert(Product.__table__), rows)
-    skus = [r["sku"] for r in records]
-    ids: dict[str, int] = {}
-    for start in range(0, len(skus), 5000):
-        chunk = skus[start:start + 5000]
-        ids.update(session.execute(select(Product.sku, Product.id).where(Product.sku.in_(chunk))).tuples().all())
-    bands, tiers = [], []
-    for rec in records:
-        pid = ids[rec["sku"]]
-        bands.extend({**b, "product_id": pid} for b in band_rows(rec))
-        tiers.extend({**t, "product_id": pid} for t in tier_rows(rec))
-    if bands:
-        session.execute(insert(WavelengthBand.__table__), bands)
-    if tiers:
-        session.execute(insert(PriceTier.__table__), tiers)
+    for start in range(0, len(records), INSERT_BATCH):
+        batch = records[start:start + INSERT_BATCH]
+        session.execute(insert(Product.__table__),
+                        [{**record_to_row(r), "created_at": now, "updated_at": now} for r in batch])
+        ids = dict(session.execute(select(Product.sku, Product.id)
+                                   .where(Product.sku.in_([r["sku"] for r in batch]))).tuples().all())
+        bands = [{**b, "product_id": ids[r["sku"]]} for r in batch for b in band_rows(r)]
+        tiers = [{**t, "product_id": ids[r["sku"]]} for r in batch for t in tier_rows(r)]
+        if bands:
+            session.execute(insert(WavelengthBand.__table__), bands)
+        if tiers:
+            session.execute(insert(PriceTier.__table__), tiers)
 
 
 def export_records(session: Session) -> list[dict]:
