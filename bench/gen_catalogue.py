@@ -126,7 +126,7 @@ def _oem(rng: random.Random, price: int, kind: str, multi_band: bool) -> dict[st
             "custom_wavelengths": kind != "laser" and multi_band and rng.random() < 0.8,
             "packaging": rng.sample(PACKAGING, rng.randint(1, 3)),
             "moq": moq, "lead_time_days": rng.choice((21, 30, 35, 45, 60, 90)),
-            "sample_price": None if kind == "laser" else int(price * rng.uniform(0.6, 0.8)),
+            "sample_price": None if kind == "laser" else int(round(price * rng.uniform(0.6, 0.8), -2)),
             "tiers": _tiers(rng, price, moq)}
 
 
