@@ -85,6 +85,43 @@ def decode_attachment(payload: dict | None) -> tuple[str, bytes] | None:
     return payload["filename"], data
 
 
+def catalogue_errors(session: Session, raw: dict) -> dict:
+    """Best-effort catalogue checks on a request that failed schema validation.
+
+    Lets the form report unknown SKUs and missing practitioner details in the same round as
+    field errors; ``create_request`` remains the authority on valid data.
+    """
+    lines = raw.get("lines") if isinstance(raw, dict) else None
+    if not isinstance(lines, list):
+        return {}
+    skus = {ln["sku"].strip().upper() for ln in lines
+            if isinstance(ln, dict) and isinstance(ln.get("sku"), str) and ln["sku"].strip()}
+    products = _load_products(session, sorted(skus))
+    errors: dict = {}
+    prescription = False
+    for i, ln in enumerate(lines):
+        if not isinstance(ln, dict):
+            continue
+        sku = ln.get("sku")
+        if isinstance(sku, str) and sku.strip():
+            product = products.get(sku.strip().upper())
+            if product is None:
+                errors.setdefault("lines", {})[str(i)] = {"sku": [f"unknown SKU {sku.strip().upper()}"]}
+            elif product.regulatory == Regulatory.RX_ONLY:
+                prescription = True
+        elif ln.get("kind") == Kind.LASER.value:
+            prescription = True
+    practitioner = raw.get("practitioner")
+    given = isinstance(practitioner, dict) and any(
+        isinstance(v, str) and v.strip() for v in practitioner.values())
+    if prescription and not given:
+        errors["practitioner"] = {
+            "licence_number": ["required for prescription (Rx only) devices"],
+            "practice_name": ["required for prescription (Rx only) devices"],
+        }
+    return errors
+
+
 def create_request(
     session: Session,
     data: dict,

@@ -206,8 +206,9 @@ def submit_request():
         loaded = QuoteRequestSchema().load(data)
     except SchemaError as exc:
         errors = _to_form_paths(flatten(exc.messages), rows)
-        for k, v in adapter_errors.items():
-            errors.setdefault(k, []).extend(v)
+        for k, v in {**_to_form_paths(flatten(intake.catalogue_errors(db.session, data)), rows),
+                     **adapter_errors}.items():
+            errors.setdefault(k, v)
         return _render_form(form, errors, 422, "Please correct the highlighted fields.")
     if adapter_errors:
         return _render_form(form, adapter_errors, 422, "Please correct the highlighted fields.")

@@ -242,3 +242,14 @@ def test_token_routes_need_csrf(app, client, catalogue, db_session, monkeypatch,
     _, token = _quoted(db_session)
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
     assert client.post(f"/oem/quotes/{token}/{path}", data={"payment_option": "full"}).status_code == 400
+
+
+def test_field_and_catalogue_errors_come_in_one_round(client, catalogue, db_session):
+    data = form_data(**{"email": "nope", "lines-0-sku": "LASER-RX-20W", "lines-0-quantity": "2",
+                        "lines-0-private_label": None, "lines-0-wavelengths": "",
+                        "lines-0-certifications": None, "lines-1-kind": "", "lines-1-quantity": "",
+                        "lines-1-description": "", "lines-2-sku": "NOPE-1", "lines-2-quantity": "1"})
+    html = client.post("/oem/quote", data=data).get_data(as_text=True)
+    assert 'id="err-email"' in html
+    assert 'id="err-practitioner-licence_number"' in html
+    assert 'id="err-lines-2-sku"' in html and "unknown SKU NOPE-1" in html
