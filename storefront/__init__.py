@@ -70,6 +70,13 @@ def register_blueprints(app: Flask) -> None:
     from storefront.staff.views import init_app as init_staff
 
     init_staff(app)  # /staff/ blueprint and the Flask-Login manager
+    from storefront.api.quotes import blp as quotes_api_blp
+    from storefront.extensions import api as smorest_api
+    from storefront.web.quotes import bp as quotes_web_bp
+
+    smorest_api.register_blueprint(quotes_api_blp)  # /api/v1/quotes, /api/v1/quotes/price
+    csrf.exempt(quotes_api_blp)
+    app.register_blueprint(quotes_web_bp)  # /oem/quote, /oem/quotes/<token>
     # JSON API blueprints (flask-smorest) are registered on ``api``; they take no cookies
     # for authority, so they are exempt from the form CSRF check.
     from storefront.web import init_app as init_web
@@ -93,6 +100,9 @@ def register_commands(app: Flask) -> None:
 
     app.cli.add_command(seed_cli)
     app.cli.add_command(mail_cli)
+    from storefront.quotes.cli import quotes_cli
+
+    app.cli.add_command(quotes_cli)
     from storefront.staff.cli import staff_cli
 
     app.cli.add_command(staff_cli)

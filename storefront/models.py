@@ -4,3 +4,11 @@ import storefront.catalog.queries  # noqa: F401  (listing indexes on products)
 from storefront.catalog.models import PriceTier, Product, WavelengthBand  # noqa: F401
 from storefront.mail.outbox import OutboxEmail  # noqa: F401
 from storefront.staff.models import AuditLog, StaffUser  # noqa: F401
+from storefront.quotes.models import (  # noqa: F401
+    Quote,
+    QuoteAttachment,
+    QuoteEvent,
+    QuoteLine,
+    QuoteMessage,
+    QuoteSequence,
+)
