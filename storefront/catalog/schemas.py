@@ -13,9 +13,10 @@ from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validat
 
 from storefront.catalog.models import Kind, Regulatory, Status
 
-SKU_RE = r"^[A-Z0-9][A-Z0-9._-]{1,63}$"
-SLUG_RE = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
-K_NUMBER_RE = re.compile(r"^K[0-9]{6}$")
+# \Z, not $: in Python "$" also matches just before a trailing newline ("AB\n").
+SKU_RE = r"^[A-Z0-9][A-Z0-9._-]{1,63}\Z"
+SLUG_RE = r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z"
+K_NUMBER_RE = re.compile(r"^K[0-9]{6}\Z")
 US_LASER_CLASSES = ("I", "II", "IIIa", "IIIb", "IV")
 IEC_LASER_CLASSES = ("1", "1M", "2", "2M", "3R", "3B", "4")
 
@@ -79,7 +80,7 @@ class BandSchema(_Strict):
 class RegulatorySchema(_Strict):
     status = fields.String(required=True, validate=validate.OneOf([r.value for r in Regulatory]))
     k_number = _opt(Text, validate=validate.Regexp(K_NUMBER_RE, error="must be K followed by 6 digits, e.g. K123456"))
-    product_code = _opt(Text, validate=validate.Regexp(r"^[A-Z]{3}$", error="must be 3 capital letters, e.g. ILY"))
+    product_code = _opt(Text, validate=validate.Regexp(r"^[A-Z]{3}\Z", error="must be 3 capital letters, e.g. ILY"))
     indications = _opt(Text, validate=validate.Length(max=4000))
 
 
@@ -178,7 +179,7 @@ class ProductRecordSchema(_Strict):
     kind = fields.String(required=True, validate=validate.OneOf([k.value for k in Kind]))
     status = fields.String(load_default=Status.DRAFT.value, validate=validate.OneOf([s.value for s in Status]))
     price = StrictInt(required=True, validate=validate.Range(min=0, max=100_000_000, error="must be between 0 and 100000000 (minor units)"))
-    currency = fields.String(load_default="USD", validate=validate.Regexp(r"^[A-Z]{3}$", error="must be an ISO 4217 code such as USD"))
+    currency = fields.String(load_default="USD", validate=validate.Regexp(r"^[A-Z]{3}\Z", error="must be an ISO 4217 code such as USD"))
     stock = StrictInt(load_default=0, validate=validate.Range(0, 10_000_000, error="must be between 0 and 10000000"))
     regulatory = fields.Nested(RegulatorySchema, required=True)
     certifications = fields.List(Text(validate=validate.Length(1, 80)), load_default=list)

@@ -201,3 +201,11 @@ def test_warnings_are_reported_and_do_not_stop_the_load(cli_runner, db_session, 
     assert result.exit_code == 0, result.output
     assert "warning: products[0].copy.summary: [proof-claim]" in result.output
     assert _count(db_session) == 1
+
+
+@pytest.mark.parametrize("field, value", [("sku", "AB\n"), ("slug", "a-b\n"), ("currency", "USD\n")])
+def test_trailing_newline_is_not_accepted(field, value):
+    from storefront.seeding.loader import validate_document
+
+    _, errors, _ = validate_document({"products": [product_record(**{field: value})]}, gate=False)
+    assert any(e.startswith(f"products[0].{field}:") for e in errors), errors
