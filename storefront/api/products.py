@@ -11,15 +11,10 @@ from flask_smorest import Blueprint
 
 from storefront.catalog.display import availability, format_money, render_markdown
 from storefront.catalog.dose import product_dose_table
+from storefront.catalog.filters import Filters, ProductQuerySchema, laser_class_label
 from storefront.catalog.gate import precautions_for
 from storefront.catalog.models import Product, Regulatory
-from storefront.catalog.queries import (
-    Filters,
-    ProductQuerySchema,
-    get_published,
-    laser_class_label,
-    list_products,
-)
+from storefront.catalog.queries import get_published, list_products
 from storefront.catalog.records import product_to_record
 from storefront.errors import NotFound
 from storefront.extensions import db

@@ -1,4 +1,4 @@
-"""Catalogue reads: filters, facet counts, sorting, pagination and full-text search.
+"""Catalogue reads: facet counts, sorting, pagination and full-text search.
 
 Everything here takes a session and plain arguments; the pages and the JSON API share it.
 Facet counts for a filter state take one query (conditional aggregates), so the number of
@@ -16,20 +16,22 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import sqlalchemy as sa
-from marshmallow import (
-    EXCLUDE,
-    Schema,
-    ValidationError,
-    fields,
-    pre_load,
-    validate,
-    validates_schema,
-)
 from sqlalchemy.orm import Session, selectinload
 
-from storefront.catalog.models import Kind, Product, Status, WavelengthBand
+from storefront.catalog.filters import (
+    COVERAGE_BUCKETS,
+    COVERAGE_LABELS,
+    KIND_LABELS,
+    LASER_CLASS_IEC,
+    PRICE_BUCKETS,
+    WAVELENGTH_BUCKETS,
+    WAVELENGTH_TOLERANCE_NM,
+    Filters,
+    laser_class_label,
+)
+from storefront.catalog.models import Product, Status, WavelengthBand
 from storefront.catalog.schemas import US_LASER_CLASSES
-from storefront.catalog.search import SearchQuery, parse_terms, ranked_matches
+from storefront.catalog.search import SearchQuery, ranked_matches
 
 # Listing indexes: each sort order walks an index on (status, key) instead of sorting the
 # whole catalogue; the version probe reads the newest ``updated_at`` from its own index.
@@ -37,200 +39,6 @@ sa.Index("ix_products_status_name", Product.status, Product.name)
 sa.Index("ix_products_status_price", Product.status, Product.price_amount)
 sa.Index("ix_products_status_created", Product.status, Product.created_at)
 sa.Index("ix_products_updated_at", Product.updated_at)
-
-DEFAULT_PER_PAGE = 24
-MAX_PER_PAGE = 100
-MAX_PAGE = 10_000
-WAVELENGTH_TOLERANCE_NM = 10
-
-SORTS = {
-    "name": "Name (A–Z)",
-    "price_asc": "Price: low to high",
-    "price_desc": "Price: high to low",
-    "newest": "Newest first",
-    "relevance": "Best match",
-}
-
-KIND_LABELS = {
-    Kind.BELT.value: "Belts and wraps",
-    Kind.HANDHELD.value: "Handhelds",
-    Kind.PANEL.value: "Panels",
-    Kind.LASER.value: "Therapy lasers",
-}
-
-# The headline bands shoppers ask for; a filter value matches any band within ±10 nm.
-WAVELENGTH_BUCKETS: tuple[tuple[int, str], ...] = (
-    (630, "red"), (660, "red"), (810, "near-infrared"), (830, "near-infrared"),
-    (850, "near-infrared"), (980, "laser NIR"), (1064, "laser NIR"),
-)
-
-# (min, max) in minor units, both inclusive; None is open.
-PRICE_BUCKETS: tuple[tuple[int | None, int | None], ...] = (
-    (None, 9_999), (10_000, 24_999), (25_000, 49_999), (50_000, 99_999), (100_000, None),
-)
-
-# key -> (min inclusive, max exclusive) in cm²
-COVERAGE_BUCKETS: dict[str, tuple[float | None, float | None]] = {
-    "under-100": (None, 100.0),
-    "100-500": (100.0, 500.0),
-    "500-2000": (500.0, 2000.0),
-    "2000-plus": (2000.0, None),
-}
-COVERAGE_LABELS = {
-    "under-100": "under 100 cm²",
-    "100-500": "100–500 cm²",
-    "500-2000": "500–2,000 cm²",
-    "2000-plus": "2,000 cm² or more",
-}
-
-LASER_CLASS_IEC = {"I": "1", "II": "2", "IIIa": "3R", "IIIb": "3B", "IV": "4"}
-
-
-def laser_class_label(us: str | None, iec: str | None = None) -> str:
-    """The laser class label as shown wherever a laser is listed (US and IEC 60825-1)."""
-    if not us and not iec:
-        return ""
-    iec = iec or LASER_CLASS_IEC.get(us or "", "")
-    parts = []
-    if us:
-        parts.append(f"US Class {us}")
-    if iec:
-        parts.append(f"IEC Class {iec}")
-    return " / ".join(parts) + " laser product"
-
-
-# --------------------------------------------------------------------------- query args
-
-
-def _drop_empty(value: Any) -> Any:
-    if isinstance(value, list):
-        return [v for v in value if v != ""]
-    return value
-
-
-class ProductQuerySchema(Schema):
-    """Query-string arguments of the catalogue page and ``GET /api/v1/products``."""
-
-    class Meta:
-        unknown = EXCLUDE
-
-    kind = fields.List(fields.String(validate=validate.OneOf([k.value for k in Kind])),
-                       metadata={"description": "Product kind; repeat to combine (any of)."})
-    wavelength = fields.List(
-        fields.Integer(validate=validate.Range(200, 1500)),
-        metadata={"description": "Wavelength in nm; a product matches when any band is within ±10 nm. "
-                                 "Repeat to combine (any of)."})
-    min_price = fields.Integer(validate=validate.Range(0, 100_000_000),
-                               metadata={"description": "Minimum price in minor units (cents)."})
-    max_price = fields.Integer(validate=validate.Range(0, 100_000_000),
-                               metadata={"description": "Maximum price in minor units (cents)."})
-    coverage = fields.List(fields.String(validate=validate.OneOf(list(COVERAGE_BUCKETS))),
-                           metadata={"description": "Treatment-area bucket; repeat to combine."})
-    laser_class = fields.List(fields.String(validate=validate.OneOf(US_LASER_CLASSES)),
-                              metadata={"description": "US laser class; repeat to combine."})
-    q = fields.String(validate=validate.Length(max=200),
-                      metadata={"description": "Full-text search; words are prefix-matched."})
-    sort = fields.String(validate=validate.OneOf(list(SORTS)),
-                         metadata={"description": "Sort order; defaults to relevance with q, else name."})
-    page = fields.Integer(load_default=1, validate=validate.Range(1, MAX_PAGE))
-    per_page = fields.Integer(load_default=DEFAULT_PER_PAGE, validate=validate.Range(1, MAX_PER_PAGE))
-
-    @pre_load
-    def _ignore_blank(self, data, **kwargs):
-        # An HTML GET form sends empty fields (``min_price=``); they mean "no filter".
-        out = {}
-        for key in data:
-            value = _drop_empty(data[key])
-            if value == "" or value == []:
-                continue
-            out[key] = value
-        return out
-
-    @validates_schema
-    def _price_range(self, data, **kwargs):
-        lo, hi = data.get("min_price"), data.get("max_price")
-        if lo is not None and hi is not None and lo > hi:
-            raise ValidationError({"max_price": ["must not be below min_price"]})
-
-
-@dataclass(frozen=True)
-class Filters:
-    """A normalised catalogue query; hashable so it can key the facet cache."""
-
-    kinds: tuple[str, ...] = ()
-    wavelengths: tuple[int, ...] = ()
-    min_price: int | None = None
-    max_price: int | None = None
-    coverage: tuple[str, ...] = ()
-    laser_classes: tuple[str, ...] = ()
-    q: str = ""
-    sort: str = ""
-    page: int = 1
-    per_page: int = DEFAULT_PER_PAGE
-
-    @classmethod
-    def from_args(cls, args: dict[str, Any]) -> Filters:
-        """Build from loaded ``ProductQuerySchema`` data."""
-        return cls(
-            kinds=tuple(sorted(set(args.get("kind") or ()))),
-            wavelengths=tuple(sorted(set(args.get("wavelength") or ()))),
-            min_price=args.get("min_price"),
-            max_price=args.get("max_price"),
-            coverage=tuple(k for k in COVERAGE_BUCKETS if k in set(args.get("coverage") or ())),
-            laser_classes=tuple(c for c in US_LASER_CLASSES if c in set(args.get("laser_class") or ())),
-            q=" ".join((args.get("q") or "").split()),
-            sort=args.get("sort") or "",
-            page=args.get("page") or 1,
-            per_page=args.get("per_page") or DEFAULT_PER_PAGE,
-        )
-
-    @property
-    def terms(self) -> list[str]:
-        return parse_terms(self.q)
-
-    @property
-    def effective_sort(self) -> str:
-        if self.sort == "relevance" and not self.terms:
-            return "name"
-        return self.sort or ("relevance" if self.terms else "name")
-
-    @property
-    def narrowed(self) -> bool:
-        """Whether any facet filter (not the search words) is in use."""
-        return bool(self.kinds or self.wavelengths or self.min_price is not None
-                    or self.max_price is not None or self.coverage or self.laser_classes)
-
-    @property
-    def active(self) -> bool:
-        """Whether anything narrows the catalogue."""
-        return self.narrowed or bool(self.terms)
-
-    def facet_key(self) -> Hashable:
-        """The part of the query that decides totals and facet counts."""
-        return (self.kinds, self.wavelengths, self.min_price, self.max_price, self.coverage,
-                self.laser_classes, tuple(self.terms))
-
-    def to_query(self, **changes: Any) -> list[tuple[str, str]]:
-        """Query-string pairs for this state with ``changes`` applied (stable order)."""
-        f = replace(self, **changes) if changes else self
-        pairs: list[tuple[str, str]] = []
-        if f.q:
-            pairs.append(("q", f.q))
-        pairs += [("kind", k) for k in f.kinds]
-        pairs += [("wavelength", str(w)) for w in f.wavelengths]
-        if f.min_price is not None:
-            pairs.append(("min_price", str(f.min_price)))
-        if f.max_price is not None:
-            pairs.append(("max_price", str(f.max_price)))
-        pairs += [("coverage", c) for c in f.coverage]
-        pairs += [("laser_class", c) for c in f.laser_classes]
-        if f.sort:
-            pairs.append(("sort", f.sort))
-        if f.per_page != DEFAULT_PER_PAGE:
-            pairs.append(("per_page", str(f.per_page)))
-        if f.page != 1:
-            pairs.append(("page", str(f.page)))
-        return pairs
 
 
 # --------------------------------------------------------------------------- results
@@ -507,10 +315,16 @@ def list_products(session: Session, f: Filters, *, cache: FacetCache | None = No
     total, facets = summary
     items = _page_items(session, f, matches) if total and f.page <= math.ceil(total / f.per_page) else []
     listing = Listing(filters=f, items=items, total=total, facets=facets)
-    if total == 0 and len(f.terms) > 1:
-        # Nothing has every word: offer products that have some of them.
+    if total == 0 and (len(f.terms) > 1 or (f.terms and f.narrowed)):
+        # Nothing matches: offer products with some of the words, within the filters first.
         loose = _search(session, f, match_all=False)
-        listing.suggestions = _page_items(session, replace(f, page=1, per_page=6, sort="relevance"), loose)
+        for scope in (f, Filters(q=f.q)):
+            if scope is not f and not f.narrowed:
+                break
+            listing.suggestions = _page_items(
+                session, replace(scope, page=1, per_page=6, sort="relevance"), loose)
+            if listing.suggestions:
+                break
     return listing
 
 

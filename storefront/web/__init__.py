@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import Flask, session
 
 from storefront.catalog.display import availability, format_money
-from storefront.catalog.queries import FacetCache, laser_class_label
+from storefront.catalog.filters import laser_class_label
+from storefront.catalog.queries import FacetCache
 
 
 def cart_count() -> int:

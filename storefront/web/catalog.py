@@ -9,21 +9,20 @@ from marshmallow import ValidationError
 from webargs.multidictproxy import MultiDictProxy
 from werkzeug.datastructures import MultiDict
 
+from storefront.cart.service import MAX_QUANTITY as MAX_CART_QUANTITY
 from storefront.catalog.display import render_markdown
 from storefront.catalog.dose import product_dose_table
-from storefront.catalog.gate import precautions_for
-from storefront.catalog.models import Product, Regulatory
-from storefront.catalog.queries import (
+from storefront.catalog.filters import (
     COVERAGE_BUCKETS,
     KIND_LABELS,
     SORTS,
     Filters,
     ProductQuerySchema,
-    get_published,
-    get_published_many,
     laser_class_label,
-    list_products,
 )
+from storefront.catalog.gate import precautions_for
+from storefront.catalog.models import Product, Regulatory
+from storefront.catalog.queries import get_published, get_published_many, list_products
 from storefront.catalog.schemas import US_LASER_CLASSES
 from storefront.errors import NotFound
 from storefront.extensions import db
@@ -189,6 +188,7 @@ def product(slug: str):
     return render_template(
         "catalog/product.html", **vm, precautions=precautions_for(p), canonical=canonical,
         meta_description=meta_description(p), jsonld=product_jsonld(p, canonical), num=num,
+        max_quantity=min(p.stock, MAX_CART_QUANTITY),
     )
 
 

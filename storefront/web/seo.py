@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, Response, render_template, url_for
 
 from storefront.catalog.display import availability, decimal_amount
+from storefront.catalog.filters import KIND_LABELS
 from storefront.catalog.models import Product, Regulatory
-from storefront.catalog.queries import KIND_LABELS, published_slugs
+from storefront.catalog.queries import published_slugs
 from storefront.extensions import db
 
 bp = Blueprint("seo", __name__)

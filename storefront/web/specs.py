@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from storefront.catalog.filters import KIND_LABELS, laser_class_label
 from storefront.catalog.models import Kind, Product, Regulatory
-from storefront.catalog.queries import KIND_LABELS, laser_class_label
 
 KIND_NAMES = {Kind.BELT: "Belt / wrap", Kind.HANDHELD: "Handheld", Kind.PANEL: "Panel",
               Kind.LASER: "Therapy laser"}

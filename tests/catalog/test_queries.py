@@ -6,14 +6,9 @@ import pytest
 from sqlalchemy import update
 from werkzeug.datastructures import MultiDict
 
+from storefront.catalog.filters import Filters, ProductQuerySchema
 from storefront.catalog.models import Product, Status
-from storefront.catalog.queries import (
-    FacetCache,
-    Filters,
-    ProductQuerySchema,
-    get_published,
-    list_products,
-)
+from storefront.catalog.queries import FacetCache, get_published, list_products
 from tests.factories import create_products, laser_record, product_record
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import delete, insert, update
 
+from storefront.catalog.filters import Filters
 from storefront.catalog.models import Product, WavelengthBand
-from storefront.catalog.queries import Filters, list_products
+from storefront.catalog.queries import list_products
 from storefront.catalog.search import SearchQuery, parse_terms, rebuild_index
 from tests.factories import create_products, laser_record, product_record
 

@@ -1,0 +1,150 @@
+"""Catalogue page: cards, facets, bookmarkable filters, search, pagination, bad input."""
+
+from __future__ import annotations
+
+import re
+
+from storefront.catalog.queries import FacetCache
+from tests.factories import create_products, product_record
+
+
+def text(resp) -> str:
+    return resp.get_data(as_text=True)
+
+
+def card_names(html: str) -> list[str]:
+    return re.findall(r'class="card-title" id="card-\d+"><a href="[^"]+">([^<]+)</a>', html)
+
+
+def test_home_and_products_list_published_products(client, shop):
+    for path in ("/", "/products"):
+        resp = client.get(path)
+        assert resp.status_code == 200
+        html = text(resp)
+        assert card_names(html) == ["Aurora Belt", "Boreal Belt", "Cirrus Panel", "Draco Laser"]
+        assert "Hidden Draft" not in html and "Old Archived" not in html
+        assert '<link rel="canonical" href="http://localhost/products">' in html
+
+
+def test_cards_show_price_stock_wavelengths_and_laser_label(client, shop):
+    html = text(client.get("/products"))
+    assert "$199.00" in html and "$12,900.00" in html
+    assert "In stock" in html and "Only 3 left" in html and "Out of stock" in html
+    assert "660 nm · 850 nm" in html
+    laser_card = html[html.index("Draco Laser"):]
+    laser_card = laser_card[:laser_card.index("</article>")]
+    assert "US Class IV / IEC Class 4 laser product" in laser_card
+    assert "Rx only" in laser_card
+
+
+def test_facets_show_counts_and_bookmarkable_links(client, shop):
+    html = text(client.get("/products?kind=belt"))
+    assert card_names(html) == ["Aurora Belt", "Boreal Belt"]
+    # The kind facet keeps offering other kinds with their counts; the chosen one unticks.
+    assert re.search(r'href="/products\?kind=belt&amp;kind=panel"[^>]*>.*?Panels.*?>1<', html, re.S)
+    assert re.search(r'class="facet-link is-selected" href="/products" rel="nofollow" aria-current="true"', html)
+    assert '<link rel="canonical" href="http://localhost/products?kind=belt">' in html
+
+
+def test_filters_combine_in_the_query_string(client, shop):
+    html = text(client.get("/products?kind=belt&kind=panel&wavelength=630"))
+    assert card_names(html) == ["Cirrus Panel"]
+    html = text(client.get("/products?min_price=20000&max_price=70000"))
+    assert card_names(html) == ["Boreal Belt", "Cirrus Panel"]
+    html = text(client.get("/products?laser_class=IV"))
+    assert card_names(html) == ["Draco Laser"]
+    html = text(client.get("/products?sort=price_desc"))
+    assert card_names(html)[0] == "Draco Laser"
+
+
+def test_blank_form_fields_are_ignored(client, shop):
+    resp = client.get("/products?q=&min_price=&max_price=&sort=name")
+    assert resp.status_code == 200
+    assert len(card_names(text(resp))) == 4
+
+
+def test_bad_parameters_get_422_with_a_helpful_page(client, shop):
+    resp = client.get("/products?page=-1&min_price=abc&kind=toaster&kind=belt")
+    assert resp.status_code == 422
+    html = text(resp)
+    assert "could not be used" in html
+    assert "page:" in html and "min_price: Not a valid integer." in html and "kind:" in html
+    # The usable filters still apply... except kind, which had a bad value and was dropped.
+    assert len(card_names(html)) == 4
+    assert 'name="robots" content="noindex' in html
+
+
+def test_page_past_the_end_is_404_with_links(client, shop):
+    resp = client.get("/products?per_page=2&page=9")
+    assert resp.status_code == 404
+    assert "There is no page 9" in text(resp)
+
+
+def test_pagination_links(client, shop):
+    html = text(client.get("/products?per_page=2"))
+    assert card_names(html) == ["Aurora Belt", "Boreal Belt"]
+    assert 'href="/products?per_page=2&amp;page=2" rel="next"' in html
+    html = text(client.get("/products?per_page=2&page=2"))
+    assert card_names(html) == ["Cirrus Panel", "Draco Laser"]
+    assert '<link rel="prev" href="/products?per_page=2">' in html
+
+
+def test_search_and_prefix_matching(client, shop):
+    html = text(client.get("/products?q=auro"))
+    assert card_names(html) == ["Aurora Belt"]
+    assert "Results for “auro”" in html
+    html = text(client.get("/products?q=infra&kind=panel"))
+    assert card_names(html) == ["Cirrus Panel"]  # "near-infrared" in its copy
+    html = text(client.get("/products?q=laser&kind=panel"))
+    assert "0 products for “laser”" in html
+    # The help offers the laser without the kind filter.
+    assert "Products matching some of your words" in html and "Draco Laser" in html
+
+
+def test_empty_search_helps(client, shop):
+    resp = client.get("/products?q=aurora+unobtainium&kind=panel")
+    html = text(resp)
+    assert resp.status_code == 200
+    assert "No products match" in html
+    assert 'href="/products?q=aurora+unobtainium"' in html  # same words, no filters
+    assert "Products matching some of your words" in html
+    assert "Aurora Belt" in html
+
+
+def test_header_cart_count_reads_the_session(client, shop):
+    with client.session_transaction() as sess:
+        sess["cart"] = {"W-BELT-1": 2, "W-BELT-2": 1}
+    html = text(client.get("/products"))
+    assert 'class="cart-count" data-count="3">3<' in html
+    with client.session_transaction() as sess:
+        sess["cart"] = "garbage"
+    assert 'data-count="0"' in text(client.get("/products"))
+
+
+def test_layout_is_accessible(client, shop):
+    html = text(client.get("/products"))
+    assert '<a class="skip-link" href="#main">' in html and '<main id="main"' in html
+    assert '<nav class="main-nav" aria-label="Main">' in html
+    for href in ('href="/oem/quote"', 'href="/cart"', 'href="/compare"'):
+        assert href in html
+    # Every input has a label.
+    for input_id in re.findall(r'<input id="([^"]+)"', html):
+        assert f'for="{input_id}"' in html, input_id
+    assert "not intended to diagnose, treat, cure or prevent any disease" in html
+
+
+def test_sql_statements_do_not_grow_with_page_size(app, client, query_counter, db_session):
+    create_products(db_session, *[product_record(name=f"Bulk Belt {i:02d}") for i in range(60)])
+    cache: FacetCache = app.extensions["catalog_facet_cache"]
+    counts = {}
+    for per_page in (5, 50):
+        for warm in (False, True):
+            if not warm:
+                cache.clear()
+            with query_counter() as statements:
+                resp = client.get(f"/products?per_page={per_page}&q=belt&kind=belt&wavelength=660")
+            assert resp.status_code == 200
+            assert len(card_names(text(resp))) == per_page
+            counts[(per_page, warm)] = len([s for s in statements if s.lstrip().upper().startswith("SELECT")])
+    assert counts[(5, False)] == counts[(50, False)] <= 5, counts
+    assert counts[(5, True)] == counts[(50, True)] < counts[(5, False)], counts
