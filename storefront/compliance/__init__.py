@@ -17,8 +17,8 @@ from storefront.compliance.precautions import (
 from storefront.compliance.rules import (
     KINDS,
     REGULATORY_STATUSES,
-    RuleSet,
     RulesError,
+    RuleSet,
     load_rules,
 )
 

@@ -11,10 +11,15 @@ clause, so gating can only skip sentences the regex could never match.
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
+
 try:  # Python >= 3.11
+    from re import _compiler as K
     from re import _constants as C
     from re import _parser as P
 except ImportError:  # pragma: no cover
+    import sre_compile as K
     import sre_constants as C
     import sre_parse as P
 
@@ -122,12 +127,30 @@ def _branch(alternatives, anchored: bool, seed: str = "") -> tuple[frozenset[str
     return (frozenset(union) if union else None), ends
 
 
+@lru_cache(maxsize=4096)
+def compile_gated(regex_source: str, flags: int = 0) -> tuple[re.Pattern, Clauses]:
+    """Compile a regex and derive its required prefixes from one parse (cached).
+
+    Rule regexes run to kilobytes once vocabulary terms are expanded, and parsing them
+    dominates loading; the cache makes reloads with a changed extra file cheap.
+    """
+    tree = P.parse(regex_source, flags)  # raises re.error on a bad regex
+    try:
+        regex = K.compile(tree, flags)
+    except Exception:  # noqa: BLE001 - fall back to the public path for odd inputs
+        regex = re.compile(regex_source, flags)
+    return regex, _prefixes(tree)
+
+
 def required_prefixes(regex_source: str, flags: int = 0) -> Clauses:
     """Clauses of word prefixes (lowercase) that every match of the regex must contain."""
     try:
-        tree = P.parse(regex_source, flags)
+        return _prefixes(P.parse(regex_source, flags))
     except Exception:  # noqa: BLE001 - gating is an optimisation; never fail on it
         return ()
+
+
+def _prefixes(tree) -> Clauses:
     try:
         clauses, _ = _seq(list(tree), anchored=False)
     except Exception:  # noqa: BLE001

@@ -17,7 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from storefront.compliance.literals import Clauses, required_prefixes
+from storefront.compliance.literals import Clauses, compile_gated
 
 KINDS = ("belt", "handheld", "panel", "laser")
 REGULATORY_STATUSES = ("wellness", "otc_cleared", "rx_only")
@@ -183,7 +183,7 @@ def _expand(text: str, terms: dict[str, str], where: str, _seen: tuple = ()) -> 
 def _compile(text: str, terms: dict[str, str], where: str) -> tuple[str, re.Pattern]:
     src = _expand(text, terms, where)
     try:
-        return src, re.compile(src, _FLAGS)
+        return src, compile_gated(src, _FLAGS)[0]
     except re.error as e:
         raise RulesError(f"{where}: bad regex ({e}): {text[:80]!r}") from None
 
@@ -223,7 +223,7 @@ def _text(value: Any, where: str) -> str:
 def _pattern(spec: Any, terms, where: str) -> Pattern:
     if isinstance(spec, str):
         src, rx = _compile(spec, terms, where)
-        return Pattern(src, rx, prefixes=required_prefixes(src, _FLAGS))
+        return Pattern(src, rx, prefixes=compile_gated(src, _FLAGS)[1])
     if not isinstance(spec, dict) or "re" not in spec:
         raise RulesError(f"{where}: a pattern is a regex string or a table with 're'")
     unknown = set(spec) - _PATTERN_KEYS
@@ -245,7 +245,7 @@ def _pattern(spec: Any, terms, where: str) -> Pattern:
         allow_if=tuple(allow),
         why=_text(spec["why"], where) if "why" in spec else None,
         suggestion=_text(spec["suggestion"], where) if "suggestion" in spec else None,
-        prefixes=required_prefixes(src, _FLAGS),
+        prefixes=compile_gated(src, _FLAGS)[1],
     )
 
 
@@ -358,12 +358,12 @@ def load_rules(extra_paths: list[str | os.PathLike] | tuple | None = None) -> Ru
     if missing:
         raise RulesError(f"rules: context term(s) {missing} are not defined")
     rules = []
-    for rid, (name, spec) in raw.items():
+    for name, spec in raw.values():
         if spec.get("enabled", True) is False:
             continue
         rules.append(_rule(spec, terms, name))
     ruleset = RuleSet(tuple(rules), terms, tuple(n for n, _ in files))
-    ruleset.context  # compile now so a bad context term fails at load time
+    _ = ruleset.context  # compile now so a bad context term fails at load time
     return ruleset
 
 

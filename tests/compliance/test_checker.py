@@ -1,0 +1,297 @@
+"""Unit tests of the checker: rules, context, status awareness and spans."""
+
+from __future__ import annotations
+
+import pytest
+
+from storefront.compliance import Finding, check_copy
+
+ILY = ("Temporary relief of minor muscle and joint pain and stiffness, minor arthritis pain, "
+       "muscle spasm; temporary increase in local blood circulation; temporary relaxation of "
+       "muscles.")
+
+
+def rules_of(text, kind=None, regulatory=None, **kw):
+    kw.setdefault("whole_copy", False)
+    return {(f.rule, f.severity) for f in check_copy(text, kind, regulatory, **kw)}
+
+
+def blocked(text, kind=None, regulatory=None, **kw):
+    kw.setdefault("whole_copy", False)
+    return any(f.severity == "block" for f in check_copy(text, kind, regulatory, **kw))
+
+
+def otc(text, **kw):
+    return rules_of(text, "belt", "otc_cleared", k_number="K123456", indications=ILY, **kw)
+
+
+# --- the finding shape -----------------------------------------------------------------
+
+def test_finding_to_dict_has_exactly_the_contract_keys():
+    f = check_copy("FDA approved", whole_copy=False)[0]
+    assert isinstance(f, Finding)
+    assert set(f.to_dict()) == {"rule", "severity", "start", "end", "message", "suggestion"}
+    assert f.to_dict()["severity"] in ("block", "warn")
+    with pytest.raises(AttributeError):
+        f.rule = "x"  # frozen
+
+
+def test_unknown_kind_or_status_is_an_error():
+    with pytest.raises(ValueError):
+        check_copy("x", kind="toaster")
+    with pytest.raises(ValueError):
+        check_copy("x", regulatory="approved")
+
+
+def test_empty_text_has_no_findings():
+    assert check_copy("", whole_copy=False) == []
+    assert check_copy("   \n\n", "belt", "wellness") == []
+
+
+# --- inflections, word order, synonyms, passive ----------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "It cures arthritis.", "Cured my arthritis.", "Curing arthritis at home.",
+    "Heals tendons.", "Healing light for joints.", "It healed my knee.",
+    "Eliminates tendonitis.", "Gets rid of inflammation.", "Wipes out joint pain.",
+    "Fixes your sore back.", "Pain is eliminated.", "Your arthritis will be gone.",
+    "Bursitis disappears after a week.", "An arthritis treatment you can wear.",
+])
+def test_disease_claim_phrasings_block_on_any_status(text):
+    for status in ("wellness", "otc_cleared", "rx_only"):
+        assert blocked(text, "belt", status, k_number="K123456", indications=ILY), (text, status)
+
+
+@pytest.mark.parametrize("text", [
+    "Sciatica relief in minutes.", "Relief from sciatica.", "Helps sciatica sufferers.",
+    "For herniated discs.", "Eases fibromyalgia.", "Helps with spinal stenosis.",
+])
+def test_serious_condition_in_any_word_order(text):
+    assert ("serious-condition", "block") in otc(text)
+
+
+@pytest.mark.parametrize("text", ["FDA approved", "FDA-approved", "approved by the FDA",
+                                  "F.D.A.-approved", "Approved by the Food and Drug Administration",
+                                  "FDA registered", "registered with the FDA", "FDA certified"])
+def test_fda_approval_wording_blocks_even_on_cleared_products(text):
+    assert ("fda-approval", "block") in otc(text)
+
+
+# --- regulatory status ------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", ["Relieves muscle pain.", "Reduces inflammation.",
+                                  "Improves circulation.", "Temporary relief of minor joint pain."])
+def test_wellness_products_may_not_make_any_pain_or_body_function_claim(text):
+    assert ("wellness-medical-mix", "block") in rules_of(text, "belt", "wellness")
+
+
+def test_no_status_is_held_to_the_strictest_one():
+    assert ("wellness-medical-mix", "block") in rules_of("Relieves muscle pain.")
+
+
+@pytest.mark.parametrize("text", [
+    "Temporary relief of minor muscle and joint pain.",
+    "Temporarily relieves minor arthritis pain.",
+    "Relieves muscle spasm.",
+    "Soothes sore muscles.",
+    "Temporarily increases local blood circulation.",
+    "Minor joint pain relief.",
+])
+def test_cleared_indications_may_be_claimed(text):
+    assert not any(sev == "block" for _, sev in otc(text)), otc(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Relieves chronic back pain permanently.",
+    "Treats arthritis.",
+    "Reduces inflammation.",
+    "Relieves pain caused by gout.",
+    "Relief from all types of pain.",
+    "Relieves nerve pain.",
+])
+def test_claims_beyond_the_indications_block_on_cleared_products(text):
+    found = otc(text)
+    assert ("disease-claim", "block") in found, found
+
+
+def test_indication_message_quotes_the_clearance():
+    f = [f for f in check_copy("Relieves chronic back pain.", "belt", "otc_cleared",
+                               k_number="K123456", indications=ILY, whole_copy=False)
+         if f.rule == "disease-claim"][0]
+    assert "Temporary relief of minor muscle" in f.message
+    assert "Temporary relief of minor muscle" in f.suggestion
+
+
+def test_cleared_product_without_indications_cannot_claim_relief():
+    assert blocked("Relieves minor muscle pain.", "belt", "otc_cleared", k_number="K123456")
+
+
+def test_narrow_clearance_is_respected():
+    back = "Adjunctive use in the temporary relief of minor chronic low back pain."
+    assert not blocked("Temporary relief of minor chronic low back pain.", "handheld",
+                       "otc_cleared", k_number="K111111", indications=back)
+    assert blocked("Temporary relief of minor knee pain.", "handheld", "otc_cleared",
+                   k_number="K111111", indications=back)
+
+
+@pytest.mark.parametrize("status,k,expect", [
+    ("otc_cleared", "K123456", False), ("rx_only", "K123456", False),
+    ("otc_cleared", None, True), ("otc_cleared", "123456", True), ("otc_cleared", "K12345", True),
+    ("wellness", "K123456", True), (None, None, True),
+])
+def test_fda_cleared_needs_status_and_a_well_formed_k_number(status, k, expect):
+    assert blocked("FDA-cleared for home use.", "belt", status, k_number=k) is expect
+
+
+def test_quoted_k_number_must_be_the_products_own():
+    assert not blocked("FDA-cleared (K123456).", "belt", "otc_cleared", k_number="K123456")
+    assert ("fda-approval", "block") in rules_of("FDA-cleared (K999999).", "belt", "otc_cleared",
+                                                 k_number="K123456")
+
+
+def test_laser_rules_apply_to_lasers_only():
+    assert ("laser-no-heat", "block") in rules_of("No heat, no goggles needed.", "laser", "rx_only",
+                                                  k_number="K123456", indications=ILY)
+    assert not any(r == "laser-no-heat" for r, _ in rules_of("No heat, just light.", "belt",
+                                                             "wellness"))
+
+
+def test_rx_only_statement_is_required_on_the_whole_copy():
+    found = check_copy("A class 4 laser for clinics.", "laser", "rx_only", k_number="K123456",
+                       indications=ILY)
+    rx = [f for f in found if f.rule == "rx-only-statement"]
+    assert rx and rx[0].severity == "block" and (rx[0].start, rx[0].end) == (0, 0)
+    for ok in ("A class 4 laser. Rx only.", "Caution: Federal law restricts this device to sale "
+               "by or on the order of a licensed practitioner."):
+        assert not [f for f in check_copy(ok, "laser", "rx_only") if f.rule == "rx-only-statement"]
+    assert not [f for f in check_copy("A belt.", "belt", "otc_cleared", k_number="K123456")
+                if f.rule == "rx-only-statement"]
+    assert not check_copy("A class 4 laser for clinics.", "laser", "rx_only", whole_copy=False)
+
+
+# --- context: negations, disclaimers, precautions, side effects, specs ------------------
+
+@pytest.mark.parametrize("text", [
+    "Not intended to diagnose, treat, cure or prevent any disease.",
+    "This device does not cure arthritis.",
+    "It does not replace medical care.",
+    "Never stop prescribed treatment.",
+    "This device is not FDA approved.",
+    "It isn't a treatment for sciatica.",
+    "Avoid use over areas of known or suspected cancer.",
+    "Consult your provider if you are pregnant.",
+    "Children only under adult supervision.",
+    "Do not use if you have diabetes or impaired sensation.",
+    "People with photosensitive epilepsy should not use pulsed mode.",
+    "If you have a herniated disc, talk to your doctor first.",
+    "Some users report mild warmth or temporary redness.",
+    "660 nm and 850 nm; 45 mW/cm\u00b2 at 15 cm; 27 J/cm\u00b2 in 10 minutes.",
+    "Timer 10/20 min; battery 2,500 mAh; 62 \u00d7 18 cm.",
+    "2-year warranty and 30-day returns.",
+    "For best results, use daily.",
+    "Treat yourself to a calm evening ritual.",
+    "Treatment area: 30 \u00d7 20 cm.",
+])
+def test_compliant_sentences_pass(text):
+    assert not blocked(text, "belt", "wellness"), rules_of(text, "belt", "wellness")
+
+
+@pytest.mark.parametrize("text", [
+    "Not only relieves pain, it cures arthritis.",
+    "Don't let sciatica slow you down.",
+    "You will never suffer from back pain again.",
+    "If you suffer from sciatica, this belt is for you.",
+    "Heals arthritis; consult your doctor.",
+])
+def test_negation_and_precaution_cues_are_not_loopholes(text):
+    assert blocked(text, "belt", "wellness"), text
+
+
+def test_hedged_mechanism_passes_and_stated_mechanism_warns():
+    assert rules_of("Researchers are studying how red light affects mitochondria.", "panel",
+                    "wellness") == set()
+    assert rules_of("Red light boosts ATP in your cells.", "panel", "wellness") == {
+        ("mechanism-as-fact", "warn")}
+    assert ("mechanism-as-fact", "block") in rules_of("Boosts ATP to relieve arthritis.")
+
+
+def test_mechanism_not_escalated_by_a_negated_condition():
+    found = rules_of("Boosts ATP; it is not intended to treat any disease.", "panel", "wellness")
+    assert found == {("mechanism-as-fact", "warn")}
+
+
+def test_proof_claim_with_a_citation_passes():
+    assert ("proof-claim", "warn") in rules_of("Studies show it helps you relax.", "panel",
+                                               "wellness")
+    assert rules_of("Studies show it helps you relax (Smith et al., 2021).", "panel",
+                    "wellness") == set()
+    md = "Studies show it helps you relax [1](https://doi.org/10.1000/xyz)."
+    assert rules_of(md, "panel", "wellness") == set()
+
+
+def test_social_proof_passes_with_a_typical_results_statement_in_the_paragraph():
+    assert ("social-proof", "warn") in rules_of("Pro athletes swear by it.", "panel", "wellness")
+    assert rules_of("Pro athletes swear by it. Results vary.", "panel", "wellness") == set()
+
+
+def test_guaranteed_fast_alone_is_a_warning():
+    assert rules_of("Fast relief.", "belt", "otc_cleared", k_number="K123456",
+                    indications=ILY) == {("guaranteed-result", "warn")}
+    assert ("guaranteed-result", "block") in rules_of("Instant relief, guaranteed.")
+
+
+def test_money_back_guarantee_is_not_a_result_guarantee():
+    assert rules_of("60-day money-back guarantee.", "belt", "wellness") == set()
+    assert rules_of("Try it risk-free for 30 days.", "belt", "wellness") == set()
+    assert ("absolute-safety", "block") in rules_of("Risk-free light therapy.")
+
+
+def test_curly_apostrophes_count_as_straight_ones():
+    assert ("laser-no-heat", "block") in rules_of("It can\u2019t burn the skin.", "laser",
+                                                  "rx_only", k_number="K123456", indications=ILY)
+    assert not blocked("This device doesn\u2019t cure arthritis.")
+
+
+# --- spans ------------------------------------------------------------------------------
+
+def test_spans_point_at_the_claim_in_plain_text():
+    text = "Our belt is lovely. It cures arthritis and heals herniated discs."
+    spans = {(f.rule, text[f.start:f.end])
+             for f in check_copy(text, "belt", "wellness", markdown=False)}
+    assert ("serious-condition", "herniated discs") in spans
+    assert ("disease-claim", "cures arthritis") in spans
+    assert ("disease-claim", "heals herniated discs") in spans
+
+
+def test_spans_include_the_modifiers_of_a_condition():
+    text = "Chronic lower back pain relief."
+    f = [f for f in check_copy(text, "belt", "otc_cleared", k_number="K123456", indications=ILY,
+                               whole_copy=False) if f.rule == "disease-claim"][0]
+    assert text[f.start:f.end] == "Chronic lower back pain relief"
+
+
+def test_spans_point_into_the_markdown_source():
+    src = ("# Our *wrap*\n\n"
+           "Some intro with a [link](https://example.com/cure) first.\n\n"
+           "- **Cures** arthritis &amp; heals `sciatica` fast\n"
+           "- FDA\\-approved? No: *FDA approved*!\n")
+    found = check_copy(src, "belt", "wellness")
+    got = {(f.rule, src[f.start:f.end]) for f in found}
+    assert ("serious-condition", "sciatica") in got
+    assert ("fda-approval", "FDA approved") in got
+    cures = [f for f in found if f.rule == "disease-claim" and src[f.start:f.end].startswith("Cures")]
+    assert cures, got
+    # nothing points into the link target
+    assert all(not (src.index("https") <= f.start < src.index(") first")) for f in found)
+
+
+def test_headings_and_list_items_are_separate_sentences():
+    src = "## Relief\n\n- Back pain is gone\n- it is not a toy\n"
+    found = check_copy(src, "belt", "wellness")
+    assert any(f.rule == "disease-claim" and src[f.start:f.end] == "Back pain is gone"
+               for f in found), found
+
+
+def test_code_and_link_text_are_checked_like_any_reader_text():
+    assert blocked("Read [how it cures arthritis](/blog).")
+    assert blocked("Run `cures arthritis` mode.")

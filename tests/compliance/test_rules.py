@@ -1,0 +1,178 @@
+"""The rule catalogue as data: loading, validation, overrides and prefix gating."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from pathlib import Path
+
+import pytest
+
+from storefront.compliance import RulesError, check_copy, load_rules
+from storefront.compliance.checker import _candidates
+from storefront.compliance.literals import required_prefixes
+from storefront.compliance.rules import ENV_VAR, active_rules
+from storefront.compliance.text import SentenceIndex
+
+SECTION_2_RULES = {
+    "disease-claim", "root-cause", "absolute-safety", "fda-approval", "serious-condition",
+    "drug-or-surgery-comparison", "guaranteed-result", "vulnerable-groups",
+    "wellness-medical-mix", "laser-no-heat", "mechanism-as-fact", "proof-claim", "superlative",
+    "non-addictive-comparison", "painless", "social-proof",
+}
+
+
+def write(tmp_path: Path, text: str, name: str = "extra.toml") -> Path:
+    p = tmp_path / name
+    p.write_text(text, "utf-8")
+    return p
+
+
+def test_packaged_rules_cover_section_2():
+    rules = load_rules([])
+    ids = {r.id for r in rules.rules}
+    assert SECTION_2_RULES <= ids
+    assert "rx-only-statement" in ids
+    by = {r.id: r for r in rules.rules}
+    assert by["mechanism-as-fact"].severity == "warn" and by["mechanism-as-fact"].escalate
+    assert by["laser-no-heat"].kinds == frozenset({"laser"})
+    assert by["wellness-medical-mix"].regulatory == frozenset({"wellness"})
+    for r in rules.rules:
+        assert r.why and r.suggestion and r.patterns
+
+
+def test_env_var_adds_and_overrides_rules(tmp_path, monkeypatch):
+    extra = write(tmp_path, """
+[[rules]]
+id = "superlative"
+severity = "block"
+
+[[rules]]
+id = "painless"
+enabled = false
+
+[[rules]]
+id = "disease-claim"
+add_patterns = ['\\bzaps\\s+gout\\b']
+
+[[rules]]
+id = "house-style"
+severity = "warn"
+why = "House style: we do not say 'miracle light'."
+suggestion = "Say 'red light'."
+patterns = ['\\bmiracle\\s+light\\b']
+kinds = ["panel"]
+""")
+    monkeypatch.setenv(ENV_VAR, str(extra))
+    found = {(f.rule, f.severity) for f in check_copy(
+        "The most powerful miracle light. Painless. Zaps gout.", "panel", "wellness")}
+    assert ("superlative", "block") in found
+    assert ("house-style", "warn") in found
+    assert not any(r == "painless" for r, _ in found)
+    assert ("disease-claim", "block") in found
+    # the extra rule is kind-specific
+    assert not any(f.rule == "house-style" for f in check_copy("miracle light", "belt", "wellness"))
+    monkeypatch.delenv(ENV_VAR)
+    found = {(f.rule, f.severity) for f in check_copy("The most powerful panel.", "panel",
+                                                      "wellness")}
+    assert found == {("superlative", "warn")}
+
+
+def test_env_var_takes_several_files_and_extends_terms(tmp_path, monkeypatch):
+    a = write(tmp_path, "[terms_extend]\nserious = 'frobnitis'\n", "a.toml")
+    b = write(tmp_path, "[[rules]]\nid = \"proof-claim\"\nseverity = \"block\"\n", "b.toml")
+    monkeypatch.setenv(ENV_VAR, f"{a}{__import__('os').pathsep}{b}")
+    assert any(f.rule == "serious-condition" for f in check_copy("Eases frobnitis."))
+    assert any(f.rule == "proof-claim" and f.severity == "block"
+               for f in check_copy("Clinically proven."))
+
+
+def test_rules_file_changes_are_picked_up(tmp_path, monkeypatch):
+    p = write(tmp_path, "[[rules]]\nid = \"superlative\"\nseverity = \"warn\"\n")
+    monkeypatch.setenv(ENV_VAR, str(p))
+    assert active_rules().by_id("superlative").severity == "warn"
+    p.write_text("[[rules]]\nid = \"superlative\"\nseverity = \"block\"\n", "utf-8")
+    import os
+    st = os.stat(p)
+    os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
+    assert active_rules().by_id("superlative").severity == "block"
+
+
+@pytest.mark.parametrize("body,message", [
+    ("[[rules]]\nid = \"x\"\nseverity = \"fatal\"\nwhy = \"w\"\nsuggestion = \"s\"\npatterns = ['a']",
+     "unknown severity 'fatal'"),
+    ("[[rules]]\nid = \"x\"\nseverity = \"warn\"\nwhy = \"w\"\nsuggestion = \"s\"\npatterns = ['(unclosed']",
+     "bad regex"),
+    ("[[rules]]\nid = \"x\"\nseverity = \"warn\"\nwhy = \"w\"\nsuggestion = \"s\"\npatterns = []",
+     "must not be empty"),
+    ("[[rules]]\nid = \"x\"\nseverity = \"warn\"\nwhy = \"w\"\npatterns = ['a']",
+     "missing 'suggestion'"),
+    ("[[rules]]\nid = \"x\"\nseverity = \"warn\"\nwhy = \"w\"\nsuggestion = \"s\"\npatterns = ['a']\n"
+     "kinds = [\"toaster\"]", "unknown value(s) ['toaster']"),
+    ("[[rules]]\nid = \"x\"\nseverity = \"warn\"\nwhy = \"w\"\nsuggestion = \"s\"\npatterns = ['a']\n"
+     "sevrity = \"warn\"", "unknown key(s) ['sevrity']"),
+    ("[[rules]]\nid = \"x\"\nseverity = \"warn\"\nwhy = \"w\"\nsuggestion = \"s\"\n"
+     "patterns = ['{{nope}}']", "unknown term {{nope}}"),
+    ("[[rules]]\nid = \"Bad Id\"\n", "lowercase-hyphen"),
+    ("[[rules]]\nid = \"x\"\nseverity = \"warn\"\nwhy = \"w\"\nsuggestion = \"s\"\npatterns = ['a']\n"
+     "[[rules]]\nid = \"x\"\n", "defined twice"),
+    ("[[rules]]\nid = \"x\"\nseverity = \"warn\"\nwhy = \"w\"\nsuggestion = \"s\"\n"
+     "patterns = [{ re = 'a', allow_if = ['indications'] }]", "(?P<what>"),
+    ("[[rules]]\nid = \"x\"\nseverity = \"warn\"\nwhy = \"w\"\nsuggestion = \"s\"\npatterns = ['a']\n"
+     "exempt = [\"sometimes\"]", "exempt must list"),
+    ("this is = not toml [", "not valid TOML"),
+    ("[terms]\nnegation = '(broken'\n", "bad regex"),
+])
+def test_invalid_rules_files_fail_with_a_clear_message(tmp_path, body, message):
+    p = write(tmp_path, body)
+    with pytest.raises(RulesError) as err:
+        load_rules([p])
+    assert message in str(err.value)
+    assert str(p) in str(err.value) or "term" in str(err.value)
+
+
+def test_missing_rules_file_is_reported(tmp_path):
+    with pytest.raises(RulesError, match="not found"):
+        load_rules([tmp_path / "nope.toml"])
+
+
+# --- prefix gating -----------------------------------------------------------------------
+
+def test_required_prefixes_examples():
+    assert required_prefixes(r"\bcur(?:e|es|ed)\b", re.I) == (frozenset({"cure", "cures", "cured"}),)
+    assert required_prefixes(r"\b(?:no|zero)\s+side\s+effects", re.I) == (
+        frozenset({"no", "zero"}), frozenset({"side"}), frozenset({"effects"}))
+    # optional parts and mid-word literals require nothing
+    assert required_prefixes(r"(?:very\s+)?x?ing", re.I) == ()
+    assert required_prefixes(r"\b(?:foo|\w+bar)", re.I) == ()
+
+
+def _texts() -> list[str]:
+    root = Path(__file__).resolve().parents[2]
+    rows = [json.loads(line) for line in
+            Path(__file__).with_name("corpus.jsonl").read_text("utf-8").splitlines() if line]
+    texts = [r["text"] for r in rows]
+    seed = root / "seed" / "products.json"
+    if seed.exists():
+        data = json.loads(seed.read_text("utf-8"))
+        for rec in data["products"] if isinstance(data, dict) else data:
+            texts += [rec["copy"]["headline"], rec["copy"]["summary"], rec["copy"]["body"]]
+    rnd = random.Random(7)
+    words = " ".join(texts).split()
+    texts += [" ".join(rnd.choice(words) for _ in range(30)) for _ in range(40)]
+    return texts
+
+
+def test_gating_never_skips_a_sentence_a_pattern_matches():
+    rules = load_rules([])
+    for kind, status in (("belt", "wellness"), ("laser", "rx_only"), ("panel", "otc_cleared")):
+        plan = rules.plan(kind, status)
+        for text in _texts():
+            spans = SentenceIndex(text).spans
+            allowed = {(r.id, p.source): mask for r, p, mask in _candidates(plan, text, spans)}
+            for rule, p, _ in plan.scans:
+                mask = allowed.get((rule.id, p.source), 0)
+                for i, (s, e) in enumerate(spans):
+                    if p.regex.search(text, s, e):
+                        assert mask >> i & 1, (rule.id, p.source[:60], text[s:e])
