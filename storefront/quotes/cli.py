@@ -14,7 +14,7 @@ from flask.cli import with_appcontext
 from storefront.errors import DomainError
 from storefront.extensions import db
 from storefront.mail import send_after_commit
-from storefront.quotes import attachments, export, workflow
+from storefront.quotes import attachments, export, ordering, workflow
 from storefront.quotes.models import Quote, QuoteStatus
 from storefront.quotes.pricing import format_money
 
@@ -24,8 +24,8 @@ _by = click.option("--by", "by", envvar="STOREFRONT_STAFF", required=True,
 
 
 def public_url(endpoint: str, **values) -> str:
-    """An absolute URL for emails sent outside a request (PUBLIC_BASE_URL, default localhost)."""
-    base = current_app.config.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000"
+    """An absolute URL for emails sent outside a request (``SITE_URL``, default localhost:5000)."""
+    base = current_app.config.get("SITE_URL") or "http://127.0.0.1:5000"
     with current_app.test_request_context(base_url=base):
         return url_for(endpoint, _external=True, **values)
 
@@ -86,6 +86,7 @@ def quote_dict(quote: Quote) -> dict:
         "quoted_unit_price": line.quoted_unit_price, "lead_time_days": line.lead_time_days,
     } for line in quote.lines]
     data["deposit_pct"] = quote.deposit_pct
+    data["order_status"] = ordering.order_status(db.session, quote)
     data["terms"] = quote.terms
     data["events"] = [{
         "at": e.at.isoformat(timespec="seconds"), "actor": e.actor, "action": e.action,
@@ -173,7 +174,8 @@ def show_cmd(reference, as_json):
                    f"{q.valid_until:%Y-%m-%d %H:%M} UTC; deposit {q.deposit_pct or '—'}%")
     if q.order_ref:
         click.echo(f"Order: {q.order_ref} ({q.payment_option.value if q.payment_option else ''} "
-                   f"{format_money(q.amount_due, q.quote_currency)})")
+                   f"{format_money(q.amount_due, q.quote_currency)}), "
+                   f"{ordering.order_status(db.session, q) or 'not found'}")
     for a in data["attachments"]:
         click.echo(f"Attachment #{a['id']}: {a['filename']} {a['content_type']} {a['size_bytes']} bytes")
     click.echo("History:")

@@ -64,3 +64,13 @@ def start_payment(session: Session, gateway, quote: Quote, *, settings=None,
     if quote.order_ref != public_id:
         workflow.attach_order(session, quote, order_ref=public_id, actor=actor or f"buyer:{quote.email}")
     return placed
+
+
+def order_status(session: Session, quote: Quote) -> str | None:
+    """Status of the quote's order (pending_payment, paid, …), or None without one."""
+    if not quote.order_ref:
+        return None
+    from storefront.orders.service import find_order
+
+    order = find_order(session, quote.order_ref)
+    return str(order.status) if order is not None else None

@@ -305,8 +305,7 @@ def pay_url(quote, *, external: bool = False) -> str | None:
     """Checkout's payment page for the quote's order (``/checkout/pay/<order id>``)."""
     if not quote.order_ref:
         return None
-    path = f"/checkout/pay/{quote.order_ref}"
-    return request.host_url.rstrip("/") + path if external else path
+    return url_for("checkout.pay", order_id=quote.order_ref, _external=external)
 
 
 def _render_quote(quote, status=200, errors=None):
@@ -321,6 +320,7 @@ def _render_quote(quote, status=200, errors=None):
         messages=[m for m in quote.messages if not m.internal],
         precautions=ordering.precautions(quote) if live else [],
         pay_url=pay_url(quote), payable_online=ordering.payable_online(quote),
+        order_status=ordering.order_status(db.session, quote),
     ), status))
     return _no_leak(resp)
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from tests.checkout.fixtures import gateway, localstripe, shop, webhook_secret  # noqa: F401
 from tests.factories import create_products, laser_record, product_record
 
 
