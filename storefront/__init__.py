@@ -47,6 +47,8 @@ def register_extensions(app: Flask) -> None:
     app.config.setdefault(
         "RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://"
     )
+    # If Redis goes away, keep limiting per process instead of failing every limited request.
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     limiter.init_app(app)
     from storefront import security
 

@@ -69,7 +69,8 @@ def _wait_ready(base: str, proc: subprocess.Popen, timeout: float = 30) -> None:
 
 
 @pytest.fixture()
-def two_servers(tmp_path, redis_url):
+def servers(tmp_path):
+    """Start gunicorn servers sharing one migrated database (with the contract's panel)."""
     url = fresh_database_url(tmp_path, "ratelimit")
     app = make_app(url)
     from storefront.extensions import db
@@ -78,20 +79,24 @@ def two_servers(tmp_path, redis_url):
         create_products(db.session, panel_record())
         db.session.commit()
         db.engine.dispose()
-    prefix = f"sf-test-{uuid.uuid4().hex[:8]}"
-    config = {
-        "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "shared-test-secret", "TESTING": True,
-        "RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": redis_url, "RATELIMIT_KEY_PREFIX": prefix,
-        "QUOTE_RATE_LIMIT": "4 per minute", "WTF_CSRF_ENABLED": True,
-        "UPLOAD_DIR": str(tmp_path / "uploads"), "MAIL_SERVER": "",
-    }
-    ports = [free_port(), free_port()]
-    procs = [_start(p, config) for p in ports]
-    bases = [f"http://127.0.0.1:{p}" for p in ports]
-    try:
-        for base, proc in zip(bases, procs, strict=True):
+    procs: list[subprocess.Popen] = []
+
+    def start(n: int, **config) -> list[str]:
+        config = {
+            "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "shared-test-secret", "TESTING": True,
+            "RATELIMIT_ENABLED": True, "QUOTE_RATE_LIMIT": "4 per minute", "WTF_CSRF_ENABLED": True,
+            "UPLOAD_DIR": str(tmp_path / "uploads"), "MAIL_SERVER": "", **config,
+        }
+        ports = [free_port() for _ in range(n)]
+        started = [_start(p, config) for p in ports]
+        procs.extend(started)
+        bases = [f"http://127.0.0.1:{p}" for p in ports]
+        for base, proc in zip(bases, started, strict=True):
             _wait_ready(base, proc)
-        yield bases, url, prefix
+        return bases
+
+    try:
+        yield start, url
     finally:
         for proc in procs:
             proc.terminate()
@@ -101,6 +106,14 @@ def two_servers(tmp_path, redis_url):
             except subprocess.TimeoutExpired:
                 proc.kill()
         drop_database(url)
+
+
+@pytest.fixture()
+def two_servers(servers, redis_url):
+    start, url = servers
+    prefix = f"sf-test-{uuid.uuid4().hex[:8]}"
+    bases = start(2, RATELIMIT_STORAGE_URI=redis_url, RATELIMIT_KEY_PREFIX=prefix)
+    return bases, url, prefix
 
 
 def _stored(url: str) -> int:
@@ -148,3 +161,13 @@ def test_limit_is_shared_across_processes_and_routes(two_servers, redis_url):
     # Price look-ups have their own, larger budget.
     price = requests.get(a + "/api/v1/quotes/price", params={"sku": "PANEL-5W-300", "quantity": 10}, timeout=10)
     assert price.status_code == 200
+
+
+def test_redis_outage_does_not_lose_requests(servers):
+    """With the limit storage unreachable, requests are still served (and limited per process)."""
+    start, url = servers
+    (base,) = start(1, RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0")
+    statuses = [requests.post(base + "/api/v1/quotes", json=contract_request(), timeout=10).status_code
+                for _ in range(5)]
+    assert statuses == [201, 201, 201, 201, 429]
+    assert _stored(url) == 4
