@@ -171,3 +171,25 @@ def test_redis_outage_does_not_lose_requests(servers):
                 for _ in range(5)]
     assert statuses == [201, 201, 201, 201, 429]
     assert _stored(url) == 4
+
+
+def test_oversize_bodies_get_a_clean_413_from_a_real_server(servers):
+    """Through gunicorn, a body over MAX_CONTENT_LENGTH is a JSON 413, with or without a length."""
+    start, url = servers
+    (base,) = start(1, RATELIMIT_ENABLED=False, MAX_CONTENT_LENGTH=64 * 1024)
+    body = json.dumps(contract_request(notes="x" * 200_000)).encode()
+    sized = requests.post(base + "/api/v1/quotes", data=body, timeout=10,
+                          headers={"Content-Type": "application/json"})
+
+    def chunks():
+        for i in range(0, len(body), 8192):
+            yield body[i:i + 8192]
+
+    chunked = requests.post(base + "/api/v1/quotes", data=chunks(), timeout=10,
+                            headers={"Content-Type": "application/json"})
+    for resp in (sized, chunked):
+        assert resp.status_code == 413
+        assert resp.json()["code"] == "request_entity_too_large" and resp.json()["status"] == 413
+    assert _stored(url) == 0
+    ok = requests.post(base + "/api/v1/quotes", json=contract_request(), timeout=10)
+    assert ok.status_code == 201
