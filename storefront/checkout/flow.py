@@ -13,10 +13,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from storefront.catalog.models import Product
 from storefront.checkout.events import (
     Outcome,
     apply_charge_refunded,
@@ -93,6 +94,15 @@ def _replay(gateway: StripeGateway, order: Order, fingerprint: str | None) -> Pl
     return PlacedOrder(order, _client_secret(gateway, order), replayed=True)
 
 
+def _free_stale_stock(session: Session, gateway: StripeGateway, settings: CheckoutSettings,
+                      product_ids: list[int]) -> bool:
+    """Expiry on read: expire overdue orders holding these products; True if any stock came back."""
+    if not product_ids:
+        return False
+    report = expire_due(session, gateway, settings, product_ids=product_ids, limit=20)
+    return bool(report.counts.get("expired"))
+
+
 def place_order(session: Session, gateway: StripeGateway, req: OrderRequest,
                 settings: CheckoutSettings) -> PlacedOrder:
     """Price the items, create the PaymentIntent, reserve stock and store the order (commits).
@@ -104,7 +114,15 @@ def place_order(session: Session, gateway: StripeGateway, req: OrderRequest,
         existing = orders.find_by_idempotency_key(session, req.idempotency_key)
         if existing is not None:
             return _replay(gateway, existing, req.fingerprint())
-    priced = price_items(session, req.items)
+    try:
+        priced = price_items(session, req.items)
+    except orders.OutOfStock:
+        session.rollback()
+        skus = [item["sku"] for item in req.items]
+        ids = list(session.scalars(select(Product.id).where(Product.sku.in_(skus))))
+        if not _free_stale_stock(session, gateway, settings, ids):
+            raise
+        priced = price_items(session, req.items)
     if req.precautions_acknowledged is not True:
         raise ValidationError(
             "Please confirm you have read the precautions for the products you are buying.",
@@ -134,9 +152,7 @@ def place_order(session: Session, gateway: StripeGateway, req: OrderRequest,
             order = insert()
         except orders.OutOfStock:
             session.rollback()
-            # Expiry on read: stale reservations of these products may be what is in the way.
-            report = expire_due(session, gateway, settings, product_ids=product_ids)
-            if not report.counts.get("expired"):
+            if not _free_stale_stock(session, gateway, settings, product_ids):
                 raise
             order = insert()
     except orders.OutOfStock:

@@ -50,6 +50,7 @@ def save(session: Session, *, request_key: str, order_ref: str, intent_id: str, 
                 if res.rowcount == 1:
                     return {"request_key": request_key, **values}
             conn.execute(insert(T).values(request_key=request_key, **values))
+        return {"request_key": request_key, **values}
     except IntegrityError:
         pass
     existing = find(session, request_key)

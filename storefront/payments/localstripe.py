@@ -48,7 +48,6 @@ def _configure_store(persist: str | None) -> None:
 class LocalStripe:
     host: str
     port: int
-    _loop: asyncio.AbstractEventLoop | None = None
     _thread: threading.Thread | None = None
 
     @property
@@ -70,11 +69,7 @@ class LocalStripe:
                 "STRIPE_JS_URL": self.js_url}
 
     def stop(self) -> None:
-        """Stop a server started by ``serve_in_thread``."""
-        if self._loop is not None:
-            self._loop.call_soon_threadsafe(self._loop.stop)
-        if self._thread is not None:
-            self._thread.join(timeout=10)
+        """Nothing to do: the in-process server lives until the process exits (daemon thread)."""
 
 
 def register_webhook(base_url: str, url: str, secret: str, webhook_id: str = "storefront") -> None:
@@ -111,8 +106,27 @@ async def _start_site(host: str, port: int):
     return runner, site
 
 
+_RUNNING: LocalStripe | None = None
+_LOCK = threading.Lock()
+
+
 def serve_in_thread(host: str = "127.0.0.1", port: int = 0, *, persist: str | None = None) -> LocalStripe:
-    """Start localstripe in a daemon thread; port 0 picks a free one."""
+    """Start localstripe in a daemon thread (port 0 picks a free one), once per process.
+
+    localstripe's app, store and webhooks are module globals, so a process can run only one:
+    later calls get the running server, and ``stop`` leaves it to the end of the process.
+    """
+    global _RUNNING
+    with _LOCK:
+        if _RUNNING is not None:
+            if port not in (0, _RUNNING.port) or host != _RUNNING.host:
+                raise RuntimeError(f"localstripe already runs in this process at {_RUNNING.url}")
+            return _RUNNING
+        _RUNNING = _serve_in_thread(host, port, persist)
+        return _RUNNING
+
+
+def _serve_in_thread(host: str, port: int, persist: str | None) -> LocalStripe:
     _configure_store(persist)
     ready = threading.Event()
     handle = LocalStripe(host=host, port=port)
@@ -121,7 +135,6 @@ def serve_in_thread(host: str = "127.0.0.1", port: int = 0, *, persist: str | No
     def run() -> None:
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
-        handle._loop = loop
         try:
             runner, _site = loop.run_until_complete(_start_site(host, port))
             handle.port = runner.addresses[0][1]
@@ -130,11 +143,7 @@ def serve_in_thread(host: str = "127.0.0.1", port: int = 0, *, persist: str | No
             ready.set()
             return
         ready.set()
-        try:
-            loop.run_forever()
-        finally:
-            loop.run_until_complete(runner.cleanup())
-            loop.close()
+        loop.run_forever()
 
     handle._thread = threading.Thread(target=run, name="localstripe", daemon=True)
     handle._thread.start()

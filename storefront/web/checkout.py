@@ -28,6 +28,7 @@ from storefront.extensions import db, limiter
 from storefront.mail import send_after_commit
 from storefront.orders.models import Channel
 from storefront.orders.money import format_money
+from storefront.orders.service import find_by_idempotency_key
 from storefront.orders.states import OrderStatus
 from storefront.payments import gateway_for
 from storefront.web.cart import current_cart, save_cart
@@ -79,6 +80,13 @@ def _flatten(messages, prefix=""):
 def submit():
     """Create the order (server prices, reserved stock, a PaymentIntent), then go to payment."""
     form = request.form
+    token = form.get("checkout_token", "")
+    if not _TOKEN_RE.match(token):
+        abort(400, "The checkout form is missing its token; reload the page.")
+    # A form sent twice (double click, reload) finds the order the first one created.
+    existing = find_by_idempotency_key(db.session, f"web:{token}")
+    if existing is not None:
+        return redirect(url_for("checkout.pay", order_id=existing.public_id), 303)
     view = carts.view(db.session, current_cart())
     if not view.lines:
         return redirect(url_for("cart.show"), 303)
@@ -86,9 +94,6 @@ def submit():
         carts.reject_price_fields(form)
     except DomainError as err:
         return _form_page(view, form=form, errors=err.errors, error=err, status=err.status)
-    token = form.get("checkout_token", "")
-    if not _TOKEN_RE.match(token):
-        abort(400, "The checkout form is missing its token; reload the page.")
     raw = {
         "items": view.items(),
         "email": form.get("email", "").strip(),
