@@ -55,7 +55,7 @@
             var tier = b.tier_min_qty ? " (" + b.tier_min_qty + "+ tier)" : " (list price)";
             var text = "Indicative: " + b.unit_price_display + " each, " + b.total_display + " total" + tier + ".";
             if (b.next_tier) {
-              text += " From " + b.next_tier.min_qty + " units the unit price drops.";
+              text += " From " + b.next_tier.min_qty + " units: " + b.next_tier.unit_price_display + " each.";
             }
             show(output, text, b.warnings);
             output.setAttribute("data-unit-price", b.unit_price);

@@ -51,6 +51,8 @@ class IndicativePrice:
         data = asdict(self)
         data["unit_price_display"] = format_money(self.unit_price, self.currency)
         data["total_display"] = format_money(self.total, self.currency)
+        if self.next_tier:
+            data["next_tier"]["unit_price_display"] = format_money(self.next_tier["unit_price"], self.currency)
         return data
 
 

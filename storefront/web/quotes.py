@@ -69,9 +69,8 @@ def form_to_request(form) -> tuple[dict[str, Any], dict[str, list[str]], list[in
     """
     errors: dict[str, list[str]] = {}
     data: dict[str, Any] = {}
-    for key in ("company", "contact_name", "email", "country", "buyer_type", "currency"):
-        data[key] = form.get(key, "")
-    for key in ("phone", "needed_by"):
+    # Blank fields are left out, so a required one reads "Missing data for required field."
+    for key in ("company", "contact_name", "email", "country", "buyer_type", "currency", "phone", "needed_by"):
         if not _blank(form.get(key)):
             data[key] = form.get(key)
     if not _blank(form.get("notes")):

@@ -229,7 +229,8 @@ def test_price_endpoint(client, catalogue):
     assert resp.status_code == 200
     body = resp.get_json()
     assert (body["unit_price"], body["total"], body["tier_min_qty"], body["below_moq"]) == (12500, 7_500_000, 500, False)
-    assert body["total_display"] == "$75,000.00" and body["next_tier"] == {"min_qty": 2000, "unit_price": 11000}
+    assert body["total_display"] == "$75,000.00" and body["next_tier"] == {
+        "min_qty": 2000, "unit_price": 11000, "unit_price_display": "$110.00"}
 
 
 def test_price_endpoint_below_moq(client, catalogue):
