@@ -88,6 +88,9 @@ def register_blueprints(app: Flask) -> None:
 
     csrf.exempt(products_blp)
     api.register_blueprint(products_blp)  # /api/v1/products
+    from storefront.web.checkout import register as register_checkout
+
+    register_checkout(app)  # /cart, /checkout, /orders/<id>, /api/v1/orders, /stripe/webhook
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -108,3 +111,6 @@ def register_commands(app: Flask) -> None:
     from storefront.staff.cli import staff_cli
 
     app.cli.add_command(staff_cli)
+    from storefront.orders.cli import orders_cli
+
+    app.cli.add_command(orders_cli)

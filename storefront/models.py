@@ -12,3 +12,11 @@ from storefront.quotes.models import (  # noqa: F401
     QuoteMessage,
     QuoteSequence,
 )
+from storefront.orders.models import (  # noqa: F401
+    Order,
+    OrderEvent,
+    OrderLine,
+    OrderRefund,
+    StockReservation,
+)
+from storefront.payments.models import PaymentIntentRecord, StripeEvent  # noqa: F401
