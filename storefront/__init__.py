@@ -100,9 +100,11 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from storefront.catalog.cli import compliance_cli  # `check` plus the catalogue `report`
     from storefront.mail.cli import mail_cli
     from storefront.seeding.cli import seed_cli
 
+    app.cli.add_command(compliance_cli)
     app.cli.add_command(seed_cli)
     app.cli.add_command(mail_cli)
     from storefront.quotes.cli import quotes_cli
