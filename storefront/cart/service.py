@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -10,12 +11,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storefront.catalog.models import Product, Regulatory, Status
+from storefront.catalog.schemas import SKU_RE
 from storefront.errors import NotFound, ValidationError
 from storefront.orders.service import OutOfStock
 
 MAX_QUANTITY = 10  # per line; larger volumes go through an OEM quote
 MAX_LINES = 20
-SKU_MAX_LENGTH = 64
 # Anything that looks like the client pricing its own order is refused outright.
 PRICE_FIELDS = frozenset({"price", "unit_price", "amount", "total", "subtotal", "discount",
                           "discount_code", "coupon", "line_total", "currency", "shipping",
@@ -102,8 +103,10 @@ def parse_quantity(value: Any, *, allow_zero: bool) -> int:
 
 def parse_sku(value: Any) -> str:
     """A SKU from a request value."""
-    if not isinstance(value, str) or not value.strip() or len(value.strip()) > SKU_MAX_LENGTH:
-        raise ValidationError("A product SKU is required.", errors={"sku": ["Missing or invalid SKU."]})
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError("A product SKU is required.", errors={"sku": ["Missing SKU."]})
+    if not re.match(SKU_RE, value.strip()):
+        raise NotFound("No such product.", errors={"sku": ["Not a valid SKU."]})
     return value.strip()
 
 

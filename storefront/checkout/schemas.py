@@ -2,19 +2,39 @@
 
 from __future__ import annotations
 
+import re
+
 import marshmallow as ma
 from marshmallow import fields, post_load, validate
 
 from storefront.cart.service import MAX_LINES, MAX_QUANTITY
+from storefront.catalog.schemas import SKU_RE
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+
+
+class SingleLine(fields.String):
+    """One line of text; control characters (line breaks, NUL) are refused, not stripped.
+
+    Addresses end up in email bodies and headers, and PostgreSQL refuses NUL outright.
+    """
+
+    default_error_messages = {"control": "Must be a single line without control characters."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if _CONTROL.search(text):
+            raise self.make_error("control")
+        return text
 
 
 class AddressSchema(ma.Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    line1 = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    line2 = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=200))
-    city = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    state = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=100))
-    postal_code = fields.String(required=True, validate=validate.Length(min=1, max=20))
+    name = SingleLine(required=True, validate=validate.Length(min=1, max=200))
+    line1 = SingleLine(required=True, validate=validate.Length(min=1, max=200))
+    line2 = SingleLine(allow_none=True, load_default=None, validate=validate.Length(max=200))
+    city = SingleLine(required=True, validate=validate.Length(min=1, max=100))
+    state = SingleLine(allow_none=True, load_default=None, validate=validate.Length(max=100))
+    postal_code = SingleLine(required=True, validate=validate.Length(min=1, max=20))
     country = fields.String(required=True, validate=validate.Regexp(
         r"^[A-Za-z]{2}$", error="Two-letter ISO country code."),
         metadata={"example": "US"})
@@ -30,7 +50,7 @@ class AddressSchema(ma.Schema):
 
 
 class ItemSchema(ma.Schema):
-    sku = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    sku = fields.String(required=True, validate=validate.Regexp(SKU_RE, error="Not a valid SKU."))
     quantity = fields.Integer(required=True, strict=True,
                               validate=validate.Range(min=1, max=MAX_QUANTITY))
 

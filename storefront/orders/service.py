@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -64,8 +65,13 @@ def _order_query():
     return select(Order).options(selectinload(Order.lines), selectinload(Order.refunds))
 
 
+PUBLIC_ID_RE = re.compile(r"^[a-z0-9]{8,40}\Z")
+
+
 def find_order(session: Session, public_id: str, *, lock: bool = False) -> Order | None:
     """The order with this public id (row-locked when ``lock``), lines and refunds loaded."""
+    if not isinstance(public_id, str) or not PUBLIC_ID_RE.match(public_id):
+        return None  # not an id we could have issued; no need to ask the database
     stmt = _order_query().where(Order.public_id == public_id)
     if lock:
         stmt = stmt.with_for_update(of=Order).execution_options(populate_existing=True)
