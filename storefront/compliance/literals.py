@@ -127,9 +127,69 @@ def _branch(alternatives, anchored: bool, seed: str = "") -> tuple[frozenset[str
     return (frozenset(union) if union else None), ends
 
 
+def _starts(items, anchored: bool, seed: str = "", depth: int = 0) -> frozenset[str] | None:
+    """Word prefixes one of which begins every match of ``items`` (None: unknown).
+
+    Only known when every match starts at a word start (after ``\\b``), so the checker
+    may try the regex at just those words instead of at every character. ``seed`` is
+    the start of the word read so far.
+    """
+    if depth > 40:
+        return None
+    items = list(items)
+    for i, (op, av) in enumerate(items):
+        rest = items[i + 1:]
+        if op is C.LITERAL:
+            ch = chr(av).lower()
+            if not ch.isalnum():
+                return frozenset([seed]) if seed else None
+            if not seed and not anchored:
+                return None
+            seed += ch
+            if len(seed) >= MAX_LEN:
+                return frozenset([seed[:MAX_LEN]])
+        elif seed and op not in (C.SUBPATTERN, C.BRANCH, C.MAX_REPEAT, C.MIN_REPEAT):
+            return frozenset([seed])
+        elif op is C.AT:
+            if av not in (C.AT_BOUNDARY, C.AT_BEGINNING, C.AT_BEGINNING_STRING):
+                return None
+            anchored = True
+        elif op in (C.ASSERT, C.ASSERT_NOT):
+            continue
+        elif op is C.SUBPATTERN:
+            return _starts(list(av[-1]) + rest, anchored, seed, depth + 1)
+        elif op is C.BRANCH:
+            union: set[str] = set()
+            for alt in av[1]:
+                got = _starts(list(alt) + rest, anchored, seed, depth + 1)
+                if got is None:
+                    return None
+                union |= got
+            return frozenset(union)
+        elif op in (C.MAX_REPEAT, C.MIN_REPEAT):
+            lo, _hi, sub = av
+            first = _starts(list(sub) + rest, anchored, seed, depth + 1)
+            if first is None or lo >= 1:
+                return first
+            skip = _starts(rest, anchored, seed, depth + 1)
+            return None if skip is None else first | skip
+        else:
+            return None
+    return frozenset([seed]) if seed else None
+
+
+def start_prefixes(regex_source: str, flags: int = 0) -> frozenset[str] | None:
+    """Word prefixes that begin every match, or None when that is not known."""
+    try:
+        return _starts(P.parse(regex_source, flags), anchored=False)
+    except Exception:  # noqa: BLE001
+        return None
+
+
 @lru_cache(maxsize=4096)
-def compile_gated(regex_source: str, flags: int = 0) -> tuple[re.Pattern, Clauses]:
-    """Compile a regex and derive its required prefixes from one parse (cached).
+def compile_gated(regex_source: str, flags: int = 0
+                  ) -> tuple[re.Pattern, Clauses, frozenset[str] | None]:
+    """Compile a regex; derive its required and its starting prefixes (one parse, cached).
 
     Rule regexes run to kilobytes once vocabulary terms are expanded, and parsing them
     dominates loading; the cache makes reloads with a changed extra file cheap.
@@ -139,7 +199,12 @@ def compile_gated(regex_source: str, flags: int = 0) -> tuple[re.Pattern, Clause
         regex = K.compile(tree, flags)
     except Exception:  # noqa: BLE001 - fall back to the public path for odd inputs
         regex = re.compile(regex_source, flags)
-    return regex, _prefixes(tree)
+    starts = None
+    try:
+        starts = _starts(tree, anchored=False)
+    except Exception:  # noqa: BLE001
+        pass
+    return regex, _prefixes(tree), starts
 
 
 def required_prefixes(regex_source: str, flags: int = 0) -> Clauses:

@@ -62,6 +62,7 @@ class Pattern:
     why: str | None = None
     suggestion: str | None = None
     prefixes: Clauses = ()  # word prefixes every match needs (see literals.py)
+    starts: frozenset[str] | None = None  # word prefixes every match begins with
 
     def applies(self, kind: str | None, regulatory: str | None) -> bool:
         return (self.kinds is None or kind in self.kinds) and (
@@ -102,10 +103,13 @@ class Rule:
 class Plan:
     """The claim patterns that apply to one (kind, status), with interned prefix clauses."""
 
-    scans: list[tuple[Rule, Pattern, tuple[int, ...]]]  # clause ids each match needs
+    # (rule, pattern, clause ids each match needs, clause id of its start words or -1)
+    scans: list[tuple[Rule, Pattern, tuple[int, ...], int]]
     clause_of_prefix: dict[str, tuple[int, ...]]  # word prefix -> clauses it satisfies
     n_clauses: int
-    token_clauses: dict[str, tuple[int, ...]] = field(default_factory=dict)  # memo
+    start_clauses: frozenset[int] = frozenset()
+    token_clauses: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = field(
+        default_factory=dict)  # memo: word -> (clauses it satisfies, of which start clauses)
 
 
 @dataclass
@@ -148,22 +152,41 @@ class RuleSet:
     def _build(self, kind: str | None, regulatory: str | None) -> Plan:
         ids: dict[frozenset[str], int] = {}
         by_prefix: dict[str, list[int]] = {}
+
+        def intern(clause: frozenset[str]) -> int:
+            if clause not in ids:
+                ids[clause] = len(ids)
+                for pre in clause:
+                    by_prefix.setdefault(pre, []).append(ids[clause])
+            return ids[clause]
+
         scans = []
+        starts: set[int] = set()
         for rule in self.rules:
             if rule.check != "claim" or not rule.applies(kind, regulatory):
                 continue
             for p in rule.patterns:
                 if not p.applies(kind, regulatory):
                     continue
-                cids = []
-                for clause in p.prefixes:
-                    if clause not in ids:
-                        ids[clause] = len(ids)
-                        for pre in clause:
-                            by_prefix.setdefault(pre, []).append(ids[clause])
-                    cids.append(ids[clause])
-                scans.append((rule, p, tuple(cids)))
-        return Plan(scans, {k: tuple(v) for k, v in by_prefix.items()}, len(ids))
+                cids = tuple(intern(c) for c in p.prefixes if _selective(c))
+                # Start words may be common ("for"): trying a match there is cheap.
+                start = intern(p.starts) if p.starts and min(map(len, p.starts)) >= 2 else -1
+                if start >= 0:
+                    starts.add(start)
+                scans.append((rule, p, cids, start))
+        return Plan(scans, {k: tuple(v) for k, v in by_prefix.items()}, len(ids),
+                    frozenset(starts))
+
+
+# Words so common that a clause containing one selects almost every sentence: such a
+# clause only costs time, so gating ignores it (never unsound: it just gates less).
+_COMMON = frozenset(
+    "a an and or of to in on for with your you it is are be this that no not at by as from "
+    "can will my our their its all any more most the".split())
+
+
+def _selective(clause: frozenset[str]) -> bool:
+    return not (clause & _COMMON)
 
 
 def _expand(text: str, terms: dict[str, str], where: str, _seen: tuple = ()) -> str:
@@ -223,7 +246,8 @@ def _text(value: Any, where: str) -> str:
 def _pattern(spec: Any, terms, where: str) -> Pattern:
     if isinstance(spec, str):
         src, rx = _compile(spec, terms, where)
-        return Pattern(src, rx, prefixes=compile_gated(src, _FLAGS)[1])
+        _, prefixes, starts = compile_gated(src, _FLAGS)
+        return Pattern(src, rx, prefixes=prefixes, starts=starts)
     if not isinstance(spec, dict) or "re" not in spec:
         raise RulesError(f"{where}: a pattern is a regex string or a table with 're'")
     unknown = set(spec) - _PATTERN_KEYS
@@ -246,6 +270,7 @@ def _pattern(spec: Any, terms, where: str) -> Pattern:
         why=_text(spec["why"], where) if "why" in spec else None,
         suggestion=_text(spec["suggestion"], where) if "suggestion" in spec else None,
         prefixes=compile_gated(src, _FLAGS)[1],
+        starts=compile_gated(src, _FLAGS)[2],
     )
 
 

@@ -10,9 +10,8 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
-from functools import lru_cache
 
-from markdown_it import MarkdownIt
+from storefront.compliance.markdown import markdown_to_plain
 
 # Curly quotes become straight ones (same length, so offsets are unaffected) so that
 # one regex spelling ("don't") covers both.
@@ -27,12 +26,6 @@ def _normalise(text: str) -> str:
         if a in text:
             text = text.replace(a, b)
     return text
-
-# Block tokens after which a reader sees a break: keeps a heading or list item from
-# running into the next sentence.
-_BREAK_AFTER = {"paragraph_close", "heading_close", "list_item_close", "th_close", "td_close",
-                "blockquote_close", "hr"}
-_TAG = re.compile(r"<[^>]*>")
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,126 +48,12 @@ class PlainText:
         return self.index[start], self.index[end - 1] + 1
 
 
-@lru_cache(maxsize=1)
-def _markdown() -> MarkdownIt:
-    return MarkdownIt("commonmark").enable("table")
-
-
-class _Builder:
-    """Accumulates plain text while aligning each piece with the source."""
-
-    def __init__(self, src: str) -> None:
-        self.src = src
-        self.cursor = 0
-        self.chars: list[str] = []
-        self.index: list[int] = []
-        starts = [0]
-        for m in re.finditer("\n", src):
-            starts.append(m.end())
-        self.line_starts = starts
-
-    def seek_line(self, line: int) -> None:
-        if line < len(self.line_starts):
-            self.cursor = max(self.cursor, self.line_starts[line])
-
-    def add(self, content: str, limit: int | None = None) -> None:
-        """Append ``content``, locating it in the source at or after the cursor."""
-        if not content:
-            return
-        src = self.src
-        limit = len(src) if limit is None else limit
-        at = src.find(content, self.cursor, limit)
-        if at >= 0:
-            self.chars.append(content)
-            self.index.extend(range(at, at + len(content)))
-            self.cursor = at + len(content)
-            return
-        # Escapes and entities (``\*``, ``&amp;``) differ from what is shown: align
-        # character by character, skipping source characters that are markup.
-        for ch in content:
-            j = src.find(ch, self.cursor, min(limit, self.cursor + 12))
-            if j >= 0:
-                self.index.append(j)
-                self.cursor = j + 1
-            else:
-                self.index.append(min(self.cursor, len(src) - 1) if src else 0)
-            self.chars.append(ch)
-
-    def synthetic(self, content: str) -> None:
-        """Append text that has no source of its own (block breaks)."""
-        pos = max(self.cursor - 1, 0)
-        self.chars.append(content)
-        self.index.extend([pos] * len(content))
-
-    def skip_link_target(self) -> None:
-        """Move the cursor past ``](target)`` or ``][ref]`` that follows link text."""
-        src, i = self.src, self.cursor
-        if src.startswith("](", i):
-            depth, j = 0, i + 1
-            while j < len(src):
-                if src[j] == "(":
-                    depth += 1
-                elif src[j] == ")":
-                    depth -= 1
-                    if depth == 0:
-                        self.cursor = j + 1
-                        return
-                elif src[j] == "\n" and src.startswith("\n\n", j):
-                    return
-                j += 1
-        elif src.startswith("][", i):
-            end = src.find("]", i + 2)
-            if end >= 0:
-                self.cursor = end + 1
-        elif src.startswith("]", i):
-            self.cursor = i + 1
-
-
-def _inline(b: _Builder, children) -> None:
-    for tok in children:
-        t = tok.type
-        if t in ("text", "code_inline"):
-            b.add(tok.content)
-        elif t == "softbreak":
-            b.synthetic(" ")
-        elif t == "hardbreak":
-            b.synthetic("\n")
-        elif t == "image":
-            _inline(b, tok.children or [])
-            b.skip_link_target()
-        elif t == "link_close":
-            b.skip_link_target()
-
-
-def _html(b: _Builder, content: str) -> None:
-    pos = 0
-    for m in _TAG.finditer(content):
-        b.add(content[pos:m.start()])
-        pos = m.end()
-    b.add(content[pos:])
-
-
 def to_plain(source: str, markdown: bool = True) -> PlainText:
     """Return the text a reader sees; with ``markdown`` the markup is stripped."""
     if not markdown:
         return PlainText(_normalise(source), len(source))
-    b = _Builder(source)
-    for tok in _markdown().parse(source):
-        if tok.map is not None:
-            b.seek_line(tok.map[0])
-        t = tok.type
-        if t == "inline":
-            _inline(b, tok.children or [])
-        elif t in ("fence", "code_block"):
-            b.add(tok.content)
-            b.synthetic("\n")
-        elif t == "html_block":
-            _html(b, tok.content)
-            b.synthetic("\n")
-        elif t in _BREAK_AFTER:
-            b.synthetic("\n")
-    text = _normalise("".join(b.chars))
-    return PlainText(text, len(source), tuple(b.index))
+    text, index = markdown_to_plain(source)
+    return PlainText(_normalise(text), len(source), tuple(index))
 
 
 # --- sentences -------------------------------------------------------------------------

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from storefront.compliance import RulesError, check_copy, load_rules
-from storefront.compliance.checker import _candidates
-from storefront.compliance.literals import required_prefixes
+from storefront.compliance.checker import _candidates, _matches
+from storefront.compliance.literals import required_prefixes, start_prefixes
 from storefront.compliance.rules import ENV_VAR, active_rules
 from storefront.compliance.text import SentenceIndex
 
@@ -148,6 +148,15 @@ def test_required_prefixes_examples():
     assert required_prefixes(r"\b(?:foo|\w+bar)", re.I) == ()
 
 
+def test_start_prefixes_examples():
+    assert start_prefixes(r"\bache(?:s)?\b", re.I) == frozenset({"ache", "aches"})
+    assert start_prefixes(r"\b(?:(?:temporary\s+)?relief|reliev(?:e|es))", re.I) == frozenset(
+        {"temporary", "relief", "relieve", "relieves"})
+    # a match that may start mid-word or with punctuation has no start words
+    assert start_prefixes(r"(?:very\s+)?x", re.I) is None
+    assert start_prefixes(r"#\s?1\b", re.I) is None
+
+
 def _texts() -> list[str]:
     root = Path(__file__).resolve().parents[2]
     rows = [json.loads(line) for line in
@@ -164,15 +173,17 @@ def _texts() -> list[str]:
     return texts
 
 
-def test_gating_never_skips_a_sentence_a_pattern_matches():
+def test_gated_matching_finds_exactly_what_a_full_scan_finds():
     rules = load_rules([])
     for kind, status in (("belt", "wellness"), ("laser", "rx_only"), ("panel", "otc_cleared")):
         plan = rules.plan(kind, status)
         for text in _texts():
-            spans = SentenceIndex(text).spans
-            allowed = {(r.id, p.source): mask for r, p, mask in _candidates(plan, text, spans)}
-            for rule, p, _ in plan.scans:
-                mask = allowed.get((rule.id, p.source), 0)
-                for i, (s, e) in enumerate(spans):
-                    if p.regex.search(text, s, e):
-                        assert mask >> i & 1, (rule.id, p.source[:60], text[s:e])
+            index = SentenceIndex(text)
+            spans = index.spans
+            gated = {(p.source, m.span())
+                     for _, p, mask, offsets in _candidates(plan, text, spans)
+                     for m, _, _ in _matches(p.regex, text, spans, index, mask, offsets)}
+            full = {(p.source, m.span())
+                    for _, p, _, _ in plan.scans for s, e in spans
+                    for m in p.regex.finditer(text, s, e) if m.end() > m.start()}
+            assert gated == full, (kind, text[:80], [(s[:50], sp) for s, sp in full ^ gated])

@@ -77,3 +77,62 @@ def test_clauses_break_at_new_subjects_but_not_inside_lists():
     assert len(clause_bounds(s2)) == 2
     s3 = "Not a cure; heals tendons"
     assert len(clause_bounds(s3)) == 2
+
+
+# --- agreement with a full CommonMark parser ---------------------------------------------
+
+MORE = [
+    "Setext heading\n==============\n\nPara ___bold it___ and snake_case_name and 5 * 3.\n\n---\n\n"
+    "See <https://example.com> and [ref][1].\n\n[1]: https://example.com\n",
+    "Nested [link with `code` and *em*](https://a.b/(c)) end. ~~strike~~ ok\n",
+    "* star item\n+ plus item\n\n    indented code\n\nText with a \\\nhard break.\n",
+    "> quote line one\n> - quoted item\n\n## Heading ##\n\n1) first\n2) second\n",
+]
+
+
+def _reference_text(src: str) -> str:
+    """Reader text according to markdown-it-py (CommonMark + tables + strikethrough)."""
+    from markdown_it import MarkdownIt
+
+    md = MarkdownIt("commonmark").enable(["table", "strikethrough"])
+    out: list[str] = []
+
+    def inline(children):
+        for t in children:
+            if t.type in ("text", "code_inline"):
+                out.append(t.content)
+            elif t.type in ("softbreak", "hardbreak"):
+                out.append(" ")
+            elif t.type == "image":
+                inline(t.children or [])
+
+    for t in md.parse(src):
+        if t.type == "inline":
+            inline(t.children or [])
+        elif t.type in ("fence", "code_block"):
+            out.append("\n" + t.content + "\n")
+        elif t.type == "html_block":
+            import re
+
+            out.append(re.sub(r"<[^>]*>", "", t.content))
+        elif t.type.endswith("_close") or t.type == "hr":
+            out.append("\n")
+    return " ".join("".join(out).split())
+
+
+def _documents() -> list[str]:
+    import json
+    from pathlib import Path
+
+    docs = SAMPLES[:-1] + MORE
+    seed = Path(__file__).resolve().parents[2] / "seed" / "products.json"
+    if seed.exists():
+        data = json.loads(seed.read_text("utf-8"))
+        docs += [p["copy"]["body"] for p in (data["products"] if isinstance(data, dict) else data)]
+    return docs
+
+
+@pytest.mark.parametrize("src", _documents())
+def test_reader_text_agrees_with_markdown_it(src):
+    ours = " ".join(to_plain(src).text.split())
+    assert ours == _reference_text(src)
