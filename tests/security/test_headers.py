@@ -129,3 +129,14 @@ def test_production_cookies_are_always_secure():
                       "SESSION_COOKIE_SECURE": True, "RATELIMIT_ENABLED": False})
     cookies = _set_cookie_headers(app.test_client().get("/staff/login"))
     assert cookies and all("Secure" in h for h in cookies)
+
+
+def test_static_files_and_cookieless_requests_do_not_vary_on_cookie(client):
+    assert "Cookie" in client.get("/staff/login").headers.get("Vary", "")  # sets a cookie
+    resp = client.get("/static/staff/staff.js")  # even with that cookie
+    assert resp.status_code == 200
+    assert "Cookie" not in resp.headers.get("Vary", "")
+    assert_security_headers(resp)
+    client.delete_cookie("session")
+    health = client.get("/healthz")
+    assert "Cookie" not in health.headers.get("Vary", "")

@@ -24,6 +24,7 @@ DEFAULTS = {
     "STAFF_ABSOLUTE_TIMEOUT": 12 * 3600,  # seconds after login, however active
     "STAFF_LOGIN_RATE_IP": "20 per minute; 200 per day",
     "STAFF_LOGIN_RATE_ACCOUNT": "5 per minute; 30 per day",  # failed attempts only
+    "STAFF_LOGIN_MAX_BYTES": 16 * 1024,  # a login request body larger than this is a 413
 }
 
 
@@ -84,6 +85,10 @@ def _enforce_timeouts() -> None:
     # Flask-Login caches the user on ``g``, which outlives a request when an outer app
     # context is active (scripts, test suites); always resolve the user afresh.
     g.pop("_login_user", None)
+    # Reading the session marks the response "Vary: Cookie"; leave static files and
+    # cookie-less requests (the JSON API, first visits) untouched.
+    if request.endpoint == "static" or current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
+        return
     if "_user_id" not in session:
         return
     t = int(now())
@@ -142,3 +147,15 @@ def init_app(app: Flask) -> None:
     login_manager.login_view = "staff.login"
     login_manager.init_app(app)
     app.before_request(_enforce_timeouts)
+    # Flask-Login's remember-cookie hook reads the session on every response, which marks
+    # each one "Vary: Cookie" (static files and the public API included). Staff logins never
+    # set a remember cookie, so the hook only has work on pages requested with cookies.
+    hook = login_manager._update_remember_cookie
+    if hook in app.after_request_funcs[None]:
+        app.after_request_funcs[None].remove(hook)
+
+        @app.after_request
+        def _remember_cookie(response):
+            if request.cookies and request.endpoint != "static":
+                return hook(response)
+            return response

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
@@ -40,6 +40,9 @@ def login():
         if current_user.is_authenticated:
             return redirect(target or url_for("staff.home"))
         return render_template("staff/login.html", next=target or "", email="")
+    # A login form is a few hundred bytes; refuse bulk before it reaches the hasher.
+    if (request.content_length or 0) > current_app.config["STAFF_LOGIN_MAX_BYTES"]:
+        abort(413)
     email = request.form.get("email", "")
     password = request.form.get("password", "")
     user = services.authenticate(db.session, email, password)
