@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from storefront.catalog.models import Product, Regulatory, Status
 from storefront.catalog.schemas import SKU_RE
@@ -167,12 +167,18 @@ def set_quantity(session: Session, cart: Mapping[str, int], sku: Any, quantity: 
     return cart
 
 
-def view(session: Session, cart: Mapping[str, int]) -> CartView:
-    """The cart priced from the catalogue, in the order items were added."""
+def view(session: Session, cart: Mapping[str, int], *, with_specs: bool = False) -> CartView:
+    """The cart priced from the catalogue, in the order items were added.
+
+    ``with_specs`` also loads bands and tiers (the checkout page builds precautions from them).
+    """
     cart = normalise(cart)
     if not cart:
         return CartView()
-    products = {p.sku: p for p in session.scalars(select(Product).where(Product.sku.in_(list(cart))))}
+    stmt = select(Product).where(Product.sku.in_(list(cart)))
+    if with_specs:
+        stmt = stmt.options(selectinload(Product.bands), selectinload(Product.tiers))
+    products = {p.sku: p for p in session.scalars(stmt)}
     result = CartView()
     for sku, qty in cart.items():
         p = products.get(sku)

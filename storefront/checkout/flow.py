@@ -136,6 +136,8 @@ def place_order(session: Session, gateway: StripeGateway, req: OrderRequest,
 
     intent = ensure_intent(session, gateway, request_key=request_key, order_ref=public_id,
                            amount=priced.total, currency=priced.currency)
+    # A retry served by a process with another SECRET_KEY keeps the first attempt's order id.
+    public_id = intent.metadata.get("order_id") or public_id
 
     def insert() -> Order:
         now = utcnow()

@@ -57,10 +57,15 @@ def _apply(change):
 
 @bp.get("/cart")
 def show():
-    """The cart with server prices and a link to checkout."""
+    """The cart with server prices and a link to checkout; drops what can no longer be bought."""
+    cart = current_cart()
+    view = carts.view(db.session, cart)
+    raw = session.get("cart")
+    if raw is not None and (view.unavailable or cart != raw):
+        save_cart({sku: qty for sku, qty in cart.items() if sku not in view.unavailable})
     if wants_json():
         return _json_cart(current_cart())
-    return _render()
+    return render_template("cart/cart.html", cart=view, error=None)
 
 
 @bp.post("/cart/items")

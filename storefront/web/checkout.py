@@ -59,7 +59,7 @@ def _form_page(view, *, form=None, errors=None, error=None, status=200):
 @bp.get("/checkout")
 def start():
     """Email, shipping address and the precautions acknowledgement for the cart's products."""
-    view = carts.view(db.session, current_cart())
+    view = carts.view(db.session, current_cart(), with_specs=True)
     if not view.lines:
         return redirect(url_for("cart.show"), 303)
     return _form_page(view)
@@ -87,7 +87,7 @@ def submit():
     existing = find_by_idempotency_key(db.session, f"web:{token}")
     if existing is not None:
         return redirect(url_for("checkout.pay", order_id=existing.public_id), 303)
-    view = carts.view(db.session, current_cart())
+    view = carts.view(db.session, current_cart(), with_specs=True)
     if not view.lines:
         return redirect(url_for("cart.show"), 303)
     try:

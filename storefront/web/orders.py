@@ -11,6 +11,7 @@ from storefront.errors import DomainError
 from storefront.extensions import db
 from storefront.mail import send_after_commit
 from storefront.orders.money import format_money
+from storefront.orders.service import get_order
 from storefront.orders.states import RELEASED, OrderStatus
 from storefront.payments import gateway_for
 from storefront.web.cart import current_cart, save_cart
@@ -44,8 +45,6 @@ def show(order_id: str):
 @bp.post("/orders/<order_id>/retry")
 def retry(order_id: str):
     """Put a failed or expired order's items back in the cart and go to checkout."""
-    from storefront.orders.service import get_order
-
     order = get_order(db.session, order_id)
     if order.status not in RELEASED:
         return redirect(url_for("orders.show", order_id=order_id), 303)

@@ -76,6 +76,7 @@ def test_tampered_or_stale_session_cart_is_cleaned(shop, client, db_session):
     page = client.get("/cart")
     assert page.status_code == 200
     assert a.sku.encode() in page.data and b"GONE" in page.data  # listed as no longer available
+    assert _cart(client) == {a.sku: 2}
 
 
 def test_cart_forms_need_csrf_when_enabled(shop, client, db_session, monkeypatch):
