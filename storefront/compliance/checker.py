@@ -6,12 +6,11 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from storefront.compliance.literals import MAX_LEN
+from storefront.compliance.literals import candidates, matches
 from storefront.compliance.rules import (
     KINDS,
     REGULATORY_STATUSES,
     Pattern,
-    Plan,
     Rule,
     RuleSet,
     active_rules,
@@ -105,6 +104,7 @@ class _Context:
         self._cache: dict[int, tuple] = {}
 
     def sentence(self, pos: int) -> tuple[int, int, int]:
+        """(index, start, end) of the sentence holding ``pos``."""
         i = self.sents.find(pos)
         if not self.sents.spans:
             return 0, 0, len(self.text)
@@ -162,6 +162,7 @@ class _Context:
         return not self.ctx["negation_again"].search(self.text, cue_end, clause_end)
 
     def paragraph(self, start: int, end: int) -> tuple[int, int]:
+        """The line-delimited block around [start, end)."""
         a = self.text.rfind("\n", 0, start) + 1
         b = self.text.find("\n", end)
         return a, len(self.text) if b < 0 else b
@@ -178,6 +179,7 @@ class _Facts:
 
     @property
     def cleared(self) -> bool:
+        """Cleared status with a well-formed 510(k) number."""
         return self.regulatory in CLEARED and valid_k_number(self.k_number)
 
 
@@ -218,107 +220,6 @@ def _finding_for(rule: Rule, p: Pattern, severity: str, facts: _Facts) -> tuple[
         else:
             message += " No cleared indications are on file for this product."
     return message, suggestion
-
-
-_TOKEN = re.compile(r"[^\W_]+")
-
-
-def _token_clauses(plan: Plan, tok: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    """Clause ids a word satisfies (any of its prefixes), and which are start clauses."""
-    lookup = plan.clause_of_prefix
-    out: list[int] = []
-    for n in range(1, min(len(tok), MAX_LEN) + 1):
-        out.extend(lookup.get(tok[:n], ()))
-    memo = plan.token_clauses
-    if len(memo) > 100_000:  # bounded: product copy has a finite vocabulary, spam does not
-        memo.clear()
-    starts = plan.start_clauses
-    memo[tok] = got = (tuple(out), tuple(c for c in out if c in starts))
-    return got
-
-
-def _word_offsets(low: str, word: str) -> list[int]:
-    """Offsets where ``word`` occurs as a whole token of the lowered text."""
-    out = []
-    n = len(word)
-    i = low.find(word)
-    while i >= 0:
-        if (i == 0 or not low[i - 1].isalnum()) and (i + n == len(low) or not low[i + n].isalnum()):
-            out.append(i)
-        i = low.find(word, i + 1)
-    return out
-
-
-def _candidates(plan: Plan, text: str, spans: list[tuple[int, int]]):
-    """Yield (rule, pattern, sentence bitmask, start offsets or None) worth trying.
-
-    A pattern is tried only in sentences holding a word for each of its required
-    clauses; a pattern whose matches begin with known words is tried only at them.
-    """
-    clause_mask = [0] * plan.n_clauses
-    token_mask: dict[str, int] = {}
-    low = text.lower()
-    if len(low) != len(text):  # a few characters change length when lowered
-        low = "".join(ch if len(ch.lower()) != 1 else ch.lower() for ch in text)
-    for i, (s, e) in enumerate(spans):
-        bit = 1 << i
-        for tok in _TOKEN.findall(low, s, e):
-            token_mask[tok] = token_mask.get(tok, 0) | bit
-    memo = plan.token_clauses
-    start_words: dict[int, list[str]] = {}
-    for tok, bits in token_mask.items():
-        got = memo.get(tok)
-        if got is None:
-            got = _token_clauses(plan, tok)
-        for c in got[0]:
-            clause_mask[c] |= bits
-        for c in got[1]:
-            start_words.setdefault(c, []).append(tok)
-    where: dict[str, list[int]] = {}
-    everything = (1 << len(spans)) - 1
-    for rule, p, cids, start in plan.scans:
-        mask = everything
-        for c in cids:
-            mask &= clause_mask[c]
-            if not mask:
-                break
-        if not mask:
-            continue
-        if start < 0:
-            yield rule, p, mask, None
-        elif start in start_words:
-            offsets = []
-            for tok in start_words[start]:
-                got = where.get(tok)
-                if got is None:
-                    got = where[tok] = _word_offsets(low, tok)
-                offsets += got
-            offsets.sort()
-            yield rule, p, mask, offsets
-
-
-def _matches(regex: re.Pattern, text: str, spans, sent_index, mask: int, offsets):
-    """Leftmost non-overlapping matches within the allowed sentences (like finditer)."""
-    if offsets is None:
-        while mask:
-            bit = mask & -mask
-            mask ^= bit
-            ss, se = spans[bit.bit_length() - 1]
-            for m in regex.finditer(text, ss, se):
-                yield m, ss, se
-        return
-    last = -1
-    for pos in offsets:
-        if pos < last:
-            continue
-        i = sent_index.find(pos)
-        if not mask >> i & 1:
-            continue
-        ss, se = spans[i]
-        m = regex.match(text, pos, se)
-        if m is not None and m.end() > m.start():
-            last = m.end()
-            yield m, ss, se
 
 
 def _judge(doc: _Context, plain: PlainText, source: str, rule: Rule, p: Pattern,
@@ -373,10 +274,10 @@ def check_copy(text: str, kind: str | None = None, regulatory: str | None = None
     plan = rules.plan(kind, facts.regulatory)
     tail = rules.context["modifier_tail"]
 
-    for rule, p, mask, offsets in _candidates(plan, plain.text, spans):
+    for rule, p, mask, offsets in candidates(plan, plain.text, spans):
         regex = p.regex
         has_what = "what" in regex.groupindex
-        for m, ss, se in _matches(regex, plain.text, spans, doc.sents, mask, offsets):
+        for m, ss, se in matches(regex, plain.text, spans, doc.sents, mask, offsets):
             start, end = m.span()
             if start == end:
                 continue

@@ -22,9 +22,11 @@ class FieldFinding:
 
     @property
     def severity(self) -> str:
+        """The finding's severity."""
         return self.finding.severity
 
     def to_dict(self) -> dict:
+        """Return the finding with its field name, JSON-ready."""
         return {"field": self.field, **self.finding.to_dict()}
 
 
@@ -36,6 +38,7 @@ class Problem:
     message: str
 
     def to_dict(self) -> dict:
+        """Return the problem JSON-ready."""
         return {"field": self.field, "message": self.message}
 
 
@@ -49,10 +52,12 @@ class GateReport:
 
     @property
     def blocks(self) -> list[FieldFinding]:
+        """Findings with severity 'block'."""
         return [f for f in self.findings if f.severity == "block"]
 
     @property
     def warnings(self) -> list[FieldFinding]:
+        """Findings with severity 'warn' (staff review)."""
         return [f for f in self.findings if f.severity == "warn"]
 
     @property
@@ -61,6 +66,7 @@ class GateReport:
         return bool(self.problems) or bool(self.blocks)
 
     def for_field(self, name: str) -> list[Finding]:
+        """Findings of one field, spans into that field's text."""
         return [f.finding for f in self.findings if f.field == name]
 
     def to_dict(self) -> dict:

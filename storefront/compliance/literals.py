@@ -5,14 +5,18 @@ Python's ``re`` tries a long alternation at every character, which is too slow f
 conjunction of clauses; each clause is a set of word prefixes, one of which must start
 some word in any text the pattern matches ("cure" for ``\\bcur(?:e|es)``, any condition
 word for a claim about a condition). The checker then scans only sentences where every
-clause is satisfied. Extraction is conservative: anything it cannot reason about adds no
-clause, so gating can only skip sentences the regex could never match.
+clause is satisfied, and a pattern whose matches must begin with known words is tried
+only at those words. Extraction is conservative: anything it cannot reason about adds
+no clause, so gating can only skip places where the regex could never match (a test
+compares gated matching with a full scan).
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 try:  # Python >= 3.11
     from re import _compiler as K
@@ -22,6 +26,10 @@ except ImportError:  # pragma: no cover
     import sre_compile as K
     import sre_constants as C
     import sre_parse as P
+
+if TYPE_CHECKING:  # pragma: no cover
+    from storefront.compliance.rules import Pattern as RulePattern
+    from storefront.compliance.rules import Rule
 
 MIN_LEN = 1
 MAX_LEN = 12  # prefixes longer than this are truncated (still required)
@@ -225,3 +233,162 @@ def _prefixes(tree) -> Clauses:
         if c not in seen:
             seen.append(c)
     return tuple(seen)
+
+
+# --- per (kind, status): the patterns to scan and their interned clauses ---------------
+
+@dataclass
+class Plan:
+    """The claim patterns that apply to one (kind, status), with interned prefix clauses."""
+
+    # (rule, pattern, clause ids each match needs, clause id of its start words or -1)
+    scans: list[tuple[Rule, RulePattern, tuple[int, ...], int]]
+    clause_of_prefix: dict[str, tuple[int, ...]]  # word prefix -> clauses it satisfies
+    n_clauses: int
+    start_clauses: frozenset[int] = frozenset()
+    token_clauses: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = field(
+        default_factory=dict)  # memo: word -> (clauses it satisfies, of which start clauses)
+
+
+# Words so common that a clause containing one selects almost every sentence: such a
+# clause only costs time, so gating ignores it (never unsound: it just gates less).
+_COMMON = frozenset(
+    "a an and or of to in on for with your you it is are be this that no not at by as from "
+    "can will my our their its all any more most the".split())
+
+
+def _selective(clause: frozenset[str]) -> bool:
+    return not (clause & _COMMON)
+
+
+def build_plan(rules: tuple[Rule, ...], kind: str | None, regulatory: str | None) -> Plan:
+    """Gather the claim patterns for one (kind, status), interning their prefix clauses."""
+    ids: dict[frozenset[str], int] = {}
+    by_prefix: dict[str, list[int]] = {}
+
+    def intern(clause: frozenset[str]) -> int:
+        if clause not in ids:
+            ids[clause] = len(ids)
+            for pre in clause:
+                by_prefix.setdefault(pre, []).append(ids[clause])
+        return ids[clause]
+
+    scans = []
+    starts: set[int] = set()
+    for rule in rules:
+        if rule.check != "claim" or not rule.applies(kind, regulatory):
+            continue
+        for p in rule.patterns:
+            if not p.applies(kind, regulatory):
+                continue
+            cids = tuple(intern(c) for c in p.prefixes if _selective(c))
+            # Start words may be common ("for"): trying a match there is cheap.
+            start = intern(p.starts) if p.starts and min(map(len, p.starts)) >= 2 else -1
+            if start >= 0:
+                starts.add(start)
+            scans.append((rule, p, cids, start))
+    return Plan(scans, {k: tuple(v) for k, v in by_prefix.items()}, len(ids),
+                frozenset(starts))
+
+
+# --- per document: which patterns to try, in which sentences, at which words -----------
+
+_TOKEN = re.compile(r"[^\W_]+")
+
+
+def _token_clauses(plan: Plan, tok: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Clause ids a word satisfies (any of its prefixes), and which are start clauses."""
+    lookup = plan.clause_of_prefix
+    out: list[int] = []
+    for n in range(1, min(len(tok), MAX_LEN) + 1):
+        out.extend(lookup.get(tok[:n], ()))
+    memo = plan.token_clauses
+    if len(memo) > 100_000:  # bounded: product copy has a finite vocabulary, spam does not
+        memo.clear()
+    starts = plan.start_clauses
+    memo[tok] = got = (tuple(out), tuple(c for c in out if c in starts))
+    return got
+
+
+def _word_offsets(low: str, word: str) -> list[int]:
+    """Offsets where ``word`` occurs as a whole token of the lowered text."""
+    out = []
+    n = len(word)
+    i = low.find(word)
+    while i >= 0:
+        if (i == 0 or not low[i - 1].isalnum()) and (i + n == len(low) or not low[i + n].isalnum()):
+            out.append(i)
+        i = low.find(word, i + 1)
+    return out
+
+
+def candidates(plan: Plan, text: str, spans: list[tuple[int, int]]):
+    """Yield (rule, pattern, sentence bitmask, start offsets or None) worth trying.
+
+    A pattern is tried only in sentences holding a word for each of its required
+    clauses; a pattern whose matches begin with known words is tried only at them.
+    """
+    clause_mask = [0] * plan.n_clauses
+    token_mask: dict[str, int] = {}
+    low = text.lower()
+    if len(low) != len(text):  # a few characters change length when lowered
+        low = "".join(ch if len(ch.lower()) != 1 else ch.lower() for ch in text)
+    for i, (s, e) in enumerate(spans):
+        bit = 1 << i
+        for tok in _TOKEN.findall(low, s, e):
+            token_mask[tok] = token_mask.get(tok, 0) | bit
+    memo = plan.token_clauses
+    start_words: dict[int, list[str]] = {}
+    for tok, bits in token_mask.items():
+        got = memo.get(tok)
+        if got is None:
+            got = _token_clauses(plan, tok)
+        for c in got[0]:
+            clause_mask[c] |= bits
+        for c in got[1]:
+            start_words.setdefault(c, []).append(tok)
+    where: dict[str, list[int]] = {}
+    everything = (1 << len(spans)) - 1
+    for rule, p, cids, start in plan.scans:
+        mask = everything
+        for c in cids:
+            mask &= clause_mask[c]
+            if not mask:
+                break
+        if not mask:
+            continue
+        if start < 0:
+            yield rule, p, mask, None
+        elif start in start_words:
+            offsets = []
+            for tok in start_words[start]:
+                got = where.get(tok)
+                if got is None:
+                    got = where[tok] = _word_offsets(low, tok)
+                offsets += got
+            offsets.sort()
+            yield rule, p, mask, offsets
+
+
+def matches(regex: re.Pattern, text: str, spans, sent_index, mask: int, offsets):
+    """Leftmost non-overlapping matches within the allowed sentences (like finditer)."""
+    if offsets is None:
+        while mask:
+            bit = mask & -mask
+            mask ^= bit
+            ss, se = spans[bit.bit_length() - 1]
+            for m in regex.finditer(text, ss, se):
+                yield m, ss, se
+        return
+    last = -1
+    for pos in offsets:
+        if pos < last:
+            continue
+        i = sent_index.find(pos)
+        if not mask >> i & 1:
+            continue
+        ss, se = spans[i]
+        m = regex.match(text, pos, se)
+        if m is not None and m.end() > m.start():
+            last = m.end()
+            yield m, ss, se

@@ -21,21 +21,27 @@ OD_RANGE = (1, 10)  # eyewear ODs outside this are not meaningful products
 
 @dataclass(frozen=True, slots=True)
 class PrecautionLine:
+    """One precaution; mandatory lines come from the facts, staff lines are not."""
+
     id: str
     text: str
     mandatory: bool = True
 
     def to_dict(self) -> dict:
+        """Return the line JSON-ready."""
         return {"id": self.id, "text": self.text, "mandatory": self.mandatory}
 
 
 @dataclass(frozen=True, slots=True)
 class PrecautionSection:
+    """A titled group of precaution lines."""
+
     id: str
     title: str
     lines: tuple[PrecautionLine, ...]
 
     def to_dict(self) -> dict:
+        """Return the section JSON-ready."""
         return {"id": self.id, "title": self.title, "lines": [ln.to_dict() for ln in self.lines]}
 
 
@@ -47,6 +53,7 @@ class Eyewear:
     od: int | None
 
     def to_dict(self) -> dict:
+        """Return {nm, od}."""
         return {"nm": self.nm, "od": self.od}
 
 
@@ -62,13 +69,16 @@ class Precautions:
 
     @property
     def lines(self) -> list[PrecautionLine]:
+        """Every line, in order."""
         return [ln for s in self.sections for ln in s.lines]
 
     @property
     def mandatory_lines(self) -> list[PrecautionLine]:
+        """The lines staff cannot remove."""
         return [ln for ln in self.lines if ln.mandatory]
 
     def section(self, section_id: str) -> PrecautionSection | None:
+        """The section with this id, if present."""
         return next((s for s in self.sections if s.id == section_id), None)
 
     def to_dict(self) -> dict:

@@ -17,7 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from storefront.compliance.literals import Clauses, compile_gated
+from storefront.compliance.literals import Clauses, Plan, build_plan, compile_gated
 
 KINDS = ("belt", "handheld", "panel", "laser")
 REGULATORY_STATUSES = ("wellness", "otc_cleared", "rx_only")
@@ -65,12 +65,15 @@ class Pattern:
     starts: frozenset[str] | None = None  # word prefixes every match begins with
 
     def applies(self, kind: str | None, regulatory: str | None) -> bool:
+        """True when this applies to the product kind and status."""
         return (self.kinds is None or kind in self.kinds) and (
             self.regulatory is None or regulatory in self.regulatory)
 
 
 @dataclass(frozen=True, slots=True)
 class Escalation:
+    """Raise a rule's severity when its sentence also matches ``when``."""
+
     severity: str
     when: re.Pattern
     why: str | None = None
@@ -95,21 +98,9 @@ class Rule:
     check: str = "claim"
 
     def applies(self, kind: str | None, regulatory: str | None) -> bool:
+        """True when this applies to the product kind and status."""
         return (self.kinds is None or kind in self.kinds) and (
             self.regulatory is None or regulatory in self.regulatory)
-
-
-@dataclass
-class Plan:
-    """The claim patterns that apply to one (kind, status), with interned prefix clauses."""
-
-    # (rule, pattern, clause ids each match needs, clause id of its start words or -1)
-    scans: list[tuple[Rule, Pattern, tuple[int, ...], int]]
-    clause_of_prefix: dict[str, tuple[int, ...]]  # word prefix -> clauses it satisfies
-    n_clauses: int
-    start_clauses: frozenset[int] = frozenset()
-    token_clauses: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = field(
-        default_factory=dict)  # memo: word -> (clauses it satisfies, of which start clauses)
 
 
 @dataclass
@@ -122,6 +113,7 @@ class RuleSet:
     _plans: dict[tuple, Plan] = field(default_factory=dict, repr=False)
 
     def by_id(self, rule_id: str) -> Rule:
+        """The rule with this id (KeyError when absent)."""
         for r in self.rules:
             if r.id == rule_id:
                 return r
@@ -146,47 +138,8 @@ class RuleSet:
         key = (kind, regulatory)
         got = self._plans.get(key)
         if got is None:
-            got = self._plans[key] = self._build(kind, regulatory)
+            got = self._plans[key] = build_plan(self.rules, kind, regulatory)
         return got
-
-    def _build(self, kind: str | None, regulatory: str | None) -> Plan:
-        ids: dict[frozenset[str], int] = {}
-        by_prefix: dict[str, list[int]] = {}
-
-        def intern(clause: frozenset[str]) -> int:
-            if clause not in ids:
-                ids[clause] = len(ids)
-                for pre in clause:
-                    by_prefix.setdefault(pre, []).append(ids[clause])
-            return ids[clause]
-
-        scans = []
-        starts: set[int] = set()
-        for rule in self.rules:
-            if rule.check != "claim" or not rule.applies(kind, regulatory):
-                continue
-            for p in rule.patterns:
-                if not p.applies(kind, regulatory):
-                    continue
-                cids = tuple(intern(c) for c in p.prefixes if _selective(c))
-                # Start words may be common ("for"): trying a match there is cheap.
-                start = intern(p.starts) if p.starts and min(map(len, p.starts)) >= 2 else -1
-                if start >= 0:
-                    starts.add(start)
-                scans.append((rule, p, cids, start))
-        return Plan(scans, {k: tuple(v) for k, v in by_prefix.items()}, len(ids),
-                    frozenset(starts))
-
-
-# Words so common that a clause containing one selects almost every sentence: such a
-# clause only costs time, so gating ignores it (never unsound: it just gates less).
-_COMMON = frozenset(
-    "a an and or of to in on for with your you it is are be this that no not at by as from "
-    "can will my our their its all any more most the".split())
-
-
-def _selective(clause: frozenset[str]) -> bool:
-    return not (clause & _COMMON)
 
 
 def _expand(text: str, terms: dict[str, str], where: str, _seen: tuple = ()) -> str:

@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 
 from storefront.compliance import RulesError, check_copy, load_rules
-from storefront.compliance.checker import _candidates, _matches
-from storefront.compliance.literals import required_prefixes, start_prefixes
+from storefront.compliance.literals import candidates, matches, required_prefixes, start_prefixes
 from storefront.compliance.rules import ENV_VAR, active_rules
 from storefront.compliance.text import SentenceIndex
 
@@ -181,8 +180,8 @@ def test_gated_matching_finds_exactly_what_a_full_scan_finds():
             index = SentenceIndex(text)
             spans = index.spans
             gated = {(p.source, m.span())
-                     for _, p, mask, offsets in _candidates(plan, text, spans)
-                     for m, _, _ in _matches(p.regex, text, spans, index, mask, offsets)}
+                     for _, p, mask, offsets in candidates(plan, text, spans)
+                     for m, _, _ in matches(p.regex, text, spans, index, mask, offsets)}
             full = {(p.source, m.span())
                     for _, p, _, _ in plan.scans for s, e in spans
                     for m in p.regex.finditer(text, s, e) if m.end() > m.start()}
