@@ -61,6 +61,15 @@ def authenticate(session: Session, email: str, password: str) -> StaffUser | Non
     return user
 
 
+def record_failed_login(session: Session, email: str, ip: str | None = None) -> None:
+    """Note a failed login against an existing account (unknown emails are not stored)."""
+    user = get_by_email(session, email)
+    if user is not None:
+        record(session, None, "staff.login_failed", "staff_user", user.id, ip=ip,
+               actor_label="anonymous")
+        session.flush()
+
+
 def load_session_user(session: Session, token: str) -> StaffUser | None:
     """Resolve a session token ``<id>:<version>``; None when stale, malformed or inactive."""
     user_id, _, version = (token or "").partition(":")

@@ -30,12 +30,14 @@ def test_login_then_staff_home(client, admin):
     assert admin.email.encode() in home.data
 
 
-def test_wrong_password_and_unknown_email_get_the_same_answer(client, admin):
+def test_wrong_password_and_unknown_email_get_the_same_answer(client, admin, db_session):
     bad = login(client, admin, password="wrong password here")
     unknown = client.post("/staff/login", data={"email": "nobody@example.com", "password": PASSWORD})
     assert bad.status_code == unknown.status_code == 200
     assert b"Wrong email or password." in bad.data and b"Wrong email or password." in unknown.data
     assert client.get("/staff/").status_code == 302
+    failed = db_session.scalars(select(AuditLog).where(AuditLog.action == "staff.login_failed")).all()
+    assert [(e.object_id, e.actor_email, e.actor_id) for e in failed] == [(str(admin.id), "anonymous", None)]
 
 
 def test_email_is_case_insensitive(client, db_session):

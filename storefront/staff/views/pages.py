@@ -48,6 +48,8 @@ def login():
     user = services.authenticate(db.session, email, password)
     if user is None:
         db.session.rollback()
+        services.record_failed_login(db.session, email, ip=client_ip())
+        db.session.commit()
         return render_template("staff/login.html", next=target or "", email=email,
                                error="Wrong email or password."), 200
     services.mark_login(db.session, user, ip=client_ip())
