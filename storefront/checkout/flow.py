@@ -333,15 +333,25 @@ def expire_due(session: Session, gateway: StripeGateway, settings: CheckoutSetti
 
 def view_order(session: Session, gateway: StripeGateway, settings: CheckoutSettings,
                public_id: str) -> Order:
-    """An order for display, expiring it first when its reservation ran out (expiry on read)."""
+    """An order for display, brought up to date on read.
+
+    Past its reservation it is expired; a payment Stripe accepted whose webhook is overdue
+    is looked up at Stripe (so a lost webhook delays an order, never loses it).
+    """
     order = orders.get_order(session, public_id)
-    if _past_expiry(order):
-        try:
+    overdue = (order.status == OrderStatus.PENDING_PAYMENT
+               and order.payment_status in ("succeeded", "processing")
+               and order.updated_at <= utcnow() - settings.webhook_grace)
+    if not (_past_expiry(order) or overdue):
+        return order
+    try:
+        if overdue:
+            sync_order(session, gateway, settings, public_id, source="sync-on-read")
+        else:
             expire_order(session, gateway, settings, public_id, source="expiry-on-read")
-        except PaymentsUnavailable:
-            session.rollback()  # show it as it is; the expiry command will retry
-        order = orders.get_order(session, public_id)
-    return order
+    except (PaymentsUnavailable, PaymentRejected):
+        session.rollback()  # show it as it is; the next read or the expire command retries
+    return orders.get_order(session, public_id)
 
 
 def cancel_order(session: Session, gateway: StripeGateway, public_id: str, *,

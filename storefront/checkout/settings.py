@@ -12,6 +12,9 @@ class CheckoutSettings:
     secret_key: str  # derives order ids from idempotency keys
     reservation: timedelta = timedelta(minutes=30)  # how long unpaid stock stays reserved
     quote_reservation: timedelta = timedelta(days=7)  # how long a quote's payment stays open
+    # A payment Stripe accepted but whose webhook has not arrived after this long is looked
+    # up at Stripe when the order is read (a lost or misrouted webhook).
+    webhook_grace: timedelta = timedelta(seconds=60)
     staff_email: str = "sales@localhost"  # receives "ship this order" requests
     site_url: str = ""  # absolute base for links in emails
 
@@ -22,6 +25,7 @@ class CheckoutSettings:
             secret_key=config["SECRET_KEY"],
             reservation=timedelta(minutes=float(config.get("ORDER_RESERVATION_MINUTES", 30))),
             quote_reservation=timedelta(hours=float(config.get("QUOTE_PAYMENT_HOURS", 168))),
+            webhook_grace=timedelta(seconds=float(config.get("WEBHOOK_GRACE_SECONDS", 60))),
             staff_email=config.get("STAFF_EMAIL") or "sales@localhost",
             site_url=config.get("SITE_URL") or site_url,
         )

@@ -136,3 +136,23 @@ def test_bad_tokens_are_4xx(shop, client, db_session):
     assert _order(db_session, placed["order_id"]).status == "pending_payment"
     assert _pay(client, "nope", "tok_abc").status_code == 404
     assert db_session.scalar(select(func.count(OutboxEmail.id))) == 0
+
+
+def test_a_lost_webhook_is_recovered_when_the_order_is_read(shop, client, db_session, localstripe):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from storefront.db import utcnow
+
+    belt, = seed(db_session, product_record(stock=2))
+    placed = _place(client, belt.sku)
+    assert _pay(client, placed["order_id"], card_token(localstripe)).get_json()["status"] == "processing"
+    assert b"Processing your payment" in client.get(f"/orders/{placed['order_id']}").data
+    db_session.execute(update(Order).where(Order.public_id == placed["order_id"])
+                       .values(updated_at=utcnow() - timedelta(minutes=2)))
+    db_session.commit()
+    page = client.get(f"/orders/{placed['order_id']}")
+    assert b"Paid" in page.data
+    assert _order(db_session, placed["order_id"]).status == "paid"
+    assert db_session.scalar(select(func.count(OutboxEmail.id))) == 2
