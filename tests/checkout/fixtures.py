@@ -69,7 +69,7 @@ def stripe_event(gateway: StripeGateway, event_type: str, object_id: str, timeou
     deadline = time.monotonic() + timeout
     while True:
         events = gateway.client.v1.events.list({"type": event_type, "limit": 100})
-        for ev in events.data:
+        for ev in events.auto_paging_iter():
             data = ev.to_dict()
             if data["data"]["object"].get("id") == object_id:
                 return data

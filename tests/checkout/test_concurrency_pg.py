@@ -17,7 +17,7 @@ from storefront.mail import OutboxEmail, drain
 from storefront.orders.models import Order, OrderEvent, StockReservation
 from storefront.payments.models import StripeEvent
 from storefront.payments.webhooks import signature_header
-from tests.checkout.fixtures import CARD_OK, order_body, wait_for
+from tests.checkout.fixtures import CARD_OK, order_body, stripe_event, wait_for
 from tests.checkout.live import SmtpSink, start_gunicorn
 from tests.conftest import drop_database, free_port, fresh_database_url, make_app, require_postgres
 from tests.factories import create_products, product_record
@@ -108,9 +108,8 @@ def test_same_event_delivered_five_times_concurrently(race_shop, localstripe, ga
     requests.post(f"{shop.url}/api/v1/orders/{order_id}/payment", json={"token": token}, timeout=30)
     with app.app_context():
         intent_id = db.session.scalar(select(Order.payment_intent_id).where(Order.public_id == order_id))
-    events = gateway.client.v1.events.list({"type": "payment_intent.succeeded", "limit": 100})
-    event = next(e for e in events.data if e.to_dict()["data"]["object"]["id"] == intent_id)
-    payload = json.dumps(event.to_dict()).encode()
+    event = stripe_event(gateway, "payment_intent.succeeded", intent_id)
+    payload = json.dumps(event).encode()
     headers = {"Stripe-Signature": signature_header(payload, shop.webhook_secret),
                "Content-Type": "application/json"}
     start_at = time.time() + 1
@@ -138,7 +137,7 @@ def test_same_event_delivered_five_times_concurrently(race_shop, localstripe, ga
         assert db.session.scalar(select(func.count(OrderEvent.id)).where(
             OrderEvent.order_id == order.id, OrderEvent.to_status == "paid")) == 1
         assert db.session.scalar(select(func.count(StripeEvent.id)).where(
-            StripeEvent.event_id == event.id)) == 1
+            StripeEvent.event_id == event["id"])) == 1
         assert db.session.scalar(select(func.count(OutboxEmail.id)).where(
             OutboxEmail.dedupe_key.like(f"%:{order_id}"))) == 2
     mine = sorted(m["Subject"] for m in sink.messages if order_id in m["Subject"])
