@@ -94,6 +94,9 @@ def within_indications(claim: str, indications: str | None) -> bool:
 
 # --- per-document context ----------------------------------------------------------------
 
+_AND = re.compile(r"\b(?:and|but|so|then)\b|,", re.IGNORECASE)
+
+
 class _Context:
     """Sentences, clauses and cue positions of one text, computed lazily per sentence."""
 
@@ -145,14 +148,19 @@ class _Context:
                 if cs <= a and b <= start and self._real_negation(b, ce):
                     return True
         if "precaution" in modes or "precaution-clause" in modes:
-            whole = "precaution-clause" in modes
-            limit = ce if whole else start
-            if any(cs <= a and b <= limit for a, b in prec):
+            # A cue before the claim ("Avoid use over ... cancer"), or a condition before
+            # it with a cue in the sentence ("If you have diabetes, ... consult ...").
+            if any(cs <= a and b <= start for a, b in prec):
                 return True
-            if prec and any(cs <= a and b <= limit for a, b in cond):
+            if prec and any(cs <= a <= start for a, _ in cond):
                 return True
-            if whole and any(cs <= a < ce for a, b in cond) and prec:
-                return True
+            # A condition named as the subject of a precaution ("Diabetics should
+            # consult ..."): the cue may follow, but not across "and" ("Heals X and
+            # should not be used by ...").
+            if "precaution-clause" in modes:
+                for a, _ in prec:
+                    if start < a < ce and not _AND.search(self.text, start, a):
+                        return True
         return False
 
     def _real_negation(self, cue_end: int, clause_end: int) -> bool:

@@ -108,6 +108,7 @@ def test_cleared_indications_may_be_claimed(text):
     "Relieves pain caused by gout.",
     "Relief from all types of pain.",
     "Relieves nerve pain.",
+    "Relieves arthritis swelling.",
 ])
 def test_claims_beyond_the_indications_block_on_cleared_products(text):
     found = otc(text)
@@ -184,6 +185,10 @@ def test_rx_only_statement_is_required_on_the_whole_copy():
     "Do not use if you have diabetes or impaired sensation.",
     "People with photosensitive epilepsy should not use pulsed mode.",
     "If you have a herniated disc, talk to your doctor first.",
+    "Diabetics should consult a doctor before use.",
+    "Arthritis sufferers should consult their doctor before use.",
+    "People with diabetes, neuropathy or poor circulation should not use the heat setting.",
+    "To avoid burns, keep the pad moving.",
     "Some users report mild warmth or temporary redness.",
     "660 nm and 850 nm; 45 mW/cm\u00b2 at 15 cm; 27 J/cm\u00b2 in 10 minutes.",
     "Timer 10/20 min; battery 2,500 mAh; 62 \u00d7 18 cm.",
@@ -202,6 +207,15 @@ def test_compliant_sentences_pass(text):
     "You will never suffer from back pain again.",
     "If you suffer from sciatica, this belt is for you.",
     "Heals arthritis; consult your doctor.",
+    "Relieves arthritis pain and should not be used by children.",
+    "Relieves arthritis pain, should not be used by children.",
+    "Before use, know that it cures arthritis.",
+    "Consult your doctor, then enjoy relief from sciatica.",
+    "Avoid the pain of arthritis with daily sessions.",
+    "Warning: this belt relieves back pain instantly.",
+    "It won't cure anything, but it relieves back pain.",
+    "People with arthritis love it.",
+    "Great for diabetics.",
 ])
 def test_negation_and_precaution_cues_are_not_loopholes(text):
     assert blocked(text, "belt", "wellness"), text
