@@ -136,9 +136,53 @@ def create_request(
 ) -> IntakeResult:
     """Store a validated request (``QuoteRequestSchema`` output) and queue the emails; flushes."""
     now = now or utcnow()
+    checked = None
+    if attachment is not None:
+        checked = attachments.check(attachment[0], attachment[1], max_attachment_bytes)
+    stored: list[str] = []
+    try:
+        if checked is not None:
+            # Written before the transaction takes any lock; deleted again if it does not commit.
+            stored.append(attachments.store(upload_dir, checked.data))
+        # The first statement writes. On SQLite that takes the write lock before any read, so a
+        # concurrent commit can never leave this transaction holding a stale read snapshot it
+        # cannot upgrade ("database is locked"). A validation error below rolls the number back.
+        reference = next_reference(session, now)
+        lines, warnings = _build_lines(session, data)
+        practitioner = data.get("practitioner") or {}
+        quote = Quote(
+            reference=reference, status=QuoteStatus.NEW,
+            company=data["company"], contact_name=data["contact_name"], email=data["email"],
+            phone=data.get("phone"), country=data["country"], buyer_type=BuyerType(data["buyer_type"]),
+            licence_number=practitioner.get("licence_number"),
+            practice_name=practitioner.get("practice_name"),
+            target_unit_price=data.get("target_unit_price"), currency=data.get("currency") or "USD",
+            needed_by=data.get("needed_by"), notes=data.get("notes") or "", source=source,
+            client_ip=client_ip, created_at=now, updated_at=now, lines=lines, attachments=[],
+        )
+        if checked is not None:
+            quote.attachments.append(QuoteAttachment(
+                storage_key=stored[0], filename=checked.filename,
+                content_type=checked.content_type, size_bytes=len(checked.data),
+                sha256=checked.sha256, created_at=now,
+            ))
+        quote.events.append(QuoteEvent(
+            at=now, actor=f"buyer:{quote.email}", action="requested", to_status=QuoteStatus.NEW,
+            detail={"source": source, "lines": len(lines), "warnings": len(warnings)},
+        ))
+        session.add(quote)
+        session.flush()
+        notify.request_received(session, quote, staff_email=staff_email)
+    except BaseException:
+        attachments.discard(upload_dir, stored)
+        raise
+    return IntakeResult(quote=quote, warnings=warnings, stored_keys=stored)
+
+
+def _build_lines(session: Session, data: dict) -> tuple[list[QuoteLine], list[str]]:
+    """Check each line against the published catalogue and price it; raises ValidationError."""
     lines_in = data["lines"]
     products = _load_products(session, sorted({ln["sku"] for ln in lines_in if ln.get("sku")}))
-
     errors: dict = {}
     warnings: list[str] = []
     lines: list[QuoteLine] = []
@@ -166,48 +210,11 @@ def create_request(
                 position=i, kind=kind, prescription=kind == Kind.LASER,
                 description=ln["description"], quantity=ln["quantity"], customisations=custom,
             ))
-    needs_practitioner = any(line.prescription for line in lines)
-    if needs_practitioner and not data.get("practitioner"):
+    if any(line.prescription for line in lines) and not data.get("practitioner"):
         errors["practitioner"] = {
             "licence_number": ["required for prescription (Rx only) devices"],
             "practice_name": ["required for prescription (Rx only) devices"],
         }
     if errors:
         raise ValidationError("The quote request has errors.", errors=errors)
-
-    checked = None
-    if attachment is not None:
-        checked = attachments.check(attachment[0], attachment[1], max_attachment_bytes)
-
-    practitioner = data.get("practitioner") or {}
-    quote = Quote(
-        status=QuoteStatus.NEW,
-        company=data["company"], contact_name=data["contact_name"], email=data["email"],
-        phone=data.get("phone"), country=data["country"], buyer_type=BuyerType(data["buyer_type"]),
-        licence_number=practitioner.get("licence_number"), practice_name=practitioner.get("practice_name"),
-        target_unit_price=data.get("target_unit_price"), currency=data.get("currency") or "USD",
-        needed_by=data.get("needed_by"), notes=data.get("notes") or "", source=source,
-        client_ip=client_ip, created_at=now, updated_at=now, lines=lines,
-    )
-    result = IntakeResult(quote=quote, warnings=warnings)
-    if checked is not None:
-        key = attachments.store(upload_dir, checked.data)
-        result.stored_keys.append(key)
-        quote.attachments.append(QuoteAttachment(
-            storage_key=key, filename=checked.filename, content_type=checked.content_type,
-            size_bytes=len(checked.data), sha256=checked.sha256, created_at=now,
-        ))
-    try:
-        # Allocated last: the sequence row stays locked until commit, so keep that window short.
-        quote.reference = next_reference(session, now)
-        session.add(quote)
-        quote.events.append(QuoteEvent(
-            at=now, actor=f"buyer:{quote.email}", action="requested", to_status=QuoteStatus.NEW,
-            detail={"source": source, "lines": len(lines), "warnings": len(warnings)},
-        ))
-        session.flush()
-        notify.request_received(session, quote, staff_email=staff_email)
-    except BaseException:
-        attachments.discard(upload_dir, result.stored_keys)
-        raise
-    return result
+    return lines, warnings

@@ -193,3 +193,20 @@ def test_oversize_bodies_get_a_clean_413_from_a_real_server(servers):
     assert _stored(url) == 0
     ok = requests.post(base + "/api/v1/quotes", json=contract_request(), timeout=10)
     assert ok.status_code == 201
+
+
+def test_concurrent_submissions_to_two_processes_all_succeed(servers):
+    """Many buyers at once, two server processes, one database: every request is stored once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    start, url = servers
+    bases = start(2, RATELIMIT_ENABLED=False)
+
+    def submit(i: int):
+        return requests.post(bases[i % 2] + "/api/v1/quotes", json=contract_request(), timeout=60)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        responses = list(pool.map(submit, range(40)))
+    assert [r.status_code for r in responses] == [201] * 40, [r.text[:200] for r in responses if r.status_code != 201]
+    refs = {r.json()["reference"] for r in responses}
+    assert len(refs) == 40 and _stored(url) == 40
