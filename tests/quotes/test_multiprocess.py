@@ -1,4 +1,4 @@
-"""Per-IP limits on quote submissions, shared through Redis by two server processes."""
+"""Through real gunicorn processes: shared Redis rate limits, Redis outage, 413s, concurrent intake."""
 
 from __future__ import annotations
 
