@@ -2,6 +2,9 @@
 
 Pure: text and plain product facts in, findings and precautions out. Nothing here
 touches the database, the catalogue models or the request, so it runs anywhere.
+
+The rules live in ``rules.toml`` (documented at its top); staff add or tune rules in
+extra files named by ``STOREFRONT_COMPLIANCE_RULES`` (paths separated by os.pathsep).
 """
 
 from storefront.compliance.checker import Finding, check_copy, check_required
