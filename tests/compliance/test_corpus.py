@@ -1,8 +1,12 @@
 """The labelled corpus: recall on claims that must block, false blocks on compliant copy.
 
-Splits: ``dev`` was used while writing the rules; ``holdout`` and ``holdout2`` were
-written afterwards as fresh paraphrases and real-world seller copy (their first-pass
-scores are recorded in the commit history and the hand-over note). Run with ``-s``.
+Splits: ``dev`` was used while writing the rules; ``holdout``, ``holdout2`` and
+``holdout3`` were each written afterwards as fresh paraphrases and real-world seller
+copy, scored once before any rule change, then used to generalise the rules. First-pass
+scores (block recall / false blocks): holdout 35/44 (79.5 %) / 0 of 35; holdout2 23/29
+(79.3 %) / 0 of 16; holdout3 14/23 (60.9 %) / 0 of 13. Expect unseen idioms to slip
+through at roughly those rates; add them here and to rules.toml when they appear.
+Run with ``-s`` to see the figures.
 """
 
 from __future__ import annotations
@@ -70,7 +74,7 @@ def _figures(results, split=None):
 
 def test_recall_and_false_block_rate(results):
     print()
-    for split in (None, "dev", "holdout", "holdout2"):
+    for split in (None, "dev", "holdout", "holdout2", "holdout3"):
         recall, fb, warn_hit, nb, nc, nw = _figures(results, split)
         print(f"[{split or 'all':8}] recall {recall:6.1%} on {nb} block-worthy, "
               f"false-block {fb:5.1%} on {nc} compliant, warn found {warn_hit:6.1%} of {nw}")
