@@ -6,7 +6,9 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -30,23 +32,34 @@ class Outcome:
     cancel_intent: str | None = None
 
 
-def record_event(session: Session, event: dict[str, Any]) -> StripeEvent | None:
-    """Insert the event id; None when it was already recorded (by us, or a concurrent delivery)."""
-    row = StripeEvent(event_id=event["id"][:255], type=str(event["type"])[:100])
+def record_event(session: Session, event: dict[str, Any]) -> int | None:
+    """Insert the event id; None when it was already recorded (by us, or a concurrent delivery).
+
+    The unique index makes a concurrent duplicate wait for the first delivery's transaction:
+    if that commits, this one finds the id taken and does nothing.
+    """
+    values = {"event_id": event["id"][:255], "type": str(event["type"])[:100], "outcome": "",
+              "received_at": utcnow()}
+    dialect = session.get_bind(mapper=StripeEvent).dialect.name
+    if dialect in ("postgresql", "sqlite"):
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        stmt = (insert(StripeEvent).values(**values)
+                .on_conflict_do_nothing(index_elements=["event_id"]).returning(StripeEvent.id))
+        return session.execute(stmt).scalar()
     try:
-        # The unique index makes a concurrent duplicate wait for our commit, then fail here.
         with session.begin_nested():
+            row = StripeEvent(**values)
             session.add(row)
             session.flush()
     except IntegrityError:
         return None
-    return row
+    return row.id
 
 
 def handle_event(session: Session, event: dict[str, Any], settings: CheckoutSettings) -> Outcome:
     """Record a verified webhook event and apply it in the caller's transaction."""
-    row = record_event(session, event)
-    if row is None:
+    row_id = record_event(session, event)
+    if row_id is None:
         return Outcome("duplicate")
     obj = event["data"]["object"]
     source = f"webhook:{event['id']}"[:120]
@@ -59,17 +72,19 @@ def handle_event(session: Session, event: dict[str, Any], settings: CheckoutSett
         result = apply_charge_refunded(session, obj, settings, source=source)
     else:
         result = Outcome("ignored")
-    row.outcome = result.outcome[:60]
-    row.order_ref = result.order_ref
+    session.execute(update(StripeEvent).where(StripeEvent.id == row_id)
+                    .values(outcome=result.outcome[:60], order_ref=result.order_ref))
     return result
 
 
 def _mark_paid(session: Session, order: Order, *, amount: int, charge_id: str | None,
                settings: CheckoutSettings, source: str) -> Outcome:
     ref = order.public_id
+    paid = {"amount_paid": amount, "charge_id": charge_id or order.charge_id, "paid_at": utcnow(),
+            "payment_status": "succeeded", "payment_error": None}
     if order.status == OrderStatus.PENDING_PAYMENT:
         moved = orders.transition(session, order, OrderStatus.PAID, reason="payment confirmed",
-                                  source=source)
+                                  source=source, changes=paid)
     elif order.status in RELEASED:
         # The payment landed after the stock went back: sell it again only if it is still there.
         if not orders.rereserve_stock(session, order):
@@ -79,16 +94,11 @@ def _mark_paid(session: Session, order: Order, *, amount: int, charge_id: str | 
             return Outcome("paid_after_release", ref)
         moved = orders.transition(session, order, OrderStatus.PAID,
                                   reason=f"payment confirmed after the order was {order.status}",
-                                  source=source)
+                                  source=source, changes=paid)
     else:
         return Outcome(f"already_{order.status}", ref)
     if not moved:
         return Outcome("unchanged", ref)
-    order.amount_paid = amount
-    order.charge_id = charge_id or order.charge_id
-    order.paid_at = utcnow()
-    order.payment_status = "succeeded"
-    order.payment_error = None
     emails.queue_confirmation(session, order, site_url=settings.site_url)
     emails.queue_fulfilment_request(session, order, staff_email=settings.staff_email)
     return Outcome("paid", ref)
@@ -175,10 +185,9 @@ def apply_charge_refunded(session: Session, charge: dict[str, Any], settings: Ch
         return Outcome("stale", ref)  # an older (or repeated) picture of the refunds
     target = (OrderStatus.REFUNDED if refunded >= order.amount_paid
               else OrderStatus.PARTIALLY_REFUNDED)
-    if not orders.transition(session, order, target,
+    if not orders.transition(session, order, target, changes={"amount_refunded": refunded},
                              reason=f"refunded {refunded} of {order.amount_paid}", source=source):
         return Outcome("unchanged", ref)
-    order.amount_refunded = refunded
     _confirm_refund_rows(order, charge, refunded)
     emails.queue_refund_notice(session, order)
     return Outcome(str(target), ref)

@@ -94,7 +94,8 @@ def find_by_idempotency_key(session: Session, key: str) -> Order | None:
 def find_by_intent(session: Session, intent_id: str, order_ref: str | None = None, *,
                    lock: bool = False) -> Order | None:
     """The order paid by a PaymentIntent (by intent id, else by the order id in its metadata)."""
-    stmt = _order_query().where(Order.payment_intent_id == intent_id)
+    stmt = (select(Order).options(selectinload(Order.lines))
+            .where(Order.payment_intent_id == intent_id))
     if lock:
         stmt = stmt.with_for_update(of=Order).execution_options(populate_existing=True)
     order = session.scalar(stmt)
@@ -209,8 +210,8 @@ def create_order(session: Session, *, public_id: str, lines: list[LineSpec], ema
 
 
 def transition(session: Session, order: Order, target: OrderStatus, *, reason: str = "",
-               source: str = "") -> bool:
-    """Move an order to ``target`` if the state machine allows it and nobody moved it first.
+               source: str = "", changes: dict[str, Any] | None = None) -> bool:
+    """Move an order to ``target`` (with column ``changes``) if allowed and nobody moved it first.
 
     The UPDATE is conditional on the status we saw, so two processes can never both make the
     same move; False means the move was illegal or lost the race (nothing changed).
@@ -219,15 +220,15 @@ def transition(session: Session, order: Order, target: OrderStatus, *, reason: s
     if not can_transition(current, target):
         return False
     now = utcnow()
-    values: dict[str, Any] = {"status": target, "updated_at": now}
+    values: dict[str, Any] = {**(changes or {}), "status": target, "updated_at": now}
     res = session.execute(
         update(Order).where(Order.id == order.id, Order.status == current)
         .values(**values).execution_options(synchronize_session=False))
     if res.rowcount != 1:
         session.refresh(order)
         return False
-    set_committed_value(order, "status", target)
-    set_committed_value(order, "updated_at", now)
+    for key, value in values.items():
+        set_committed_value(order, key, value)
     session.add(OrderEvent(order_id=order.id, from_status=current.value, to_status=target.value,
                            reason=reason[:300], source=source[:120]))
     return True
