@@ -186,3 +186,12 @@ def test_gated_matching_finds_exactly_what_a_full_scan_finds():
                     for _, p, _, _ in plan.scans for s, e in spans
                     for m in p.regex.finditer(text, s, e) if m.end() > m.start()}
             assert gated == full, (kind, text[:80], [(s[:50], sp) for s, sp in full ^ gated])
+
+
+def test_heavy_patterns_keep_their_start_words():
+    # Long patterns (expanded vocabulary) are only fast when tried at their start words;
+    # a one-letter alternative in a term (e.g. "c-section") silently loses that.
+    for rule in load_rules([]).rules:
+        for p in rule.patterns:
+            if len(p.source) > 2000:
+                assert p.starts and min(map(len, p.starts)) >= 2, (rule.id, p.source[:80])
