@@ -143,3 +143,11 @@ def test_anonymous_json_request_gets_401(client):
     resp = client.get("/staff/", headers={"Accept": "application/json"})
     assert resp.status_code == 401
     assert resp.get_json()["code"] == "unauthorized"
+
+
+def test_refused_post_does_not_become_the_post_login_destination(client):
+    resp = client.post("/staff/products/1/publish")
+    assert resp.status_code == 302
+    assert resp.headers["Location"].endswith("/staff/login")
+    page = client.get("/staff/audit")
+    assert "next=%2Fstaff%2Faudit" in page.headers["Location"]

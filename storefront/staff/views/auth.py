@@ -39,6 +39,7 @@ def client_ip() -> str | None:
 
 
 def wants_json() -> bool:
+    """Whether the client asked for JSON rather than a page."""
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
     return request.is_json or best == "application/json"
 
@@ -78,7 +79,9 @@ def _unauthorized():
     if wants_json():
         return jsonify({"code": "unauthorized", "status": 401,
                         "message": "Log in as staff first.", "errors": {}}), 401
-    return redirect(url_for("staff.login", next=request.full_path.rstrip("?")))
+    # Only a page can be returned to; a refused POST sends the user to the home page after login.
+    target = request.full_path.rstrip("?") if request.method == "GET" else None
+    return redirect(url_for("staff.login", next=target))
 
 
 def _enforce_timeouts() -> None:

@@ -17,6 +17,7 @@ from storefront.staff.views.auth import client_ip, staff_required
 
 
 def load_order(order_id: str, **_):
+    """The order named in the URL, or None."""
     return svc.get_order(db.session, order_id)
 
 

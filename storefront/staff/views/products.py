@@ -18,10 +18,12 @@ from storefront.staff.views.highlight import highlight, quoted
 
 
 def load_product(product_id: int, **_):
+    """The product named in the URL, or None."""
     return svc.get_product(db.session, product_id)
 
 
 def lock_product(product_id: int, **_):
+    """The product named in the URL, row-locked for a change, or None."""
     return svc.get_product(db.session, product_id, lock=True)
 
 

@@ -34,6 +34,7 @@ OPEN = (QuoteStatus.NEW, QuoteStatus.IN_REVIEW, QuoteStatus.QUOTED)
 
 
 def load_quote(reference: str, **_):
+    """The quote named in the URL, or None."""
     try:
         return workflow.get_by_reference(db.session, reference)
     except NotFound:
