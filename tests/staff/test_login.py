@@ -150,4 +150,4 @@ def test_refused_post_does_not_become_the_post_login_destination(client):
     assert resp.status_code == 302
     assert resp.headers["Location"].endswith("/staff/login")
     page = client.get("/staff/audit")
-    assert "next=%2Fstaff%2Faudit" in page.headers["Location"]
+    assert page.headers["Location"].endswith("/staff/login?next=/staff/audit")
