@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
-from typing import Any
 
 from flask import (
     Blueprint,
@@ -33,13 +31,13 @@ from storefront.quotes.models import QuoteStatus
 from storefront.quotes.pricing import CURRENCIES, format_money
 from storefront.quotes.ratelimit import submit_limit
 from storefront.quotes.schemas import CERTIFICATIONS, MAX_LINES, QuoteRequestSchema, countries
+from storefront.web.quote_form import blank, flatten, form_to_request, to_form_paths
 
 log = logging.getLogger(__name__)
 bp = Blueprint("quotes_web", __name__)
 
 FORM_ROWS = 3  # line rows shown by default; the script adds more up to MAX_LINES
 HONEYPOT = "website"  # hidden from people; bots that fill every field fill it too
-_MONEY = re.compile(r"^\s*(\d{1,9})(?:[.,](\d{1,2}))?\s*$")
 
 
 @bp.context_processor
@@ -47,111 +45,6 @@ def _layout():
     # The site's base.html when the pages are installed, else a minimal standalone layout.
     name = current_app.jinja_env.select_template(["base.html", "quotes/_standalone.html"]).name
     return {"quotes_layout": name}
-
-
-# ---- form <-> request dict -------------------------------------------------------------
-
-
-def _blank(value: str | None) -> bool:
-    return value is None or value.strip() == ""
-
-
-def _int_or_raw(value: str):
-    text = value.strip()
-    return int(text) if re.fullmatch(r"-?\d{1,12}", text) else text
-
-
-def form_to_request(form) -> tuple[dict[str, Any], dict[str, list[str]], list[int]]:
-    """Turn the posted form into the API's request shape.
-
-    Returns (data, adapter errors keyed by form path, form row index of each data line).
-    Unparseable values are passed through raw so the shared schema reports them.
-    """
-    errors: dict[str, list[str]] = {}
-    data: dict[str, Any] = {}
-    # Blank fields are left out, so a required one reads "Missing data for required field."
-    for key in ("company", "contact_name", "email", "country", "buyer_type", "currency", "phone", "needed_by"):
-        if not _blank(form.get(key)):
-            data[key] = form.get(key)
-    if not _blank(form.get("notes")):
-        data["notes"] = form.get("notes")
-    licence, practice = form.get("licence_number", ""), form.get("practice_name", "")
-    if not (_blank(licence) and _blank(practice)):
-        data["practitioner"] = {"licence_number": licence, "practice_name": practice}
-    price = form.get("target_unit_price", "")
-    if not _blank(price):
-        m = _MONEY.match(price)
-        if m:
-            data["target_unit_price"] = int(m.group(1)) * 100 + int((m.group(2) or "0").ljust(2, "0"))
-        else:
-            errors["target_unit_price"] = ["enter an amount such as 120 or 120.50"]
-    lines, rows = [], []
-    for i in range(MAX_LINES):
-        prefix = f"lines-{i}-"
-        row = {k: form.get(prefix + k, "") for k in
-               ("sku", "kind", "quantity", "description", "wavelengths", "led_count", "packaging")}
-        flags = {k: form.get(prefix + k) == "on" for k in ("private_label", "logo")}
-        certs = form.getlist(prefix + "certifications")
-        if all(_blank(v) for v in row.values()) and not any(flags.values()) and not certs:
-            continue
-        line: dict[str, Any] = {}
-        if not _blank(row["sku"]):
-            line["sku"] = row["sku"]
-        if not _blank(row["kind"]):
-            line["kind"] = row["kind"]
-        line["quantity"] = _int_or_raw(row["quantity"]) if not _blank(row["quantity"]) else None
-        if not _blank(row["description"]):
-            line["description"] = row["description"]
-        custom: dict[str, Any] = {k: True for k, on in flags.items() if on}
-        if not _blank(row["wavelengths"]):
-            parts = [p for p in re.split(r"[,;\s]+", row["wavelengths"].strip()) if p]
-            custom["wavelengths_nm"] = [_int_or_raw(p) for p in parts]
-        if not _blank(row["led_count"]):
-            custom["led_count"] = _int_or_raw(row["led_count"])
-        if not _blank(row["packaging"]):
-            custom["packaging"] = row["packaging"]
-        if certs:
-            custom["certifications"] = certs
-        if custom:
-            line["customisations"] = custom
-        lines.append(line)
-        rows.append(i)
-    data["lines"] = lines
-    return data, errors, rows
-
-
-def flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
-    """Nested marshmallow-style errors → ``{"lines.0.quantity": [...]}``."""
-    out: dict[str, list[str]] = {}
-    if isinstance(messages, dict):
-        for key, value in messages.items():
-            path = prefix if key == "_schema" else (f"{prefix}.{key}" if prefix else str(key))
-            for k, v in flatten(value, path).items():
-                out.setdefault(k, []).extend(v)
-    elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
-        out[prefix or "_form"] = list(messages)
-    elif isinstance(messages, list):
-        for m in messages:
-            for k, v in flatten(m, prefix).items():
-                out.setdefault(k, []).extend(v)
-    else:
-        out[prefix or "_form"] = [str(messages)]
-    return out
-
-
-def _to_form_paths(errors: dict[str, list[str]], rows: list[int]) -> dict[str, list[str]]:
-    """Rename data line indexes to the form rows they came from; list items to their field."""
-    out: dict[str, list[str]] = {}
-    for path, msgs in errors.items():
-        m = re.match(r"^lines\.(\d+)(\..*)?$", path)
-        if m and int(m.group(1)) < len(rows):
-            path = f"lines.{rows[int(m.group(1))]}{m.group(2) or ''}"
-        item = re.match(r"^(.*\.(?:wavelengths_nm|certifications))\.(\d+)$", path)
-        if item:
-            path = item.group(1)
-            msgs = [f"item {int(item.group(2)) + 1}: {msg}" for msg in msgs]
-        out.setdefault(path, []).extend(msgs)
-    return out
 
 
 def _products() -> list[Product]:
@@ -197,15 +90,15 @@ def request_form():
 def submit_request():
     """Store a quote request, then email buyer and staff; answers with the reference."""
     form = request.form
-    if not _blank(form.get(HONEYPOT)):
+    if not blank(form.get(HONEYPOT)):
         log.info("quote form honeypot filled from %s; not stored", request.remote_addr)
         return render_template("quotes/sent.html", reference=None), 200
     data, adapter_errors, rows = form_to_request(form)
     try:
         loaded = QuoteRequestSchema().load(data)
     except SchemaError as exc:
-        errors = _to_form_paths(flatten(exc.messages), rows)
-        for k, v in {**_to_form_paths(flatten(intake.catalogue_errors(db.session, data)), rows),
+        errors = to_form_paths(flatten(exc.messages), rows)
+        for k, v in {**to_form_paths(flatten(intake.catalogue_errors(db.session, data)), rows),
                      **adapter_errors}.items():
             errors.setdefault(k, v)
         return _render_form(form, errors, 422, "Please correct the highlighted fields.")
@@ -228,7 +121,7 @@ def submit_request():
         )
     except DomainError as exc:
         db.session.rollback()
-        errors = _to_form_paths(flatten(exc.errors), rows)
+        errors = to_form_paths(flatten(exc.errors), rows)
         return _render_form(form, errors, exc.status, exc.message)
     try:
         db.session.commit()
