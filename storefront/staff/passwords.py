@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
@@ -29,9 +27,9 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-@lru_cache(maxsize=1)
-def _dummy_hash() -> str:
-    return _hasher.hash("not-a-real-password-used-for-timing")
+# Verified against when the account does not exist, so a miss costs as much as a wrong
+# password (made with the library's default parameters; no hashing at start-up).
+DUMMY_HASH = "$argon2id$v=19$m=65536,t=3,p=4$xk4f6U15q5hYmbqcfU8pQg$voktEYSbPo51g/BTvr1SjRPtiYZe4dp0mqaTBCQKA/k"
 
 
 def verify_password(stored_hash: str | None, password: str) -> bool:
@@ -39,7 +37,7 @@ def verify_password(stored_hash: str | None, password: str) -> bool:
     if len(password) > MAX_LENGTH:
         return False
     try:
-        return _hasher.verify(stored_hash or _dummy_hash(), password) and stored_hash is not None
+        return _hasher.verify(stored_hash or DUMMY_HASH, password) and stored_hash is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 

@@ -117,3 +117,19 @@ def test_cli_set_password_and_deactivate(cli_runner, db_session):
     assert services.authenticate(db_session, "ops@example.com", new) is None
     listing = cli_runner.invoke(args=["staff", "list"])
     assert "ops@example.com\tsales\tinactive" in listing.output
+
+
+def test_unknown_accounts_cost_a_full_verification(monkeypatch):
+    # The stand-in hash uses today's parameters, so a miss costs what a wrong password costs.
+    assert not passwords.needs_rehash(passwords.DUMMY_HASH)
+    seen = []
+    real = passwords._hasher
+
+    class Spy:
+        def verify(self, h, p):
+            seen.append(h)
+            return real.verify(h, p)
+
+    monkeypatch.setattr(passwords, "_hasher", Spy())
+    assert passwords.verify_password(None, PASSWORD) is False
+    assert seen == [passwords.DUMMY_HASH]
