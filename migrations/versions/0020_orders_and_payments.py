@@ -1,7 +1,7 @@
 """orders, stock reservations, payment and webhook events
 
 Revision ID: 0020
-Revises: 0002
+Revises: 0010
 Create Date: 2026-11-22 02:02:53.317104
 
 """
@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
 revision = '0020'
-down_revision = '0002'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 

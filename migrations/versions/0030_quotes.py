@@ -1,7 +1,7 @@
 """quotes: requests, lines, event and message history, attachments, reference counter
 
 Revision ID: 0030
-Revises: 0002
+Revises: 0020
 Create Date: 2026-11-22 01:58:39.119912
 
 """
@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
 revision = '0030'
-down_revision = '0002'
+down_revision = '0020'
 branch_labels = None
 depends_on = None
 

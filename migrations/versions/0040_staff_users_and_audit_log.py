@@ -1,7 +1,7 @@
 """staff users and audit log (append-only: UPDATE and DELETE are refused by triggers)
 
 Revision ID: 0040
-Revises: 0002
+Revises: 0030
 Create Date: 2026-11-22 01:54:50.824331
 
 """
@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
 revision = '0040'
-down_revision = '0002'
+down_revision = '0030'
 branch_labels = None
 depends_on = None
 
