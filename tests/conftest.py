@@ -64,7 +64,7 @@ def make_app(database_url: str, **overrides):
     config.update(overrides)
     app = create_app(config)
     with app.app_context():
-        upgrade(directory=str(ROOT / "migrations"), revision="heads")
+        upgrade(directory=str(ROOT / "migrations"))
     return app
 
 
