@@ -22,4 +22,15 @@ def enable_sqlite_pragmas(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        conn.exec_driver_sql("BEGIN")
+        # A deferred transaction that reads and then writes fails at once with "database is
+        # locked" when another process committed in between (WAL snapshots cannot be
+        # upgraded, and the busy timeout does not apply). Requests that change state take
+        # the write lock up front instead, so they queue on the busy timeout; reads stay
+        # deferred and never block.
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if _writing_request() else "BEGIN")
+
+
+def _writing_request() -> bool:
+    from flask import has_request_context, request
+
+    return has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
