@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from storefront.errors import DomainError
+from storefront.errors import DomainError, flatten_errors
 from storefront.extensions import db
 
 
@@ -15,6 +15,23 @@ def wants_json() -> bool:
         return True
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
     return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+
+
+WEBARGS_LOCATIONS = frozenset({"query", "json", "form", "files", "headers", "path", "view_args",
+                               "cookies", "querystring", "json_or_form"})
+
+
+def api_field_errors(messages) -> dict[str, list[str]]:
+    """webargs' ``{location: {field: nested…}}`` → flat ``{"lines[0].quantity": [...]}``."""
+    if not messages:
+        return {}
+    if isinstance(messages, dict) and set(messages) <= WEBARGS_LOCATIONS:
+        out: dict[str, list[str]] = {}
+        for nested in messages.values():
+            for path, msgs in flatten_errors(nested).items():
+                out.setdefault(path, []).extend(msgs)
+        return out
+    return flatten_errors(messages)
 
 
 def _render(status: int, code: str, message: str, errors: dict | None = None):
@@ -38,17 +55,9 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(err: HTTPException):
         db.session.rollback()
-        # flask-smorest / webargs attach field errors to 422s.
-        errors = {}
+        # flask-smorest / webargs attach field errors to 422s, nested by location and field.
         data = getattr(err, "data", None) or {}
-        if isinstance(data, dict) and "messages" in data:
-            msgs = data["messages"]
-            # webargs nests by location ("query", "json"); flatten one level.
-            if isinstance(msgs, dict) and len(msgs) == 1 and next(iter(msgs)) in {
-                "query", "json", "form", "files", "headers", "path", "view_args"
-            }:
-                msgs = next(iter(msgs.values()))
-            errors = msgs
+        errors = api_field_errors(data.get("messages")) if isinstance(data, dict) else {}
         code = (err.name or "error").lower().replace(" ", "_")
         return _render(err.code or 500, code, err.description or err.name, errors)
 

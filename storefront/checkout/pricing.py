@@ -54,12 +54,12 @@ def price_items(session: Session, items: list[dict[str, Any]]) -> PricedOrder:
     for i, sku, qty in merged:
         p = products.get(sku)
         if p is None or p.status != Status.PUBLISHED:
-            errors[f"items.{i}.sku"] = ["No published product with this SKU."]
+            errors[f"items[{i}].sku"] = ["No published product with this SKU."]
         elif p.regulatory == Regulatory.RX_ONLY:
             rx.append(sku)
-            errors[f"items.{i}.sku"] = ["Prescription device: sold to practitioners through a quote."]
+            errors[f"items[{i}].sku"] = ["Prescription device: sold to practitioners through a quote."]
         elif qty > MAX_QUANTITY:
-            errors[f"items.{i}.quantity"] = [f"At most {MAX_QUANTITY} per order; ask for a quote."]
+            errors[f"items[{i}].quantity"] = [f"At most {MAX_QUANTITY} per order; ask for a quote."]
     if rx:
         raise PrescriptionOnly(
             "Prescription (Rx only) devices cannot be ordered here; practitioners can request a quote.",
@@ -70,13 +70,13 @@ def price_items(session: Session, items: list[dict[str, Any]]) -> PricedOrder:
     if len(currencies) > 1:
         raise ValidationError("Products priced in different currencies cannot share an order.",
                               errors={"items": ["Mixed currencies."]}, code="mixed_currency")
-    short = {f"items.{i}.quantity": [f"Only {products[sku].stock} left."]
+    short = {f"items[{i}].quantity": [f"Only {products[sku].stock} left."]
              for i, sku, qty in merged if qty > products[sku].stock}
     if short:
         raise OutOfStock("Some items are out of stock (or fewer units are left than requested).",
                          errors=short)
     lines = [LineSpec(sku=sku, name=products[sku].name, unit_price=products[sku].price_amount,
-                      quantity=qty, product_id=products[sku].id, path=f"items.{i}.quantity")
+                      quantity=qty, product_id=products[sku].id, path=f"items[{i}].quantity")
              for i, sku, qty in merged]
     priced = PricedOrder(lines=lines, currency=currencies.pop(),
                          products={p.id: p for p in products.values()})

@@ -27,11 +27,11 @@ def _line_specs(lines: list[dict[str, Any]]) -> list[orders.LineSpec]:
         name = (ln.get("name") or ln.get("description") or ln.get("sku") or "").strip()
         qty, price = ln.get("quantity"), ln.get("unit_price")
         if not name:
-            errors[f"lines.{i}.name"] = ["Required."]
+            errors[f"lines[{i}].name"] = ["Required."]
         if not isinstance(qty, int) or isinstance(qty, bool) or qty < 1:
-            errors[f"lines.{i}.quantity"] = ["Must be a positive whole number."]
+            errors[f"lines[{i}].quantity"] = ["Must be a positive whole number."]
         if not isinstance(price, int) or isinstance(price, bool) or price < 0:
-            errors[f"lines.{i}.unit_price"] = ["Must be a whole number of minor units, 0 or more."]
+            errors[f"lines[{i}].unit_price"] = ["Must be a whole number of minor units, 0 or more."]
         if not errors:
             specs.append(orders.LineSpec(sku=ln.get("sku"), name=name[:300], unit_price=price,
                                          quantity=qty, product_id=None))

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from storefront.catalog.models import Kind, Product, Regulatory, Status
 from storefront.db import utcnow
-from storefront.errors import ValidationError
+from storefront.errors import ValidationError, field_path
 from storefront.quotes import attachments, notify
 from storefront.quotes.models import (
     BuyerType,
@@ -81,11 +81,17 @@ def decode_attachment(payload: dict | None) -> tuple[str, bytes] | None:
         data = base64.b64decode(payload["content_base64"], validate=True)
     except (binascii.Error, ValueError):
         raise ValidationError("Invalid attachment.", errors={
-            "attachment": {"content_base64": ["not valid base64"]}}) from None
+            "attachment.content_base64": ["not valid base64"]}) from None
     return payload["filename"], data
 
 
-def catalogue_errors(session: Session, raw: dict) -> dict:
+_PRACTITIONER_REQUIRED = {
+    "practitioner.licence_number": ["required for prescription (Rx only) devices"],
+    "practitioner.practice_name": ["required for prescription (Rx only) devices"],
+}
+
+
+def catalogue_errors(session: Session, raw: dict) -> dict[str, list[str]]:
     """Best-effort catalogue checks on a request that failed schema validation.
 
     Lets the form report unknown SKUs and missing practitioner details in the same round as
@@ -106,7 +112,7 @@ def catalogue_errors(session: Session, raw: dict) -> dict:
         if isinstance(sku, str) and sku.strip():
             product = products.get(sku.strip().upper())
             if product is None:
-                errors.setdefault("lines", {})[str(i)] = {"sku": [f"unknown SKU {sku.strip().upper()}"]}
+                errors[field_path("lines", i, "sku")] = [f"unknown SKU {sku.strip().upper()}"]
             elif product.regulatory == Regulatory.RX_ONLY:
                 prescription = True
         elif ln.get("kind") == Kind.LASER.value:
@@ -115,10 +121,7 @@ def catalogue_errors(session: Session, raw: dict) -> dict:
     given = isinstance(practitioner, dict) and any(
         isinstance(v, str) and v.strip() for v in practitioner.values())
     if prescription and not given:
-        errors["practitioner"] = {
-            "licence_number": ["required for prescription (Rx only) devices"],
-            "practice_name": ["required for prescription (Rx only) devices"],
-        }
+        errors.update(_PRACTITIONER_REQUIRED)
     return errors
 
 
@@ -191,7 +194,7 @@ def _build_lines(session: Session, data: dict) -> tuple[list[QuoteLine], list[st
         if ln.get("sku"):
             product = products.get(ln["sku"])
             if product is None:
-                errors.setdefault("lines", {})[str(i)] = {"sku": [f"unknown SKU {ln['sku']}"]}
+                errors[field_path("lines", i, "sku")] = [f"unknown SKU {ln['sku']}"]
                 continue
             price = indicative_price(product, ln["quantity"])
             warnings.extend(f"lines[{i}]: {w}" for w in price.warnings)
@@ -211,10 +214,7 @@ def _build_lines(session: Session, data: dict) -> tuple[list[QuoteLine], list[st
                 description=ln["description"], quantity=ln["quantity"], customisations=custom,
             ))
     if any(line.prescription for line in lines) and not data.get("practitioner"):
-        errors["practitioner"] = {
-            "licence_number": ["required for prescription (Rx only) devices"],
-            "practice_name": ["required for prescription (Rx only) devices"],
-        }
+        errors.update(_PRACTITIONER_REQUIRED)
     if errors:
         raise ValidationError("The quote request has errors.", errors=errors)
     return lines, warnings

@@ -17,7 +17,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from storefront.db import utcnow
-from storefront.errors import Conflict, NotFound, ValidationError
+from storefront.errors import Conflict, NotFound, ValidationError, field_path
 from storefront.quotes import notify
 from storefront.quotes.models import (
     PaymentOption,
@@ -154,16 +154,18 @@ def issue_quote(
     positions = {line.position + 1: line for line in quote.lines}
     for n in unit_prices:
         if n not in positions:
-            errors.setdefault("lines", {})[str(n)] = ["no such line"]
+            errors.setdefault("lines", []).append(f"no line {n}")
     for n, line in positions.items():
         price = unit_prices.get(n, line.quoted_unit_price)
         if price is None:
-            errors.setdefault("lines", {})[str(n)] = ["needs a unit price"]
+            errors[field_path("lines", n - 1, "unit_price")] = ["needs a unit price"]
         elif not isinstance(price, int) or isinstance(price, bool) or price < 0 or price > 100_000_000:
-            errors.setdefault("lines", {})[str(n)] = ["unit price must be 0..100000000 minor units"]
+            errors[field_path("lines", n - 1, "unit_price")] = ["must be 0..100000000 minor units"]
     for n, days in (lead_times or {}).items():
-        if n not in positions or not 0 <= days <= 730:
-            errors.setdefault("lead_times", {})[str(n)] = ["must name a line and be 0..730 days"]
+        if n not in positions:
+            errors.setdefault("lines", []).append(f"no line {n}")
+        elif not 0 <= days <= 730:
+            errors[field_path("lines", n - 1, "lead_time_days")] = ["must be 0..730 days"]
     currency = (currency or quote.quote_currency or quote.currency).upper()
     if currency not in CURRENCIES:
         errors["currency"] = [f"must be one of {', '.join(CURRENCIES)}"]

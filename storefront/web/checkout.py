@@ -23,7 +23,7 @@ from storefront.catalog.gate import precautions_for
 from storefront.checkout import flow
 from storefront.checkout.schemas import OrderCreateSchema, PaymentSchema
 from storefront.checkout.settings import CheckoutSettings
-from storefront.errors import DomainError
+from storefront.errors import DomainError, flatten_errors
 from storefront.extensions import db, limiter
 from storefront.mail import send_after_commit
 from storefront.orders.models import Channel
@@ -65,17 +65,6 @@ def start():
     return _form_page(view)
 
 
-def _flatten(messages, prefix=""):
-    flat = {}
-    for key, value in (messages or {}).items():
-        path = f"{prefix}{key}"
-        if isinstance(value, dict):
-            flat.update(_flatten(value, path + "."))
-        else:
-            flat[path] = value
-    return flat
-
-
 @bp.post("/checkout")
 def submit():
     """Create the order (server prices, reserved stock, a PaymentIntent), then go to payment."""
@@ -103,7 +92,7 @@ def submit():
     try:
         data = OrderCreateSchema().load(raw)
     except ma.ValidationError as exc:
-        return _form_page(view, form=form, errors=_flatten(exc.messages), status=422)
+        return _form_page(view, form=form, errors=flatten_errors(exc.messages), status=422)
     req = flow.OrderRequest(items=data["items"], email=data["email"],
                             shipping_address=data["shipping_address"],
                             precautions_acknowledged=data["precautions_acknowledged"],
@@ -142,7 +131,7 @@ def pay_submit(order_id: str):
         data = PaymentSchema().load(request.get_json(silent=True) or {})
     except ma.ValidationError as exc:
         return jsonify({"code": "validation_error", "status": 422, "message": "Invalid card token.",
-                        "errors": exc.messages}), 422
+                        "errors": flatten_errors(exc.messages)}), 422
     attempt = flow.pay_with_token(db.session, gateway_for(current_app), order_id, data["token"],
                                   _settings(), source="web")
     body = {"status": attempt.status, "client_secret": attempt.client_secret,

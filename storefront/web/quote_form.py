@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from storefront.errors import flatten_errors
 from storefront.quotes.schemas import MAX_LINES
 
 _MONEY = re.compile(r"^\s*(\d{1,9})(?:[.,](\d{1,2}))?\s*$")
@@ -80,34 +81,25 @@ def form_to_request(form) -> tuple[dict[str, Any], dict[str, list[str]], list[in
 
 
 def flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
-    """Nested marshmallow-style errors → ``{"lines.0.quantity": [...]}``."""
-    out: dict[str, list[str]] = {}
-    if isinstance(messages, dict):
-        for key, value in messages.items():
-            path = prefix if key == "_schema" else (f"{prefix}.{key}" if prefix else str(key))
-            for k, v in flatten(value, path).items():
-                out.setdefault(k, []).extend(v)
-    elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
-        out[prefix or "_form"] = list(messages)
-    elif isinstance(messages, list):
-        for m in messages:
-            for k, v in flatten(m, prefix).items():
-                out.setdefault(k, []).extend(v)
-    else:
-        out[prefix or "_form"] = [str(messages)]
-    return out
+    """Nested marshmallow-style or flat errors → ``{"lines[0].quantity": [...]}`` (form-level: ``_form``)."""
+    return flatten_errors(messages, prefix, root="_form")
+
+
+_LINE = re.compile(r"^lines\[(\d+)\](.*)$")
+_ITEM = re.compile(r"^(.*\.(?:wavelengths_nm|certifications))\[(\d+)\]$")
 
 
 def to_form_paths(errors: dict[str, list[str]], rows: list[int]) -> dict[str, list[str]]:
-    """Rename data line indexes to the form rows they came from; list items to their field."""
+    """API field paths → the form's error keys (``lines.<form row>.sku``); list items to their field."""
     out: dict[str, list[str]] = {}
     for path, msgs in errors.items():
-        m = re.match(r"^lines\.(\d+)(\..*)?$", path)
-        if m and int(m.group(1)) < len(rows):
-            path = f"lines.{rows[int(m.group(1))]}{m.group(2) or ''}"
-        item = re.match(r"^(.*\.(?:wavelengths_nm|certifications))\.(\d+)$", path)
+        item = _ITEM.match(path)
         if item:
             path = item.group(1)
             msgs = [f"item {int(item.group(2)) + 1}: {msg}" for msg in msgs]
+        m = _LINE.match(path)
+        if m:
+            n = int(m.group(1))
+            path = f"lines.{rows[n] if n < len(rows) else n}{m.group(2)}"
         out.setdefault(path, []).extend(msgs)
     return out

@@ -54,7 +54,7 @@ def test_quote_order_validation(shop, db_session, gateway):
         create_order_for_quote(db_session, gateway, quote_ref="Q-1",
                                lines=[{"name": "x", "quantity": 0, "unit_price": 1}], amount=1000,
                                currency="USD", email="a@example.com", settings=_settings(shop))
-    assert "lines.0.quantity" in err.value.errors
+    assert "lines[0].quantity" in err.value.errors
     with pytest.raises(ValidationError):
         create_order_for_quote(db_session, gateway, quote_ref="Q-1", lines=LINES, amount=10,
                                currency="USD", email="a@example.com", settings=_settings(shop))

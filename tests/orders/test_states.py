@@ -72,11 +72,11 @@ def test_reservation_is_all_or_nothing(db_session):
     a, b = seed(db_session, product_record(stock=5), product_record(stock=1))
     specs = [service.LineSpec(sku=a.sku, name="a", unit_price=1, quantity=2, product_id=a.id),
              service.LineSpec(sku=b.sku, name="b", unit_price=1, quantity=2, product_id=b.id,
-                              path="items.1.quantity")]
+                              path="items[1].quantity")]
     with pytest.raises(service.OutOfStock) as err:
         with db_session.begin_nested():
             service.reserve_stock(db_session, specs)
-    assert err.value.errors == {"items.1.quantity": ["Not enough stock left."]}
+    assert err.value.errors == {"items[1].quantity": ["Not enough stock left."]}
     assert (_stock(db_session, a), _stock(db_session, b)) == (5, 1)
 
 

@@ -16,12 +16,11 @@ PRACTITIONER = {"licence_number": "MD-12345", "practice_name": "Weber Physio"}
 
 
 def _at(errors: dict, path: str):
-    """Follow a dotted path ("lines.0.quantity") into a nested error dict."""
-    node = errors
-    for part in path.split("."):
-        assert isinstance(node, dict) and part in node, f"{path} not in {errors}"
-        node = node[part]
-    return node
+    """The messages at a flat field path ("lines[0].quantity"); every value is a list of strings."""
+    assert all(isinstance(k, str) and isinstance(v, list) and all(isinstance(m, str) for m in v)
+               for k, v in errors.items()), errors
+    assert path in errors, f"{path} not in {errors}"
+    return errors[path]
 
 
 def _count(db_session) -> int:
@@ -89,36 +88,36 @@ VALIDATION_CASES = {
     "contact with CR": (_bad(contact_name="Ana\rWeber"), "contact_name"),
     "phone with CRLF": (_bad(phone="+49 30\r\n1234"), "phone"),
     "phone letters": (_bad(phone="call me"), "phone"),
-    "quantity zero": (_bad(lines=_line(quantity=0)), "lines.0.quantity"),
-    "quantity negative": (_bad(lines=_line(quantity=-5)), "lines.0.quantity"),
-    "quantity string": (_bad(lines=_line(quantity="500")), "lines.0.quantity"),
-    "quantity bool": (_bad(lines=_line(quantity=True)), "lines.0.quantity"),
-    "quantity float": (_bad(lines=_line(quantity=2.5)), "lines.0.quantity"),
-    "unknown sku": (_bad(lines=_line(sku="NOPE-123")), "lines.0.sku"),
-    "draft sku": (_bad(lines=_line(sku="DRAFT-BELT")), "lines.0.sku"),
+    "quantity zero": (_bad(lines=_line(quantity=0)), "lines[0].quantity"),
+    "quantity negative": (_bad(lines=_line(quantity=-5)), "lines[0].quantity"),
+    "quantity string": (_bad(lines=_line(quantity="500")), "lines[0].quantity"),
+    "quantity bool": (_bad(lines=_line(quantity=True)), "lines[0].quantity"),
+    "quantity float": (_bad(lines=_line(quantity=2.5)), "lines[0].quantity"),
+    "unknown sku": (_bad(lines=_line(sku="NOPE-123")), "lines[0].sku"),
+    "draft sku": (_bad(lines=_line(sku="DRAFT-BELT")), "lines[0].sku"),
     "second line unknown": (_bad(lines=[{"sku": "PANEL-5W-300", "quantity": 1},
-                                        {"sku": "NOPE-9", "quantity": 1}]), "lines.1.sku"),
+                                        {"sku": "NOPE-9", "quantity": 1}]), "lines[1].sku"),
     "wavelength low": (_bad(lines=_line(customisations={"wavelengths_nm": [199]})),
-                       "lines.0.customisations.wavelengths_nm.0"),
+                       "lines[0].customisations.wavelengths_nm[0]"),
     "wavelength high": (_bad(lines=_line(customisations={"wavelengths_nm": [660, 1501]})),
-                        "lines.0.customisations.wavelengths_nm.1"),
+                        "lines[0].customisations.wavelengths_nm[1]"),
     "wavelength duplicate": (_bad(lines=_line(customisations={"wavelengths_nm": [660, 660]})),
-                             "lines.0.customisations.wavelengths_nm"),
+                             "lines[0].customisations.wavelengths_nm"),
     "unknown certification": (_bad(lines=_line(customisations={"certifications": ["FDA approved"]})),
-                              "lines.0.customisations.certifications.0"),
-    "led count zero": (_bad(lines=_line(customisations={"led_count": 0})), "lines.0.customisations.led_count"),
+                              "lines[0].customisations.certifications[0]"),
+    "led count zero": (_bad(lines=_line(customisations={"led_count": 0})), "lines[0].customisations.led_count"),
     "unknown customisation": (_bad(lines=_line(customisations={"colour": "red"})),
-                              "lines.0.customisations.colour"),
+                              "lines[0].customisations.colour"),
     "country unknown": (_bad(country="XX"), "country"),
     "country name": (_bad(country="Germany"), "country"),
     "country alpha-3": (_bad(country="DEU"), "country"),
     "buyer type": (_bad(buyer_type="reseller"), "buyer_type"),
     "currency": (_bad(currency="BTC"), "currency"),
     "no lines": (_bad(lines=[]), "lines"),
-    "sku and kind": (_bad(lines=_line(kind="panel")), "lines.0.kind"),
-    "neither sku nor kind": (_bad(lines=[{"quantity": 3}]), "lines.0.sku"),
-    "custom without description": (_bad(lines=[{"kind": "belt", "quantity": 3}]), "lines.0.description"),
-    "unknown kind": (_bad(lines=[{"kind": "sauna", "quantity": 3, "description": "x"}]), "lines.0.kind"),
+    "sku and kind": (_bad(lines=_line(kind="panel")), "lines[0].kind"),
+    "neither sku nor kind": (_bad(lines=[{"quantity": 3}]), "lines[0].sku"),
+    "custom without description": (_bad(lines=[{"kind": "belt", "quantity": 3}]), "lines[0].description"),
+    "unknown kind": (_bad(lines=[{"kind": "sauna", "quantity": 3, "description": "x"}]), "lines[0].kind"),
     "negative target price": (_bad(target_unit_price=-1), "target_unit_price"),
     "float target price": (_bad(target_unit_price=120.5), "target_unit_price"),
     "needed_by past": (_bad(needed_by="2001-01-01"), "needed_by"),
@@ -221,7 +220,7 @@ def test_bad_base64_is_422(client, catalogue):
     body = contract_request(attachment={"filename": "a.png", "content_base64": "###"})
     resp = client.post("/api/v1/quotes", json=body)
     assert resp.status_code == 422
-    assert resp.get_json()["errors"]["attachment"]["content_base64"]
+    assert resp.get_json()["errors"]["attachment.content_base64"] == ["not valid base64"]
 
 
 def test_price_endpoint(client, catalogue):
