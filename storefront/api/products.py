@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import marshmallow as ma
@@ -14,10 +15,16 @@ from storefront.catalog.dose import product_dose_table
 from storefront.catalog.filters import Filters, ProductQuerySchema, laser_class_label
 from storefront.catalog.gate import precautions_for
 from storefront.catalog.models import Product, Regulatory
-from storefront.catalog.queries import get_published, list_products
+from storefront.catalog.queries import (
+    find_page,
+    get_published,
+    load_products,
+    product_head,
+)
 from storefront.catalog.records import product_to_record
 from storefront.errors import NotFound
 from storefront.extensions import db
+from storefront.web import catalog_cache, fragment_cache
 
 blp = Blueprint("products", __name__, url_prefix="/api/v1/products",
                 description="Published products: filters, facets, full-text search, details.")
@@ -232,10 +239,6 @@ def detail(p: Product) -> dict[str, Any]:
     }
 
 
-def _facet_cache():
-    return current_app.extensions.get("catalog_facet_cache")
-
-
 @blp.route("")
 class ProductList(MethodView):
     @blp.arguments(ProductQuerySchema, location="query")
@@ -243,15 +246,26 @@ class ProductList(MethodView):
     def get(self, args):
         """List published products: filters combine, facets count, pages carry the total."""
         filters = Filters.from_args(args)
-        listing = list_products(db.session, filters, cache=_facet_cache())
-        return {
-            "items": [summary(p) for p in listing.items],
-            "total": listing.total,
-            "page": listing.page,
-            "per_page": listing.per_page,
-            "pages": listing.pages,
-            "facets": [f.to_dict() for f in listing.facets],
-        }
+        session = db.session
+        ref = find_page(session, filters, cache=catalog_cache(current_app))
+        fragments = fragment_cache(current_app)
+        # The version covers every product edit; stock moves without one, so it joins the key.
+        key = ("api-list", ref.version, filters, tuple(ref.stock.get(i, 0) for i in ref.ids))
+        body = fragments.get(key) if fragments is not None else None
+        if body is None:
+            data = {
+                "items": [summary(p) for p in load_products(session, ref.ids)],
+                "total": ref.total,
+                "page": ref.page,
+                "per_page": filters.per_page,
+                "pages": ref.pages,
+                "facets": [f.to_dict() for f in ref.facets],
+            }
+            body = json.dumps(ProductListSchema().dump(data), separators=(",", ":"))
+            if fragments is not None:
+                fragments.put(key, body)
+        # A ready Response passes through flask-smorest untouched (the schema still documents it).
+        return current_app.response_class(body, mimetype="application/json")
 
 
 @blp.route("/<slug>")
@@ -260,7 +274,18 @@ class ProductDetail(MethodView):
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, slug: str):
         """One published product with specs, compliant copy and structured precautions."""
-        p = get_published(db.session, slug)
-        if p is None:
+        session = db.session
+        head = product_head(session, slug)
+        if head is None:
             raise NotFound(f"No published product with slug {slug!r}.")
-        return detail(p)
+        fragments = fragment_cache(current_app)
+        key = ("api-detail", head.version, head.stock)
+        body = fragments.get(key) if fragments is not None else None
+        if body is None:
+            p = get_published(session, slug)
+            if p is None:  # withdrawn between the two reads
+                raise NotFound(f"No published product with slug {slug!r}.")
+            body = json.dumps(ProductDetailSchema().dump(detail(p)), separators=(",", ":"))
+            if fragments is not None:
+                fragments.put(key, body)
+        return current_app.response_class(body, mimetype="application/json")

@@ -16,8 +16,9 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, load_only, selectinload
 
+from storefront.catalog.facets import FacetIndex, build_index
 from storefront.catalog.filters import (
     COVERAGE_BUCKETS,
     COVERAGE_LABELS,
@@ -29,7 +30,7 @@ from storefront.catalog.filters import (
     Filters,
     laser_class_label,
 )
-from storefront.catalog.models import Product, Status, WavelengthBand
+from storefront.catalog.models import PriceTier, Product, Status, WavelengthBand
 from storefront.catalog.schemas import US_LASER_CLASSES
 from storefront.catalog.search import SearchQuery, ranked_matches
 
@@ -101,12 +102,13 @@ class Listing:
 # --------------------------------------------------------------------------- the cache
 
 
-class FacetCache:
-    """Totals and facet counts per filter state, per process, checked against the data.
+class CatalogCache:
+    """A small per-process LRU with a time limit, for values derived from the catalogue.
 
-    An entry is reused only while the catalogue's version (product count and newest
-    ``updated_at``, one indexed probe) is unchanged, and never longer than ``ttl`` seconds,
-    which bounds staleness for changes the probe cannot see (edits to bands alone).
+    Callers put the catalogue's version (product count and newest ``updated_at``, one
+    indexed probe) in their keys, so an entry is only reused while the data it came from
+    is unchanged; ``ttl`` bounds staleness for changes the probe cannot see (edits to
+    wavelength bands alone, which every editing path pairs with a product update anyway).
     """
 
     def __init__(self, ttl: float = 30.0, size: int = 512):
@@ -139,12 +141,35 @@ class FacetCache:
             self._data.clear()
 
 
+# Statements run on every request are built once: building a construct costs far more
+# than executing it from SQLAlchemy's compiled cache.
+_VERSION_STMT = sa.select(
+    sa.select(sa.func.count()).select_from(Product).scalar_subquery(),
+    sa.select(sa.func.max(Product.updated_at)).scalar_subquery(),
+)
+
+
 def catalogue_version(session: Session) -> tuple:
     """A cheap fingerprint of the catalogue: product count and newest change."""
-    count = sa.select(sa.func.count()).select_from(Product).scalar_subquery()
-    newest = sa.select(sa.func.max(Product.updated_at)).scalar_subquery()
-    row = session.execute(sa.select(count, newest)).one()
+    row = session.connection().execute(_VERSION_STMT).one()
     return (row[0], str(row[1]))
+
+
+_NULL_INT = sa.null().cast(sa.Integer)
+_VERSION_AND_STOCK_STMT = sa.union_all(
+    sa.select(_NULL_INT, _NULL_INT,
+              sa.select(sa.func.count()).select_from(Product).scalar_subquery(),
+              sa.select(sa.func.max(Product.updated_at)).scalar_subquery()),
+    sa.select(Product.id, Product.stock, _NULL_INT, sa.null())
+    .where(Product.id.in_(sa.bindparam("ids", expanding=True))),
+)
+
+
+def version_and_stock(session: Session, ids: list[int]) -> tuple[tuple, dict[int, int]]:
+    """The catalogue version and the live stock of ``ids``, in one statement."""
+    rows = session.connection().execute(_VERSION_AND_STOCK_STMT, {"ids": list(ids)}).all()
+    head = next(r for r in rows if r[0] is None)
+    return (head[2], str(head[3])), {r[0]: r[1] for r in rows if r[0] is not None}
 
 
 # --------------------------------------------------------------------------- conditions
@@ -217,15 +242,14 @@ def _order_by(sort: str, matches):
     }.get(sort, [Product.name, Product.id])
 
 
-def _page_items(session: Session, f: Filters, matches) -> list[Product]:
-    stmt = sa.select(Product).where(Product.status == Status.PUBLISHED)
+def _page_ids(session: Session, f: Filters, matches) -> list[int]:
+    stmt = sa.select(Product.id).where(Product.status == Status.PUBLISHED)
     if matches is not None:
         stmt = stmt.join(matches, matches.c.product_id == Product.id)
     conds = _facet_conditions(f, _wavelength_exists(f.wavelengths) if f.wavelengths else None)
     stmt = stmt.where(*conds.values())
     stmt = (stmt.order_by(*_order_by(f.effective_sort, matches))
-            .limit(f.per_page).offset((f.page - 1) * f.per_page)
-            .options(selectinload(Product.bands)))
+            .limit(f.per_page).offset((f.page - 1) * f.per_page))
     return list(session.scalars(stmt))
 
 
@@ -300,31 +324,192 @@ def _build_facets(f: Filters, counts: dict[str, dict[str, int]]) -> list[Facet]:
     ]
 
 
-def list_products(session: Session, f: Filters, *, cache: FacetCache | None = None) -> Listing:
-    """One page of published products matching ``f``, with total and facet counts."""
+@dataclass
+class PageRef:
+    """Which products a catalogue state shows, without loading them."""
+
+    filters: Filters
+    total: int
+    facets: list[Facet]
+    ids: list[int]
+    suggestion_ids: list[int]
+    version: Hashable | None = None
+    stock: dict[int, int] = field(default_factory=dict)  # read live, for every shown id
+
+    @property
+    def shown(self) -> list[int]:
+        return self.ids + self.suggestion_ids
+
+    @property
+    def page(self) -> int:
+        return self.filters.page
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.filters.per_page))
+
+    @property
+    def past_end(self) -> bool:
+        return self.total > 0 and self.filters.page > self.pages
+
+
+def _suggestion_ids(session: Session, f: Filters) -> list[int]:
+    """Nothing matches every word: products with some of them, within the filters first."""
+    loose = _search(session, f, match_all=False)
+    for scope in (f, Filters(q=f.q)):
+        if scope is not f and not f.narrowed:
+            break
+        ids = _page_ids(session, replace(scope, page=1, per_page=6, sort="relevance"), loose)
+        if ids:
+            return ids
+    return []
+
+
+def _ranked_ids(session: Session, f: Filters) -> list[int]:
+    """Every published product matching all the words, best match first."""
     matches = _search(session, f)
-    summary = None
-    key = None
+    stmt = (sa.select(Product.id).join(matches, matches.c.product_id == Product.id)
+            .where(Product.status == Status.PUBLISHED).order_by(matches.c.rank, Product.id))
+    return list(session.scalars(stmt))
+
+
+def _page_from_index(session: Session, f: Filters, index: FacetIndex) -> PageRef:
+    base, order = index.all, index.orders.get(f.effective_sort)
+    if f.terms:
+        ranked, base = index.ranked(tuple(f.terms), lambda: _ranked_ids(session, f))
+        if f.effective_sort == "relevance":
+            order = ranked
+    total, counts = index.counts(f, base)
+    on_page = total and f.page <= math.ceil(total / f.per_page)
+    ids = index.page_ids(f, index.matching(f, base), order) if on_page else []
+    suggestions = _suggestion_ids(session, f) if total == 0 and f.terms else []
+    return PageRef(filters=f, total=total, facets=_build_facets(f, counts), ids=ids,
+                   suggestion_ids=suggestions, version=index.version)
+
+
+def _compute_page(session: Session, f: Filters, version, cache: CatalogCache | None) -> PageRef:
     if cache is not None:
-        key = (catalogue_version(session), f.facet_key())
-        summary = cache.get(key)
-    if summary is None:
-        summary = _count_facets(session, f, matches)
-        if cache is not None:
-            cache.put(key, summary)
-    total, facets = summary
-    items = _page_items(session, f, matches) if total and f.page <= math.ceil(total / f.per_page) else []
-    listing = Listing(filters=f, items=items, total=total, facets=facets)
-    if total == 0 and (len(f.terms) > 1 or (f.terms and f.narrowed)):
-        # Nothing matches: offer products with some of the words, within the filters first.
-        loose = _search(session, f, match_all=False)
-        for scope in (f, Filters(q=f.q)):
-            if scope is not f and not f.narrowed:
-                break
-            listing.suggestions = _page_items(
-                session, replace(scope, page=1, per_page=6, sort="relevance"), loose)
-            if listing.suggestions:
-                break
+        index = cache.get(("index", version))
+        if index is None:
+            index = build_index(session, version)
+            cache.put(("index", version), index)
+        return _page_from_index(session, f, index)
+    matches = _search(session, f)
+    total, facets = _count_facets(session, f, matches)
+    ids = _page_ids(session, f, matches) if total and f.page <= math.ceil(total / f.per_page) else []
+    suggestions = _suggestion_ids(session, f) if total == 0 and f.terms else []
+    return PageRef(filters=f, total=total, facets=facets, ids=ids, suggestion_ids=suggestions,
+                   version=version)
+
+
+def find_page(session: Session, f: Filters, *, cache: CatalogCache | None = None) -> PageRef:
+    """Total, facet counts, the ids on page ``f.page`` and their live stock.
+
+    With a cache, a warm request costs one statement: the catalogue version and the stock
+    of the remembered ids come back together, and the remembered page is used only when
+    the version still matches.
+    """
+    if cache is None:
+        ref = _compute_page(session, f, None, None)
+        ref.stock = stock_levels(session, ref.shown)
+        return ref
+    page_key = ("page", f)
+    known: PageRef | None = cache.get(page_key)
+    version, stock = version_and_stock(session, known.shown if known else [])
+    if known is not None and known.version == version:
+        return replace(known, stock=stock)
+    ref = _compute_page(session, f, version, cache)
+    cache.put(page_key, ref)
+    return replace(ref, stock=stock_levels(session, ref.shown))
+
+
+# What a card or an API list item shows; anything else raises instead of lazy-loading.
+CARD_COLUMNS = (
+    Product.id, Product.sku, Product.slug, Product.name, Product.kind, Product.price_amount,
+    Product.currency, Product.stock, Product.regulatory, Product.laser_class_us,
+    Product.laser_class_iec, Product.headline, Product.coverage_cm2, Product.irradiance_mw_cm2,
+)
+
+
+def load_products(session: Session, ids: list[int]) -> list[Product]:
+    """Products by id with their bands (card columns only), in the order of ``ids``."""
+    if not ids:
+        return []
+    stmt = (sa.select(Product).where(Product.id.in_(ids))
+            .options(load_only(*CARD_COLUMNS, raiseload=True), selectinload(Product.bands)))
+    found = {p.id: p for p in session.scalars(stmt)}
+    return [found[i] for i in ids if i in found]
+
+
+def _bands_fingerprint():
+    """Per product, its bands as one string (so band edits show without a version change)."""
+    b = WavelengthBand
+    text = (sa.cast(b.nm, sa.String) + ":" + sa.func.coalesce(sa.cast(b.share_pct, sa.String), "")
+            + ":" + sa.func.coalesce(sa.cast(b.power_w, sa.String), ""))
+    return (sa.select(sa.func.aggregate_strings(text, ","))
+            .where(b.product_id == Product.id).scalar_subquery())
+
+
+_STOCK_STMT = (
+    sa.select(Product.id, Product.stock).where(Product.id.in_(sa.bindparam("ids", expanding=True)))
+)
+
+
+def stock_levels(session: Session, ids: list[int]) -> dict[int, int]:
+    """Current stock of the given products (read live: checkout changes it constantly)."""
+    if not ids:
+        return {}
+    # A Core execution: these run on every listing request and need no ORM objects.
+    return dict(session.connection().execute(_STOCK_STMT, {"ids": list(ids)}).tuples().all())
+
+
+@dataclass(frozen=True)
+class ProductHead:
+    """What a product page needs live (price, stock) and what keys its cached parts."""
+
+    id: int
+    slug: str
+    sku: str
+    name: str
+    price_amount: int
+    currency: str
+    stock: int
+    regulatory: str
+    updated_at: Any
+    bands: str | None
+    tiers: str | None
+
+    @property
+    def version(self) -> tuple:
+        return (self.id, str(self.updated_at), self.bands, self.tiers)
+
+
+def _tiers_fingerprint():
+    t = PriceTier
+    return (sa.select(sa.func.aggregate_strings(
+        sa.cast(t.min_qty, sa.String) + ":" + sa.cast(t.unit_price, sa.String), ","))
+        .where(t.product_id == Product.id).scalar_subquery())
+
+
+_HEAD_STMT = (
+    sa.select(Product.id, Product.slug, Product.sku, Product.name, Product.price_amount,
+              Product.currency, Product.stock, Product.regulatory, Product.updated_at,
+              _bands_fingerprint(), _tiers_fingerprint())
+    .where(Product.slug == sa.bindparam("slug"), Product.status == Status.PUBLISHED)
+)
+
+
+def product_head(session: Session, slug: str) -> ProductHead | None:
+    """A published product's live facts and content fingerprint, in one light query."""
+    row = session.connection().execute(_HEAD_STMT, {"slug": slug}).first()
+    return ProductHead(*row) if row else None
+
+
+def list_products(session: Session, f: Filters, *, cache: CatalogCache | None = None) -> Listing:
+    """One page of published products matching ``f``, with total and facet counts."""
+    ref = find_page(session, f, cache=cache)
+    listing = Listing(filters=f, items=load_products(session, ref.ids), total=ref.total, facets=ref.facets)
+    listing.suggestions = load_products(session, ref.suggestion_ids)
     return listing
 
 

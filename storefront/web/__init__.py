@@ -6,7 +6,7 @@ from flask import Flask, session
 
 from storefront.catalog.display import availability, format_money
 from storefront.catalog.filters import laser_class_label
-from storefront.catalog.queries import FacetCache
+from storefront.catalog.queries import CatalogCache
 
 
 def cart_count() -> int:
@@ -30,9 +30,21 @@ def band_class(nm: int) -> str:
     return "w-nir" if nm < 950 else "w-far"
 
 
-def facet_cache(app: Flask) -> FacetCache | None:
-    """The app's facet cache, or None when ``CATALOG_CACHE_SECONDS`` is 0."""
-    return app.extensions.get("catalog_facet_cache")
+def catalog_cache(app: Flask) -> CatalogCache | None:
+    """Totals, facet counts and page ids per filter state (None when caching is off)."""
+    return app.extensions.get("catalog_cache")
+
+
+def fragment_cache(app: Flask) -> CatalogCache | None:
+    """Rendered listing fragments and API list bodies (None when caching is off)."""
+    return app.extensions.get("catalog_fragments")
+
+
+def clear_caches(app: Flask) -> None:
+    """Forget everything cached from the catalogue (tests; after restoring a backup)."""
+    for cache in (catalog_cache(app), fragment_cache(app)):
+        if cache is not None:
+            cache.clear()
 
 
 def init_app(app: Flask) -> None:
@@ -42,7 +54,8 @@ def init_app(app: Flask) -> None:
 
     ttl = float(app.config.get("CATALOG_CACHE_SECONDS", 30))
     if ttl > 0:
-        app.extensions["catalog_facet_cache"] = FacetCache(ttl=ttl)
+        app.extensions["catalog_cache"] = CatalogCache(ttl=ttl, size=2048)
+        app.extensions["catalog_fragments"] = CatalogCache(ttl=ttl, size=512)
     app.register_blueprint(catalog_bp)
     app.register_blueprint(seo_bp)
     app.add_template_filter(format_money, "money")

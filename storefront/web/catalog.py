@@ -5,12 +5,14 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from flask import Blueprint, current_app, render_template, request, url_for
+from flask import session as flask_session
+from markupsafe import Markup
 from marshmallow import ValidationError
 from webargs.multidictproxy import MultiDictProxy
 from werkzeug.datastructures import MultiDict
 
 from storefront.cart.service import MAX_QUANTITY as MAX_CART_QUANTITY
-from storefront.catalog.display import render_markdown
+from storefront.catalog.display import availability, render_markdown
 from storefront.catalog.dose import product_dose_table
 from storefront.catalog.filters import (
     COVERAGE_BUCKETS,
@@ -22,11 +24,19 @@ from storefront.catalog.filters import (
 )
 from storefront.catalog.gate import precautions_for
 from storefront.catalog.models import Product, Regulatory
-from storefront.catalog.queries import get_published, get_published_many, list_products
+from storefront.catalog.queries import (
+    CatalogCache,
+    Listing,
+    find_page,
+    get_published,
+    get_published_many,
+    load_products,
+    product_head,
+)
 from storefront.catalog.schemas import US_LASER_CLASSES
 from storefront.errors import NotFound
 from storefront.extensions import db
-from storefront.web import facet_cache
+from storefront.web import catalog_cache, fragment_cache
 from storefront.web.charts import band_description, wavelength_chart
 from storefront.web.seo import product_jsonld
 from storefront.web.specs import SPEC_LABELS, num, spec_rows
@@ -52,6 +62,19 @@ def parse_query(args: MultiDict) -> tuple[Filters, dict]:
             if "_schema" in messages:
                 break
     return Filters(), errors
+
+
+_parsed = CatalogCache(ttl=float("inf"), size=2048)
+
+
+def parse_request_query() -> tuple[Filters, dict]:
+    """``parse_query`` of this request, remembered by query string (a pure function of it)."""
+    raw = request.query_string
+    hit = _parsed.get(raw)
+    if hit is None:
+        hit = parse_query(request.args)
+        _parsed.put(raw, hit)
+    return hit
 
 
 def error_lines(errors: dict) -> list[str]:
@@ -111,20 +134,39 @@ class Links:
 
 
 def _index():
-    filters, errors = parse_query(request.args)
-    listing = list_products(db.session, filters, cache=facet_cache(current_app))
-    status = 422 if errors else 200
-    past_end = listing.total > 0 and filters.page > listing.pages
-    if past_end and not errors:
-        status = 404
+    filters, errors = parse_request_query()
+    session = db.session
+    ref = find_page(session, filters, cache=catalog_cache(current_app))
+    fragments = fragment_cache(current_app)
+    # The version covers every product edit; stock moves without one, so it joins the key.
+    key = ("catalogue", ref.version, filters, tuple(availability(ref.stock.get(i, 0)) for i in ref.shown))
+    status = 422 if errors else (404 if ref.past_end else 200)
+    # Visitors without a session (no cart, no messages) all see the same page for a URL.
+    page_key = ("catalogue-page", key, request.full_path)
+    anonymous = fragments is not None and not flask_session
+    if anonymous:
+        page = fragments.get(page_key)
+        if page is not None:
+            return page, status
+    html = fragments.get(key) if fragments is not None else None
     links = Links(filters)
-    html = render_template(
-        "catalog/index.html", listing=listing, filters=filters, links=links, sorts=SORTS,
-        kind_labels=KIND_LABELS, errors=error_lines(errors), past_end=past_end,
-        canonical=url_for("catalog.index", _external=True)
-        + ("?" + urlencode(filters.to_query()) if filters.to_query() else ""),
+    if html is None:
+        listing = Listing(filters=filters, items=load_products(session, ref.ids), total=ref.total,
+                          facets=ref.facets, suggestions=load_products(session, ref.suggestion_ids))
+        html = Markup(render_template(
+            "catalog/_listing.html", listing=listing, links=links, sorts=SORTS,
+            kind_labels=KIND_LABELS, past_end=ref.past_end))
+        if fragments is not None:
+            fragments.put(key, html)
+    query = filters.to_query()
+    page = render_template(
+        "catalog/index.html", listing=ref, filters=filters, links=links, errors=error_lines(errors),
+        past_end=ref.past_end, listing_html=html,
+        canonical=url_for("catalog.index", _external=True) + ("?" + urlencode(query) if query else ""),
     )
-    return html, status
+    if anonymous and not flask_session:
+        fragments.put(page_key, page)
+    return page, status
 
 
 @bp.get("/products")
@@ -177,19 +219,43 @@ def product_view_model(p: Product, chart_id: str = "wl") -> dict:
     }
 
 
+PRODUCT_PARTS = ("head", "top", "chart", "rest")
+
+
+def product_parts(p: Product) -> dict[str, Markup | str]:
+    """The product page minus its live buy box, rendered once per product version."""
+    canonical = url_for("catalog.product", slug=p.slug, _external=True)
+    ctx = {**product_view_model(p), "precautions": precautions_for(p), "canonical": canonical,
+           "meta_description": meta_description(p), "jsonld": product_jsonld(p, canonical), "num": num}
+    parts: dict[str, Markup | str] = {
+        name: Markup(render_template(f"catalog/_product_{name}.html", **ctx)) for name in PRODUCT_PARTS}
+    parts["title"] = p.name
+    parts["meta_description"] = ctx["meta_description"]
+    return parts
+
+
 @bp.get("/products/<slug>")
 def product(slug: str):
     """Product page: specs, chart, dose table, copy, precautions, OEM options, add to cart."""
-    p = get_published(db.session, slug)
-    if p is None:
+    session = db.session
+    head = product_head(session, slug)
+    if head is None:
         raise NotFound("We could not find that product; it may have been withdrawn.")
-    vm = product_view_model(p)
-    canonical = url_for("catalog.product", slug=p.slug, _external=True)
-    return render_template(
-        "catalog/product.html", **vm, precautions=precautions_for(p), canonical=canonical,
-        meta_description=meta_description(p), jsonld=product_jsonld(p, canonical), num=num,
-        max_quantity=min(p.stock, MAX_CART_QUANTITY),
-    )
+    fragments = fragment_cache(current_app)
+    # The key covers every column (updated_at), the bands and the tiers, so parts are exact;
+    # price and stock are shown from ``head``, read live on every request.
+    key = ("product", head.version)
+    parts = fragments.get(key) if fragments is not None else None
+    if parts is None:
+        p = get_published(session, slug)
+        if p is None:  # withdrawn between the two reads
+            raise NotFound("We could not find that product; it may have been withdrawn.")
+        parts = product_parts(p)
+        if fragments is not None:
+            fragments.put(key, parts)
+    return render_template("catalog/product.html", parts=parts, p=head,
+                           rx_only=head.regulatory == Regulatory.RX_ONLY,
+                           max_quantity=min(head.stock, MAX_CART_QUANTITY))
 
 
 @bp.get("/compare")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
 
 from markupsafe import Markup, escape
 
@@ -75,11 +77,25 @@ def _spread(wanted: list[float], widths: list[float], lo: float, hi: float) -> l
     return pos
 
 
+@dataclass(frozen=True)
+class _Band:
+    nm: int
+    share_pct: float | None
+    power_w: float | None
+
+
 def wavelength_chart(bands: Sequence, *, laser: bool = False, chart_id: str = "wl") -> Markup:
     """An accessible inline SVG with one emission peak per band on a wavelength axis."""
-    if not bands:
+    key = tuple(sorted((b.nm, b.share_pct, b.power_w) for b in bands))
+    return _chart(key, laser, chart_id)
+
+
+@lru_cache(maxsize=1024)
+def _chart(key: tuple, laser: bool, chart_id: str) -> Markup:
+    # A pure function of the bands: many products share the same band layout.
+    if not key:
         return Markup("")
-    bands = sorted(bands, key=lambda b: b.nm)
+    bands = [_Band(*k) for k in key]
     nms = [b.nm for b in bands]
     lo = min(600, (min(nms) - 30) // 50 * 50)
     hi = max(1100, -(-(max(nms) + 30) // 50) * 50)

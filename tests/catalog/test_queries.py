@@ -8,7 +8,7 @@ from werkzeug.datastructures import MultiDict
 
 from storefront.catalog.filters import Filters, ProductQuerySchema
 from storefront.catalog.models import Product, Status
-from storefront.catalog.queries import FacetCache, get_published, list_products
+from storefront.catalog.queries import CatalogCache, get_published, list_products
 from tests.factories import create_products, laser_record, product_record
 
 
@@ -124,7 +124,7 @@ def test_pagination_keeps_total(db_session, catalogue):
 
 
 def test_facet_cache_sees_changes(db_session, catalogue):
-    cache = FacetCache(ttl=300)
+    cache = CatalogCache(ttl=300)
     before = list_products(db_session, Filters(kinds=("belt",)), cache=cache)
     assert before.total == 1
     # An edit through the ORM moves updated_at, so the cached counts are not reused.
@@ -138,10 +138,10 @@ def test_facet_cache_sees_changes(db_session, catalogue):
 
 
 def test_facet_cache_expires():
-    cache = FacetCache(ttl=0.0)
+    cache = CatalogCache(ttl=0.0)
     cache.put("k", 1)
     assert cache.get("k") is None
-    cache = FacetCache(ttl=60, size=2)
+    cache = CatalogCache(ttl=60, size=2)
     for k in "abc":
         cache.put(k, k)
     assert (cache.get("a"), cache.get("b"), cache.get("c")) == (None, "b", "c")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from storefront.web import clear_caches
 from tests.factories import create_products, laser_record, product_record
 
 
@@ -14,9 +15,7 @@ def _copy(headline, summary, body):
 @pytest.fixture()
 def shop(app, db_session):
     """Published belts, panels and a laser, plus a draft and an archived product."""
-    cache = app.extensions.get("catalog_facet_cache")
-    if cache is not None:
-        cache.clear()
+    clear_caches(app)
     recs = [
         product_record(sku="W-BELT-1", name="Aurora Belt", price=19_900, stock=12,
                        copy=_copy("A red and near-infrared wrap", "120 LEDs at 660 nm and 850 nm.",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from storefront.catalog.queries import FacetCache
+from storefront.web import clear_caches
 from tests.factories import create_products, product_record
 
 
@@ -135,16 +135,50 @@ def test_layout_is_accessible(client, shop):
 
 def test_sql_statements_do_not_grow_with_page_size(app, client, query_counter, db_session):
     create_products(db_session, *[product_record(name=f"Bulk Belt {i:02d}") for i in range(60)])
-    cache: FacetCache = app.extensions["catalog_facet_cache"]
+
+    def selects(url):
+        with query_counter() as statements:
+            resp = client.get(url)
+        assert resp.status_code == 200
+        return len(card_names(text(resp))), len([s for s in statements
+                                                  if s.lstrip().upper().startswith("SELECT")])
+
+    base = "/products?q=belt&kind=belt&wavelength=660"
     counts = {}
     for per_page in (5, 50):
-        for warm in (False, True):
-            if not warm:
-                cache.clear()
-            with query_counter() as statements:
-                resp = client.get(f"/products?per_page={per_page}&q=belt&kind=belt&wavelength=660")
-            assert resp.status_code == 200
-            assert len(card_names(text(resp))) == per_page
-            counts[(per_page, warm)] = len([s for s in statements if s.lstrip().upper().startswith("SELECT")])
-    assert counts[(5, False)] == counts[(50, False)] <= 5, counts
-    assert counts[(5, True)] == counts[(50, True)] < counts[(5, False)], counts
+        clear_caches(app)
+        counts["fresh", per_page] = selects(f"{base}&per_page={per_page}")
+    for per_page in (5, 50):
+        counts["new state", per_page] = selects(f"{base}&per_page={per_page}&sort=price_asc")
+        counts["warm", per_page] = selects(f"{base}&per_page={per_page}&sort=price_asc")
+    for key, (cards, _) in counts.items():
+        assert cards == key[1], counts
+    n = {k: v[1] for k, v in counts.items()}
+    # A fresh process: version and stock, the facet index (rows, bands, four sort orders),
+    # the ranked search, live stock of the page, its products and their bands.
+    assert n["fresh", 5] == n["fresh", 50] <= 11, n
+    # A new filter state on a built index: version and stock, stock, products, bands.
+    assert n["new state", 5] == n["new state", 50] <= 4, n
+    # A state seen before: one statement (the version with the page's live stock).
+    assert n["warm", 5] == n["warm", 50] == 1, n
+
+
+def test_cards_show_live_stock_through_the_cache(client, shop, db_session):
+    from sqlalchemy import update
+
+    from storefront.catalog.models import Product
+
+    assert "Only 3 left" in text(client.get("/products?kind=belt"))
+    # Checkout moves stock without touching updated_at (the catalogue version).
+    db_session.execute(update(Product).where(Product.sku == "W-BELT-2")
+                       .values(stock=0, updated_at=Product.updated_at))
+    html = text(client.get("/products?kind=belt"))
+    assert "Only 3 left" not in html and "Out of stock" in html
+
+
+def test_catalogue_edits_show_through_the_cache(client, shop, db_session):
+    assert "Aurora Belt" in text(client.get("/products"))
+    shop["W-BELT-1"].name = "Aurora Belt Mk II"
+    db_session.commit()
+    html = text(client.get("/products"))
+    assert "Aurora Belt Mk II" in html

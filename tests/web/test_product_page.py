@@ -149,9 +149,34 @@ def test_json_ld_cannot_break_out_of_its_script(client, db_session):
     assert "<script>alert(1)" not in html
 
 
-def test_product_page_queries_are_bounded(client, shop, query_counter):
+def test_product_page_queries_are_bounded(app, client, shop, query_counter):
+    from storefront.web import clear_caches
+
     url = f"/products/{shop['W-BELT-1'].slug}"
-    with query_counter() as statements:
-        assert client.get(url).status_code == 200
-    selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
-    assert len(selects) == 3, selects  # the product, its bands, its tiers
+    clear_caches(app)
+    counts = []
+    for _ in range(2):
+        with query_counter() as statements:
+            assert client.get(url).status_code == 200
+        counts.append(len([s for s in statements if s.lstrip().upper().startswith("SELECT")]))
+    # Cold: live head, then the product, its bands, its tiers. Warm: the live head only.
+    assert counts == [4, 1], counts
+
+
+def test_product_page_is_current_through_the_cache(client, shop, db_session):
+    from sqlalchemy import insert, update
+
+    from storefront.catalog.models import Product, WavelengthBand
+
+    p = shop["W-BELT-2"]
+    url = f"/products/{p.slug}"
+    assert "Only 3 left" in text(client.get(url))
+    # Stock moves without touching updated_at (as checkout does): the buy box is live.
+    db_session.execute(update(Product).where(Product.id == p.id).values(stock=0, updated_at=Product.updated_at))
+    html = text(client.get(url))
+    assert "Out of stock" in html and 'class="add-to-cart"' not in html
+    # A band added without touching the product row still shows (and so do its precautions).
+    db_session.execute(insert(WavelengthBand).values(product_id=p.id, position=9, nm=1064))
+    db_session.expire_all()  # requests here share the test's session; a real one starts fresh
+    html = text(client.get(url))
+    assert ">1064 nm<" in html

@@ -1,0 +1,298 @@
+"""Benchmark: page and API throughput against the stack's ceiling, on 10,000 products.
+
+One run builds a fresh SQLite catalogue of N synthetic products, starts gunicorn (2 sync
+workers, 127.0.0.1) on the storefront and, with the same settings, on a bare Flask app that
+returns a constant JSON body (the ceiling). A load process then sends a bounded number of
+requests to each target and the table shows requests per second and the ratio to the
+ceiling. Targets rotating over many URLs show the cost without warm per-URL caches.
+
+Usage: python bench/bench_pages.py [--products N] [--requests R] [--concurrency C]
+       [--rounds K] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from urllib.parse import quote_plus
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = Path(__file__).resolve().parent
+
+TARGETS_DOC = {
+    "ceiling": "bare Flask app, constant JSON",
+    "healthz": "/healthz: the storefront's own floor (extensions, one SELECT 1)",
+    "catalogue": "/products (first page, facet cache warm)",
+    "catalogue-rot": "/products, 400 filter/page states in turn",
+    "product": "/products/<slug>, 1,000 products in turn",
+    "search": "/products?q=..., 24 queries in turn",
+    "api-list": "/api/v1/products (first page)",
+    "api-list-rot": "/api/v1/products, 400 filter/page states in turn",
+}
+TARGETS = {"catalogue": 0.3, "product": 0.3, "api-list": 0.3, "search": 0.15}
+
+
+# --------------------------------------------------------------------------- the ceiling app
+
+def _bare_app():
+    from flask import Flask, jsonify
+
+    app = Flask("bare")
+
+    @app.get("/")
+    def index():
+        return jsonify({"status": "ok", "service": "bare"})
+
+    return app
+
+
+if os.environ.get("BENCH_BARE_APP") == "1":  # imported by gunicorn as bench_pages:bare_app
+    bare_app = _bare_app()
+
+
+# --------------------------------------------------------------------------- catalogue
+
+def _small_generator(n: int) -> dict:
+    """A fallback catalogue when bench/gen_catalogue.py is absent (seed format)."""
+    rng = random.Random(0)
+    kinds = ("belt", "panel", "handheld")
+    products = []
+    for i in range(n):
+        kind = kinds[i % 3]
+        bands = rng.choice([(660, 850), (630, 660, 850), (660,), (810, 850)])
+        products.append({
+            "sku": f"GEN-{i:06d}", "name": f"Generated {kind.title()} {i}", "kind": kind,
+            "status": "published", "price": rng.randrange(5_000, 150_000, 100), "stock": rng.randrange(0, 50),
+            "regulatory": {"status": "wellness"},
+            "wavelengths": [{"nm": nm} for nm in bands],
+            "specs": {"led_count": rng.randrange(20, 600), "coverage_cm2": rng.randrange(20, 3000),
+                      "irradiance": {"mw_cm2": rng.randrange(10, 120), "distance_cm": 0},
+                      "timer_minutes": [10, 15, 20]},
+            "copy": {"headline": f"A {kind} with {len(bands)} bands",
+                     "summary": "Red and near-infrared light for a relaxing routine.",
+                     "body": "Use only as directed; see Precautions."},
+        })
+    return {"products": products}
+
+
+def build_database(path: Path, n: int) -> list[str]:
+    """Migrate a fresh SQLite file, load N products; returns the published slugs."""
+    sys.path.insert(0, str(ROOT))
+    sys.path.insert(0, str(BENCH))
+    try:
+        from gen_catalogue import generate
+
+        doc = generate(n, seed=7)
+    except ImportError:
+        doc = _small_generator(n)
+    from flask_migrate import upgrade
+
+    from storefront import create_app
+    from storefront.catalog.models import Product, Status
+    from storefront.extensions import db
+    from storefront.seeding.loader import apply_records, validate_document
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "SECRET_KEY": "bench"})
+    with app.app_context():
+        upgrade(directory=str(ROOT / "migrations"), revision="heads")
+        records, errors, _ = validate_document(doc, gate=False)
+        assert not errors, errors[:5]
+        apply_records(db.session, records)
+        db.session.commit()
+        slugs = list(db.session.scalars(db.select(Product.slug).where(Product.status == Status.PUBLISHED)))
+        db.session.execute(db.text("ANALYZE"))
+        db.session.commit()
+        db.engine.dispose()
+    return slugs
+
+
+# --------------------------------------------------------------------------- servers
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_gunicorn(app_spec: str, env_extra: dict[str, str]) -> tuple[subprocess.Popen, int]:
+    """gunicorn with 2 sync workers on a free loopback port; waits until it answers."""
+    port = _free_port()
+    env = {**os.environ, "SECRET_KEY": "bench", **env_extra}
+    cmd = [sys.executable, "-m", "gunicorn", "-w", "2", "-k", "sync", "-b", f"127.0.0.1:{port}",
+           "--log-level", "warning", "--pythonpath", f"{ROOT},{BENCH}", app_spec]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if _get(port, "/")[0] in (200, 404):
+                return proc, port
+        except OSError:
+            time.sleep(0.2)
+    proc.terminate()
+    raise RuntimeError(f"gunicorn {app_spec} did not start")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+# --------------------------------------------------------------------------- load
+
+def _get(port: int, path: str) -> tuple[int, int]:
+    """One HTTP/1.0 GET over a fresh connection (gunicorn sync workers close it anyway)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as s:
+        s.sendall(f"GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\nAccept: text/html\r\n\r\n".encode())
+        chunks = []
+        while True:
+            data = s.recv(65536)
+            if not data:
+                break
+            chunks.append(data)
+    raw = b"".join(chunks)
+    status = int(raw[9:12]) if raw.startswith(b"HTTP/") else 0
+    return status, len(raw)
+
+
+def run_load(port: int, paths: list[str], requests: int, concurrency: int) -> dict:
+    """Send ``requests`` GETs (paths in turn) from ``concurrency`` threads; returns figures."""
+    counter = iter(range(requests))
+    lock = threading.Lock()
+    statuses: dict[int, int] = {}
+    nbytes = [0]
+
+    def worker():
+        while True:
+            with lock:
+                i = next(counter, None)
+            if i is None:
+                return
+            status, size = _get(port, paths[i % len(paths)])
+            with lock:
+                statuses[status] = statuses.get(status, 0) + 1
+                nbytes[0] += size
+
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - t0
+    return {"rps": requests / elapsed, "elapsed": elapsed, "statuses": statuses,
+            "avg_bytes": nbytes[0] // max(1, requests)}
+
+
+def load_process(port: int, paths: list[str], requests: int, concurrency: int) -> dict:
+    """Run ``run_load`` in a second process so the client does not share our interpreter."""
+    payload = json.dumps({"port": port, "paths": paths, "requests": requests, "concurrency": concurrency})
+    out = subprocess.run([sys.executable, __file__, "--load-worker"], input=payload, text=True,
+                         capture_output=True, check=True)
+    return json.loads(out.stdout)
+
+
+# --------------------------------------------------------------------------- plan
+
+def plan(slugs: list[str]) -> dict[str, list[str]]:
+    """The URL lists of every target (fixed seeds, so runs are comparable)."""
+    rng = random.Random(42)
+    kinds = ["belt", "panel", "handheld", "laser"]
+    waves = [630, 660, 810, 850, 980]
+    states = []
+    for _ in range(400):
+        parts = [f"kind={rng.choice(kinds)}"] if rng.random() < 0.6 else []
+        if rng.random() < 0.4:
+            parts.append(f"wavelength={rng.choice(waves)}")
+        if rng.random() < 0.3:
+            lo = rng.choice([0, 10000, 25000, 50000])
+            parts.append(f"min_price={lo}&max_price={lo + rng.choice([15000, 50000, 100000])}")
+        parts.append(f"sort={rng.choice(['name', 'price_asc', 'price_desc', 'newest'])}")
+        parts.append(f"page={rng.randint(1, 5)}")
+        states.append("&".join(parts))
+    words = ["infra", "wrap belt", "panel 660", "class 4", "laser 980", "handheld", "pulse",
+             "tower panel", "pocket light", "810", "1064", "contour", "aster", "boreal wrap",
+             "cirrus", "halcyon", "meridian panel", "nimbus", "orion laser", "prism", "solace",
+             "zephyr", "flex pad", "clinic laser"]
+    product_slugs = rng.sample(slugs, min(1000, len(slugs)))
+    return {
+        "healthz": ["/healthz"],
+        "catalogue": ["/products"],
+        "catalogue-rot": [f"/products?{s}" for s in states],
+        "product": [f"/products/{s}" for s in product_slugs],
+        "search": [f"/products?q={quote_plus(w)}" for w in words],
+        "api-list": ["/api/v1/products"],
+        "api-list-rot": [f"/api/v1/products?{s}" for s in states],
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--products", type=int, default=10_000)
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=3, help="measure each target this many times")
+    parser.add_argument("--keep", help="reuse/keep the SQLite catalogue in this directory")
+    parser.add_argument("--only", help="comma-separated targets (ceiling always runs)")
+    args = parser.parse_args(argv)
+
+    workdir = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-pages-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    db_path = workdir / f"catalogue-{args.products}.db"
+    slugs_path = workdir / f"slugs-{args.products}.json"
+    if not (db_path.exists() and slugs_path.exists()):
+        t0 = time.perf_counter()
+        slugs = build_database(db_path, args.products)
+        slugs_path.write_text(json.dumps(slugs))
+        print(f"built {args.products} products in {time.perf_counter() - t0:.1f}s: {db_path}", flush=True)
+    slugs = json.loads(slugs_path.read_text())
+    urls = plan(slugs)
+    wanted = [t for t in urls if not args.only or t in args.only.split(",")]
+
+    results: dict[str, list[dict]] = {}
+    bare, bare_port = start_gunicorn("bench_pages:bare_app", {"BENCH_BARE_APP": "1"})
+    shop, shop_port = start_gunicorn("wsgi:app", {"DATABASE_URL": f"sqlite:///{db_path}"})
+    try:
+        for name, port, paths in [("ceiling", bare_port, ["/"])] + [(t, shop_port, urls[t]) for t in wanted]:
+            # Warm up: templates compiled, connections open, per-process caches filled.
+            load_process(port, paths, min(len(paths), 400) + 100, args.concurrency)
+            for _ in range(args.rounds):
+                results.setdefault(name, []).append(
+                    load_process(port, paths, args.requests, args.concurrency))
+    finally:
+        stop(shop)
+        stop(bare)
+
+    ceiling = statistics.median(r["rps"] for r in results["ceiling"])
+    print(f"\n{args.products} products, SQLite, gunicorn -w 2 sync, {args.concurrency} concurrent "
+          f"connections, {args.requests} requests x {args.rounds} rounds (median)\n")
+    print(f"{'target':<14} {'req/s':>8} {'ratio':>6} {'goal':>5}  {'bytes':>7}  statuses  what")
+    for name, runs in results.items():
+        rps = statistics.median(r["rps"] for r in runs)
+        statuses: dict = {}
+        for r in runs:
+            for k, v in r["statuses"].items():
+                statuses[k] = statuses.get(k, 0) + v
+        goal = TARGETS.get(name)
+        print(f"{name:<14} {rps:8.0f} {rps / ceiling:6.2f} {goal if goal else '':>5}  "
+              f"{runs[0]['avg_bytes']:7d}  {statuses}  {TARGETS_DOC[name]}")
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["--load-worker"]:
+        spec = json.loads(sys.stdin.read())
+        print(json.dumps(run_load(spec["port"], spec["paths"], spec["requests"], spec["concurrency"])))
+    else:
+        main()
