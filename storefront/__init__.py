@@ -27,6 +27,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(config_module.from_env())
     if config:
         app.config.update(config)
+    from storefront import bodylimit
+
+    bodylimit.init_app(app)  # 413 for bodies over MAX_CONTENT_LENGTH on every route, chunked too
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)

@@ -47,6 +47,7 @@ def _idempotency_key() -> str | None:
 @blp.arguments(OrderCreateSchema, location="json")
 @blp.response(201, OrderCreatedSchema)
 @blp.alt_response(409, schema=ErrorSchema, description="out_of_stock: beyond available stock")
+@blp.alt_response(413, schema=ErrorSchema, description="Body over MAX_CONTENT_LENGTH")
 @blp.alt_response(422, schema=ErrorSchema, description=(
     "Invalid request (field errors by path); prescription_only for Rx-only devices; "
     "precautions_not_acknowledged; idempotency_key_reused"))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import current_app, request
 from flask_smorest import Blueprint
-from werkzeug.exceptions import RequestEntityTooLarge
 
 from storefront.errors import ValidationError
 from storefront.extensions import db, limiter
@@ -21,16 +20,6 @@ from storefront.quotes.schemas import (
 
 blp = Blueprint("quotes_api", __name__, url_prefix="/api/v1/quotes",
                 description="OEM / B2B quote requests and indicative volume prices.")
-
-
-@blp.before_request
-def _refuse_oversize_streams():
-    # Werkzeug truncates a body sent without Content-Length (chunked) at MAX_CONTENT_LENGTH
-    # instead of refusing it; a truncated JSON body would then look merely malformed (400).
-    limit = request.max_content_length
-    if request.method == "POST" and request.content_length is None and limit:
-        if len(request.get_data(cache=True)) >= limit:
-            raise RequestEntityTooLarge()
 
 
 @blp.route("", methods=["POST"])
