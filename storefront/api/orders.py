@@ -51,7 +51,8 @@ def _idempotency_key() -> str | None:
 @blp.alt_response(422, schema=ErrorSchema, description=(
     "Invalid request (field errors by path); prescription_only for Rx-only devices; "
     "precautions_not_acknowledged; idempotency_key_reused"))
-@blp.alt_response(503, schema=ErrorSchema, description="Stripe unavailable; nothing reserved")
+@blp.alt_response(503, schema=ErrorSchema, description=(
+    "Stripe unavailable or not configured (only once the request is valid); nothing reserved"))
 def create_order(data):
     """Create an order priced on the server, reserve its stock and open a PaymentIntent.
 

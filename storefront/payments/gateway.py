@@ -184,12 +184,28 @@ class StripeGateway:
         return _plain(obj)
 
 
+class UnconfiguredGateway:
+    """Stands in for the gateway while no secret key is set: any use answers 503.
+
+    Handed out instead of failing up front, so a request is validated (and refused with its
+    own 4xx) before the missing payment provider matters, and pages that only might need
+    Stripe still render.
+    """
+
+    def __getattr__(self, name: str):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        raise PaymentsUnavailable("Payments are not configured (STRIPE_SECRET_KEY is empty).")
+
+
 def gateway_for(app) -> StripeGateway:
-    """The app's gateway, built once from its config."""
+    """The app's gateway, built once from its config (a 503-on-use stand-in without a key)."""
     gw = app.extensions.get("storefront_stripe")
     if gw is None:
         cfg = app.config
-        gw = StripeGateway(cfg.get("STRIPE_SECRET_KEY") or "", api_base=cfg.get("STRIPE_API_BASE") or "",
+        if not cfg.get("STRIPE_SECRET_KEY"):
+            return UnconfiguredGateway()  # type: ignore[return-value]  # not cached: keys may arrive
+        gw = StripeGateway(cfg["STRIPE_SECRET_KEY"], api_base=cfg.get("STRIPE_API_BASE") or "",
                            allow_live=bool(cfg.get("STOREFRONT_ALLOW_LIVE_STRIPE")))
         app.extensions["storefront_stripe"] = gw
     return gw

@@ -123,3 +123,25 @@ def test_get_order_json(shop, client, db_session):
                               "quantity": 1, "line_total": 12345}]
     assert "email" not in body
     assert client.get("/api/v1/orders/nope").status_code == 404
+
+
+def test_without_stripe_bad_input_still_gets_its_own_4xx(app, client, db_session, monkeypatch):
+    """No STRIPE_SECRET_KEY: the request is validated first; only a valid order hits the 503."""
+    monkeypatch.setitem(app.config, "STRIPE_SECRET_KEY", "")
+    monkeypatch.delitem(app.extensions, "storefront_stripe", raising=False)
+    belt, laser = seed(db_session, product_record(stock=2), laser_record())
+    cases = [
+        (order_body(("NO-SUCH-SKU", 1)), 422, "validation_error", {"items[0].sku"}),
+        (order_body((laser.sku, 1)), 422, "prescription_only", {"items[0].sku"}),
+        (order_body((belt.sku, 3)), 409, "out_of_stock", {"items[0].quantity"}),
+        (order_body((belt.sku, 1), precautions_acknowledged=False), 422, "precautions_not_acknowledged",
+         {"precautions_acknowledged"}),
+        (order_body((belt.sku, 1)), 503, "payment_provider_unavailable", set()),
+    ]
+    for body, status, code, fields in cases:
+        resp = client.post("/api/v1/orders", json=body)
+        assert (resp.status_code, resp.get_json()["code"]) == (status, code), resp.get_json()
+        assert set(resp.get_json()["errors"]) == fields
+    assert _stock(db_session, belt.sku) == 2
+    assert db_session.scalar(select(func.count(Order.id))) == 0
+    assert client.get("/api/v1/orders/" + "x" * 32).status_code == 404
