@@ -6,10 +6,12 @@ import json
 from typing import Any
 
 import marshmallow as ma
-from flask import current_app, url_for
+from flask import current_app, request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from webargs.flaskparser import FlaskParser
 
+from storefront.catalog.cache import CatalogCache
 from storefront.catalog.display import availability, format_money, render_markdown
 from storefront.catalog.dose import product_dose_table
 from storefront.catalog.filters import Filters, ProductQuerySchema, laser_class_label
@@ -26,8 +28,31 @@ from storefront.errors import NotFound
 from storefront.extensions import db
 from storefront.web import catalog_cache, fragment_cache
 
-blp = Blueprint("products", __name__, url_prefix="/api/v1/products",
-                description="Published products: filters, facets, full-text search, details.")
+
+class _QueryMemoParser(FlaskParser):
+    """Query arguments are a pure function of the query string: parse each distinct one once."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._memo = CatalogCache(ttl=float("inf"), size=2048)
+
+    def parse(self, argmap, req=None, **kwargs):
+        if kwargs.get("location") != "query":
+            return super().parse(argmap, req, **kwargs)
+        key = (id(argmap), request.query_string)
+        parsed = self._memo.get(key)
+        if parsed is None:  # invalid input raises (422) and is never remembered
+            parsed = super().parse(argmap, req, **kwargs)
+            self._memo.put(key, parsed)
+        return dict(parsed)
+
+
+class _Blueprint(Blueprint):
+    ARGUMENTS_PARSER = _QueryMemoParser()
+
+
+blp = _Blueprint("products", __name__, url_prefix="/api/v1/products",
+                 description="Published products: filters, facets, full-text search, details.")
 
 F = ma.fields
 

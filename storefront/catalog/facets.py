@@ -13,17 +13,22 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from storefront.catalog.filters import (
     COVERAGE_BUCKETS,
+    COVERAGE_LABELS,
     KIND_LABELS,
+    LASER_CLASS_IEC,
     PRICE_BUCKETS,
     WAVELENGTH_BUCKETS,
     WAVELENGTH_TOLERANCE_NM,
     Filters,
+    laser_class_label,
 )
 from storefront.catalog.models import Product, Status, WavelengthBand
 from storefront.catalog.schemas import US_LASER_CLASSES
@@ -34,6 +39,58 @@ SORT_ORDERS = {
     "price_desc": (Product.price_amount.desc(), Product.id.desc()),
     "newest": (Product.created_at.desc(), Product.id.desc()),
 }
+
+
+@dataclass
+class FacetValue:
+    value: str
+    label: str
+    count: int
+    selected: bool
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"value": self.value, "label": self.label, "count": self.count,
+                "selected": self.selected, **self.extra}
+
+
+@dataclass
+class Facet:
+    name: str
+    label: str
+    values: list[FacetValue]
+
+    @property
+    def visible_values(self) -> list[FacetValue]:
+        """Values worth offering: those with products, and those already chosen."""
+        return [v for v in self.values if v.count or v.selected]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "label": self.label, "values": [v.to_dict() for v in self.values]}
+
+
+def build_facets(f: Filters, counts: dict[str, dict[str, int]]) -> list[Facet]:
+    kinds = [FacetValue(k, label, counts["kind"][k], k in f.kinds) for k, label in KIND_LABELS.items()]
+    waves = [FacetValue(str(nm), f"{nm} nm ({band})", counts["wavelength"][str(nm)],
+                        nm in f.wavelengths, {"nm": nm})
+             for nm, band in WAVELENGTH_BUCKETS]
+    prices = []
+    for lo, hi in PRICE_BUCKETS:
+        key = f"{lo or ''}-{hi or ''}"
+        prices.append(FacetValue(key, "", counts["price"][key],
+                                 (f.min_price, f.max_price) == (lo, hi), {"min": lo, "max": hi}))
+    cover = [FacetValue(k, COVERAGE_LABELS[k], counts["coverage"][k], k in f.coverage)
+             for k in COVERAGE_BUCKETS]
+    lasers = [FacetValue(c, laser_class_label(c), counts["laser_class"][c], c in f.laser_classes,
+                         {"iec": LASER_CLASS_IEC[c]})
+              for c in US_LASER_CLASSES]
+    return [
+        Facet("kind", "Kind", kinds),
+        Facet("wavelength", "Wavelength", waves),
+        Facet("price", "Price", prices),
+        Facet("coverage", "Treatment area", cover),
+        Facet("laser_class", "Laser class", lasers),
+    ]
 
 
 def _mask(n: int, positions: Iterable[int]) -> int:

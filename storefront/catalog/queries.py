@@ -1,38 +1,26 @@
-"""Catalogue reads: facet counts, sorting, pagination and full-text search.
+"""Catalogue reads for the pages and the JSON API: listing pages, products, live stock.
 
-Everything here takes a session and plain arguments; the pages and the JSON API share it.
-Facet counts for a filter state take one query (conditional aggregates), so the number of
-statements per listing is a constant whatever the page size.
+Everything here takes a session and plain arguments. A listing state is answered by the
+in-memory facet index of the current catalogue version (``facets``) when a cache is given,
+and by SQL otherwise (``sqlfacets``); either way the number of statements per request is
+a constant whatever the page size, and a state seen before costs one statement.
 """
 
 from __future__ import annotations
 
 import math
-import threading
-import time
-from collections import OrderedDict
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, load_only, selectinload
 
-from storefront.catalog.facets import FacetIndex, build_index
-from storefront.catalog.filters import (
-    COVERAGE_BUCKETS,
-    COVERAGE_LABELS,
-    KIND_LABELS,
-    LASER_CLASS_IEC,
-    PRICE_BUCKETS,
-    WAVELENGTH_BUCKETS,
-    WAVELENGTH_TOLERANCE_NM,
-    Filters,
-    laser_class_label,
-)
+from storefront.catalog.cache import CatalogCache
+from storefront.catalog.facets import Facet, FacetIndex, build_facets, build_index
+from storefront.catalog.filters import Filters
 from storefront.catalog.models import PriceTier, Product, Status, WavelengthBand
-from storefront.catalog.schemas import US_LASER_CLASSES
-from storefront.catalog.search import SearchQuery, ranked_matches
+from storefront.catalog.sqlfacets import count_facets, page_ids, search_matches
 
 # Listing indexes: each sort order walks an index on (status, key) instead of sorting the
 # whole catalogue; the version probe reads the newest ``updated_at`` from its own index.
@@ -43,34 +31,6 @@ sa.Index("ix_products_updated_at", Product.updated_at)
 
 
 # --------------------------------------------------------------------------- results
-
-
-@dataclass
-class FacetValue:
-    value: str
-    label: str
-    count: int
-    selected: bool
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"value": self.value, "label": self.label, "count": self.count,
-                "selected": self.selected, **self.extra}
-
-
-@dataclass
-class Facet:
-    name: str
-    label: str
-    values: list[FacetValue]
-
-    @property
-    def visible_values(self) -> list[FacetValue]:
-        """Values worth offering: those with products, and those already chosen."""
-        return [v for v in self.values if v.count or v.selected]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "label": self.label, "values": [v.to_dict() for v in self.values]}
 
 
 @dataclass
@@ -97,48 +57,6 @@ class Listing:
 
     def facet(self, name: str) -> Facet:
         return next(f for f in self.facets if f.name == name)
-
-
-# --------------------------------------------------------------------------- the cache
-
-
-class CatalogCache:
-    """A small per-process LRU with a time limit, for values derived from the catalogue.
-
-    Callers put the catalogue's version (product count and newest ``updated_at``, one
-    indexed probe) in their keys, so an entry is only reused while the data it came from
-    is unchanged; ``ttl`` bounds staleness for changes the probe cannot see (edits to
-    wavelength bands alone, which every editing path pairs with a product update anyway).
-    """
-
-    def __init__(self, ttl: float = 30.0, size: int = 512):
-        self.ttl = ttl
-        self.size = size
-        self._data: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: Hashable) -> Any | None:
-        with self._lock:
-            hit = self._data.get(key)
-            if hit is None:
-                return None
-            stored, value = hit
-            if time.monotonic() - stored > self.ttl:
-                del self._data[key]
-                return None
-            self._data.move_to_end(key)
-            return value
-
-    def put(self, key: Hashable, value: Any) -> None:
-        with self._lock:
-            self._data[key] = (time.monotonic(), value)
-            self._data.move_to_end(key)
-            while len(self._data) > self.size:
-                self._data.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._data.clear()
 
 
 # Statements run on every request are built once: building a construct costs far more
@@ -172,158 +90,6 @@ def version_and_stock(session: Session, ids: list[int]) -> tuple[tuple, dict[int
     return (head[2], str(head[3])), {r[0]: r[1] for r in rows if r[0] is not None}
 
 
-# --------------------------------------------------------------------------- conditions
-
-
-def _near(nm_col, wavelengths: Iterable[int]):
-    return sa.or_(*[nm_col.between(w - WAVELENGTH_TOLERANCE_NM, w + WAVELENGTH_TOLERANCE_NM)
-                    for w in wavelengths])
-
-
-def _price_cond(lo: int | None, hi: int | None):
-    conds = []
-    if lo is not None:
-        conds.append(Product.price_amount >= lo)
-    if hi is not None:
-        conds.append(Product.price_amount <= hi)
-    return sa.and_(*conds) if conds else sa.true()
-
-
-def _coverage_cond(keys: Iterable[str]):
-    parts = []
-    for key in keys:
-        lo, hi = COVERAGE_BUCKETS[key]
-        conds = [Product.coverage_cm2.is_not(None)]
-        if lo is not None:
-            conds.append(Product.coverage_cm2 >= lo)
-        if hi is not None:
-            conds.append(Product.coverage_cm2 < hi)
-        parts.append(sa.and_(*conds))
-    return sa.or_(*parts)
-
-
-def _facet_conditions(f: Filters, wavelength_cond) -> dict[str, Any]:
-    """One condition per facet that is in use (the facet's own selection)."""
-    conds: dict[str, Any] = {}
-    if f.kinds:
-        conds["kind"] = Product.kind.in_(f.kinds)
-    if f.wavelengths:
-        conds["wavelength"] = wavelength_cond
-    if f.min_price is not None or f.max_price is not None:
-        conds["price"] = _price_cond(f.min_price, f.max_price)
-    if f.coverage:
-        conds["coverage"] = _coverage_cond(f.coverage)
-    if f.laser_classes:
-        conds["laser_class"] = Product.laser_class_us.in_(f.laser_classes)
-    return conds
-
-
-def _search(session: Session, f: Filters, match_all: bool = True):
-    terms = f.terms
-    if not terms:
-        return None
-    return ranked_matches(session.get_bind().dialect.name, SearchQuery(tuple(terms), match_all))
-
-
-def _wavelength_exists(wavelengths: Iterable[int]):
-    return sa.exists().where(WavelengthBand.product_id == Product.id, _near(WavelengthBand.nm, wavelengths))
-
-
-# --------------------------------------------------------------------------- queries
-
-
-def _order_by(sort: str, matches):
-    if sort == "relevance" and matches is not None:
-        return [matches.c.rank, Product.id]
-    return {
-        "price_asc": [Product.price_amount, Product.id],
-        "price_desc": [Product.price_amount.desc(), Product.id.desc()],
-        "newest": [Product.created_at.desc(), Product.id.desc()],
-    }.get(sort, [Product.name, Product.id])
-
-
-def _page_ids(session: Session, f: Filters, matches) -> list[int]:
-    stmt = sa.select(Product.id).where(Product.status == Status.PUBLISHED)
-    if matches is not None:
-        stmt = stmt.join(matches, matches.c.product_id == Product.id)
-    conds = _facet_conditions(f, _wavelength_exists(f.wavelengths) if f.wavelengths else None)
-    stmt = stmt.where(*conds.values())
-    stmt = (stmt.order_by(*_order_by(f.effective_sort, matches))
-            .limit(f.per_page).offset((f.page - 1) * f.per_page))
-    return list(session.scalars(stmt))
-
-
-def _band_flags(f: Filters):
-    """Per product: does it have a band near each bucket (and near the selected values)?"""
-    cols = [WavelengthBand.product_id.label("product_id")]
-    for nm, _ in WAVELENGTH_BUCKETS:
-        cols.append(sa.func.max(sa.case((_near(WavelengthBand.nm, [nm]), 1), else_=0)).label(f"w{nm}"))
-    if f.wavelengths:
-        cols.append(sa.func.max(sa.case((_near(WavelengthBand.nm, f.wavelengths), 1), else_=0))
-                    .label("wsel"))
-    return sa.select(*cols).group_by(WavelengthBand.product_id).subquery("band_flags")
-
-
-def _count_facets(session: Session, f: Filters, matches) -> tuple[int, list[Facet]]:
-    """The total and every facet's counts in one statement (disjunctive: a facet ignores itself)."""
-    flags = _band_flags(f)
-    wsel = (flags.c.wsel == 1) if f.wavelengths else None
-    own = _facet_conditions(f, wsel)
-
-    def others(name: str):
-        return sa.and_(sa.true(), *[c for k, c in own.items() if k != name])
-
-    columns: list[Any] = [sa.func.count().filter(sa.and_(sa.true(), *own.values())).label("total")]
-    spec: list[tuple[str, str, Any]] = []
-    for kind in KIND_LABELS:
-        spec.append(("kind", kind, sa.and_(others("kind"), Product.kind == kind)))
-    for nm, _ in WAVELENGTH_BUCKETS:
-        spec.append(("wavelength", str(nm), sa.and_(others("wavelength"), flags.c[f"w{nm}"] == 1)))
-    for lo, hi in PRICE_BUCKETS:
-        spec.append(("price", f"{lo or ''}-{hi or ''}", sa.and_(others("price"), _price_cond(lo, hi))))
-    for key in COVERAGE_BUCKETS:
-        spec.append(("coverage", key, sa.and_(others("coverage"), _coverage_cond([key]))))
-    for cls in US_LASER_CLASSES:
-        spec.append(("laser_class", cls, sa.and_(others("laser_class"), Product.laser_class_us == cls)))
-    columns += [sa.func.count().filter(cond) for _, _, cond in spec]
-
-    stmt = (sa.select(*columns).select_from(Product)
-            .outerjoin(flags, flags.c.product_id == Product.id)
-            .where(Product.status == Status.PUBLISHED))
-    if matches is not None:
-        stmt = stmt.where(Product.id.in_(sa.select(matches.c.product_id)))
-    row = session.execute(stmt).one()
-    total, counts = row[0], row[1:]
-    by_facet: dict[str, dict[str, int]] = {}
-    for (facet, value, _), n in zip(spec, counts, strict=True):
-        by_facet.setdefault(facet, {})[value] = n
-    return total, _build_facets(f, by_facet)
-
-
-def _build_facets(f: Filters, counts: dict[str, dict[str, int]]) -> list[Facet]:
-    kinds = [FacetValue(k, label, counts["kind"][k], k in f.kinds) for k, label in KIND_LABELS.items()]
-    waves = [FacetValue(str(nm), f"{nm} nm ({band})", counts["wavelength"][str(nm)],
-                        nm in f.wavelengths, {"nm": nm})
-             for nm, band in WAVELENGTH_BUCKETS]
-    prices = []
-    for lo, hi in PRICE_BUCKETS:
-        key = f"{lo or ''}-{hi or ''}"
-        prices.append(FacetValue(key, "", counts["price"][key],
-                                 (f.min_price, f.max_price) == (lo, hi), {"min": lo, "max": hi}))
-    cover = [FacetValue(k, COVERAGE_LABELS[k], counts["coverage"][k], k in f.coverage)
-             for k in COVERAGE_BUCKETS]
-    lasers = [FacetValue(c, laser_class_label(c), counts["laser_class"][c], c in f.laser_classes,
-                         {"iec": LASER_CLASS_IEC[c]})
-              for c in US_LASER_CLASSES]
-    return [
-        Facet("kind", "Kind", kinds),
-        Facet("wavelength", "Wavelength", waves),
-        Facet("price", "Price", prices),
-        Facet("coverage", "Treatment area", cover),
-        Facet("laser_class", "Laser class", lasers),
-    ]
-
-
 @dataclass
 class PageRef:
     """Which products a catalogue state shows, without loading them."""
@@ -355,11 +121,11 @@ class PageRef:
 
 def _suggestion_ids(session: Session, f: Filters) -> list[int]:
     """Nothing matches every word: products with some of them, within the filters first."""
-    loose = _search(session, f, match_all=False)
+    loose = search_matches(session, f, match_all=False)
     for scope in (f, Filters(q=f.q)):
         if scope is not f and not f.narrowed:
             break
-        ids = _page_ids(session, replace(scope, page=1, per_page=6, sort="relevance"), loose)
+        ids = page_ids(session, replace(scope, page=1, per_page=6, sort="relevance"), loose)
         if ids:
             return ids
     return []
@@ -367,7 +133,7 @@ def _suggestion_ids(session: Session, f: Filters) -> list[int]:
 
 def _ranked_ids(session: Session, f: Filters) -> list[int]:
     """Every published product matching all the words, best match first."""
-    matches = _search(session, f)
+    matches = search_matches(session, f)
     stmt = (sa.select(Product.id).join(matches, matches.c.product_id == Product.id)
             .where(Product.status == Status.PUBLISHED).order_by(matches.c.rank, Product.id))
     return list(session.scalars(stmt))
@@ -383,7 +149,7 @@ def _page_from_index(session: Session, f: Filters, index: FacetIndex) -> PageRef
     on_page = total and f.page <= math.ceil(total / f.per_page)
     ids = index.page_ids(f, index.matching(f, base), order) if on_page else []
     suggestions = _suggestion_ids(session, f) if total == 0 and f.terms else []
-    return PageRef(filters=f, total=total, facets=_build_facets(f, counts), ids=ids,
+    return PageRef(filters=f, total=total, facets=build_facets(f, counts), ids=ids,
                    suggestion_ids=suggestions, version=index.version)
 
 
@@ -394,9 +160,9 @@ def _compute_page(session: Session, f: Filters, version, cache: CatalogCache | N
             index = build_index(session, version)
             cache.put(("index", version), index)
         return _page_from_index(session, f, index)
-    matches = _search(session, f)
-    total, facets = _count_facets(session, f, matches)
-    ids = _page_ids(session, f, matches) if total and f.page <= math.ceil(total / f.per_page) else []
+    matches = search_matches(session, f)
+    total, facets = count_facets(session, f, matches)
+    ids = page_ids(session, f, matches) if total and f.page <= math.ceil(total / f.per_page) else []
     suggestions = _suggestion_ids(session, f) if total == 0 and f.terms else []
     return PageRef(filters=f, total=total, facets=facets, ids=ids, suggestion_ids=suggestions,
                    version=version)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Flask, session
 
+from storefront.catalog.cache import CatalogCache
 from storefront.catalog.display import availability, format_money
 from storefront.catalog.filters import laser_class_label
-from storefront.catalog.queries import CatalogCache
 
 
 def cart_count() -> int:
@@ -19,6 +19,15 @@ def cart_count() -> int:
         if isinstance(qty, int) and not isinstance(qty, bool) and qty > 0:
             total += qty
     return total
+
+
+def shared_page_ok() -> bool:
+    """Whether this visitor sees the page everyone sees (no cart, messages or login).
+
+    A session holding only a CSRF token qualifies: pages that carry the token get it
+    filled in per request.
+    """
+    return set(session.keys()) <= {"csrf_token"}
 
 
 def band_class(nm: int) -> str:

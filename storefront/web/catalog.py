@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import secrets
 from urllib.parse import urlencode
 
 from flask import Blueprint, current_app, render_template, request, url_for
-from flask import session as flask_session
+from flask_wtf.csrf import generate_csrf as csrf_token
 from markupsafe import Markup
 from marshmallow import ValidationError
 from webargs.multidictproxy import MultiDictProxy
@@ -36,7 +37,7 @@ from storefront.catalog.queries import (
 from storefront.catalog.schemas import US_LASER_CLASSES
 from storefront.errors import NotFound
 from storefront.extensions import db
-from storefront.web import catalog_cache, fragment_cache
+from storefront.web import catalog_cache, fragment_cache, shared_page_ok
 from storefront.web.charts import band_description, wavelength_chart
 from storefront.web.seo import product_jsonld
 from storefront.web.specs import SPEC_LABELS, num, spec_rows
@@ -44,6 +45,8 @@ from storefront.web.specs import SPEC_LABELS, num, spec_rows
 bp = Blueprint("catalog", __name__)
 
 MAX_COMPARE = 3
+# Stands in for the visitor's CSRF token in product pages shared between visitors.
+CSRF_PLACEHOLDER = "csrf-" + secrets.token_hex(16)
 _query_schema = ProductQuerySchema()
 
 
@@ -141,9 +144,9 @@ def _index():
     # The version covers every product edit; stock moves without one, so it joins the key.
     key = ("catalogue", ref.version, filters, tuple(availability(ref.stock.get(i, 0)) for i in ref.shown))
     status = 422 if errors else (404 if ref.past_end else 200)
-    # Visitors without a session (no cart, no messages) all see the same page for a URL.
+    # Visitors with no cart, messages or login all see the same page for a URL.
     page_key = ("catalogue-page", key, request.full_path)
-    anonymous = fragments is not None and not flask_session
+    anonymous = fragments is not None and shared_page_ok()
     if anonymous:
         page = fragments.get(page_key)
         if page is not None:
@@ -164,7 +167,7 @@ def _index():
         past_end=ref.past_end, listing_html=html,
         canonical=url_for("catalog.index", _external=True) + ("?" + urlencode(query) if query else ""),
     )
-    if anonymous and not flask_session:
+    if anonymous and shared_page_ok():
         fragments.put(page_key, page)
     return page, status
 
@@ -253,9 +256,17 @@ def product(slug: str):
         parts = product_parts(p)
         if fragments is not None:
             fragments.put(key, parts)
-    return render_template("catalog/product.html", parts=parts, p=head,
-                           rx_only=head.regulatory == Regulatory.RX_ONLY,
-                           max_quantity=min(head.stock, MAX_CART_QUANTITY))
+    context = {"parts": parts, "p": head, "rx_only": head.regulatory == Regulatory.RX_ONLY,
+               "max_quantity": min(head.stock, MAX_CART_QUANTITY)}
+    if fragments is None or not shared_page_ok():
+        return render_template("catalog/product.html", **context)
+    # Visitors with no cart, messages or login see the same page but for their CSRF token.
+    page_key = ("product-page", head.version, head.price_amount, head.stock)
+    page = fragments.get(page_key)
+    if page is None:
+        page = render_template("catalog/product.html", csrf_value=CSRF_PLACEHOLDER, **context)
+        fragments.put(page_key, page)
+    return page.replace(CSRF_PLACEHOLDER, csrf_token())
 
 
 @bp.get("/compare")

@@ -6,9 +6,10 @@ import pytest
 from sqlalchemy import update
 from werkzeug.datastructures import MultiDict
 
+from storefront.catalog.cache import CatalogCache
 from storefront.catalog.filters import Filters, ProductQuerySchema
 from storefront.catalog.models import Product, Status
-from storefront.catalog.queries import CatalogCache, get_published, list_products
+from storefront.catalog.queries import get_published, list_products
 from tests.factories import create_products, laser_record, product_record
 
 

@@ -6,8 +6,9 @@ import random
 
 import pytest
 
+from storefront.catalog.cache import CatalogCache
 from storefront.catalog.filters import COVERAGE_BUCKETS, SORTS, Filters
-from storefront.catalog.queries import CatalogCache, find_page
+from storefront.catalog.queries import find_page
 from tests.factories import create_products, laser_record, product_record
 
 WORDS = ["aurora", "boreal", "cirrus", "delta", "ember", "wrap", "panel", "pocket", "clinic"]

@@ -96,6 +96,21 @@ def test_add_to_cart(page, shop):
     assert page.get_by_role("link", name="Aurora Belt").is_visible()
 
 
+def test_each_visitor_gets_their_own_csrf_token(browser, page, shop):
+    url = shop.url + "/products/aurora-belt"
+    tokens = []
+    other = browser.new_context()
+    try:
+        for pg in (page, other.new_page(), page):
+            pg.goto(url)
+            tokens.append(pg.locator("form.add-to-cart input[name=csrf_token]").get_attribute("value"))
+    finally:
+        other.close()
+    assert all(t and len(t) > 20 for t in tokens)
+    assert tokens[0] != tokens[1]  # two visitors, two sessions
+    assert not any(t.startswith("csrf-") for t in tokens)  # never the shared placeholder
+
+
 def test_rx_only_laser_has_no_cart_button(page, shop):
     page.goto(shop.url + "/products?kind=laser")
     card = page.locator(".card", has_text="Draco Laser")

@@ -180,3 +180,26 @@ def test_product_page_is_current_through_the_cache(client, shop, db_session):
     db_session.expire_all()  # requests here share the test's session; a real one starts fresh
     html = text(client.get(url))
     assert ">1064 nm<" in html
+
+
+def test_shared_product_page_fills_in_the_csrf_token(client, shop):
+    import re
+
+    from storefront.web.catalog import CSRF_PLACEHOLDER
+
+    # (Distinct visitors getting distinct tokens is checked in the browser tests: here
+    # every request shares the test's app context and so Flask-WTF's per-request token.)
+    url = f"/products/{shop['W-BELT-1'].slug}"
+    for _ in range(2):
+        html = text(client.get(url))
+        assert CSRF_PLACEHOLDER not in html
+        assert re.search(r'name="csrf_token" value="[\w.-]{20,}"', html)
+
+
+def test_visitors_with_a_cart_get_their_own_header(client, shop):
+    url = f"/products/{shop['W-BELT-1'].slug}"
+    assert 'data-count="0"' in text(client.get(url))
+    with client.session_transaction() as sess:
+        sess["cart"] = {"W-BELT-2": 3}
+    assert 'data-count="3"' in text(client.get(url))
+    assert 'data-count="3"' in text(client.get("/products"))
