@@ -23,6 +23,7 @@ from storefront.catalog.records import (
     tier_rows,
 )
 from storefront.catalog.schemas import ProductRecordSchema
+from storefront.catalog.search_bulk import bulk_indexing
 from storefront.db import utcnow
 
 
@@ -120,6 +121,10 @@ def _validate_items(items: list, gate: bool, progress: Callable[[int], None] | N
             if progress:
                 progress(len(chunk))
         return
+    if gate:
+        from storefront.compliance.rules import active_rules
+
+        active_rules()  # compile once here; forked workers inherit it instead of each compiling
     # fork keeps the loaded schemas and rules; children only compute, never touch the DB.
     ctx = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
@@ -219,6 +224,7 @@ def apply_records(session: Session, records: list[dict], *, prune: bool = False,
     ]
     if clashes:
         raise SeedError(clashes)
+    to_update: list[tuple[Product, dict]] = []
     for rec in records:
         current = existing.get(rec["sku"])
         if current is None:
@@ -227,12 +233,17 @@ def apply_records(session: Session, records: list[dict], *, prune: bool = False,
         elif product_to_record(current) == rec:
             summary.unchanged.append(rec["sku"])
         else:
-            _update(session, current, rec)
+            to_update.append((current, rec))
             summary.updated.append(rec["sku"])
         if progress:
             progress(1)
-    if new_records:
-        _bulk_insert(session, new_records)
+    if to_update or new_records:
+        # One search-index pass at the end instead of one per product and per band.
+        with bulk_indexing(session) as touched:
+            for product, rec in to_update:
+                touched.add(product.id)
+                _update(session, product, rec)
+            touched.update(_bulk_insert(session, new_records))
     if prune:
         in_file = {r["sku"] for r in records}
         stale = [p for sku, p in existing.items() if sku not in in_file and p.status != Status.ARCHIVED]
@@ -260,11 +271,12 @@ def _update(session: Session, product: Product, rec: dict) -> None:
 INSERT_BATCH = 2000
 
 
-def _bulk_insert(session: Session, records: list[dict]) -> None:
+def _bulk_insert(session: Session, records: list[dict]) -> list[int]:
     # Batches bound the memory of row dicts; each batch is one executemany without
     # RETURNING (SQLAlchemy splices RETURNING batches in quadratic time), then one
     # SELECT to learn the new ids.
     now = utcnow()
+    new_ids: list[int] = []
     for start in range(0, len(records), INSERT_BATCH):
         batch = records[start:start + INSERT_BATCH]
         session.execute(insert(Product.__table__),
@@ -277,6 +289,8 @@ def _bulk_insert(session: Session, records: list[dict]) -> None:
             session.execute(insert(WavelengthBand.__table__), bands)
         if tiers:
             session.execute(insert(PriceTier.__table__), tiers)
+        new_ids.extend(ids.values())
+    return new_ids
 
 
 def export_records(session: Session) -> list[dict]:
