@@ -52,11 +52,15 @@ def content_security_policy(config) -> str:
 
 
 def apply_headers(response: Response, config) -> Response:
-    """Set the security headers on one response."""
+    """Set the security headers on one response.
+
+    A view may send its own, stricter Content-Security-Policy or Referrer-Policy (a sandboxed
+    download, a page whose URL is a credential); those two are defaults, the rest are fixed.
+    """
     h = response.headers
-    h["Content-Security-Policy"] = content_security_policy(config)
+    h.setdefault("Content-Security-Policy", content_security_policy(config))
     h["X-Content-Type-Options"] = "nosniff"
-    h["Referrer-Policy"] = "strict-origin-when-cross-origin"
+    h.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
     h["X-Frame-Options"] = "DENY"
     h["Cross-Origin-Opener-Policy"] = "same-origin"
     h["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"

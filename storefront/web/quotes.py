@@ -188,8 +188,17 @@ def _quote_or_404(token: str):
 
 
 def _no_leak(resp):
-    # The URL is the credential: keep it out of shared caches (and, in the page, out of Referer).
+    # The URL is the credential: keep it out of shared caches and out of Referer headers.
     resp.headers["Cache-Control"] = "no-store"
+    resp.headers["Referrer-Policy"] = "no-referrer"
+    return resp
+
+
+@bp.after_request
+def _token_urls_leak_nothing(resp):
+    """Every answer under a quote's token URL (pages, redirects, errors) is no-store, no-referrer."""
+    if request.view_args and "token" in request.view_args:
+        _no_leak(resp)
     return resp
 
 
@@ -214,7 +223,7 @@ def _render_quote(quote, status=200, errors=None):
         pay_url=pay_url(quote), payable_online=ordering.payable_online(quote),
         order_status=ordering.order_status(db.session, quote),
     ), status))
-    return _no_leak(resp)
+    return resp  # no-store and no-referrer come from _token_urls_leak_nothing
 
 
 @bp.get("/oem/quotes/<token>")

@@ -180,11 +180,16 @@ def test_quote_page_shows_the_quote_and_protects_its_url(client, catalogue, db_s
     assert quote.reference in html and 'id="quote-total">$180,000.00<' in html
     assert "25% deposit: $45,000.00" in html and "Full amount: $180,000.00" in html
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
-    # The URL is the credential: no Referer leaks it (the site-wide header is strict-origin; the page
-    # tightens it), and no shared cache keeps it.
-    assert '<meta name="referrer" content="no-referrer">' in html
+    # The URL is the credential: no Referer leaks it (the site-wide policy is strict-origin; every
+    # answer under the token tightens it, redirects and errors too), and no shared cache keeps it.
+    assert resp.headers["Referrer-Policy"] == "no-referrer" and 'name="referrer"' not in html
     assert "no-store" in resp.headers["Cache-Control"]
-    assert client.get("/oem/quotes/" + "x" * 43).status_code == 404
+    missing = client.get("/oem/quotes/" + "x" * 43)
+    assert missing.status_code == 404 and missing.headers["Referrer-Policy"] == "no-referrer"
+    moved = client.post(f"/oem/quotes/{token}/messages", data={"body": "Hello"})
+    assert moved.status_code == 303 and moved.headers["Referrer-Policy"] == "no-referrer"
+    assert "no-store" in moved.headers["Cache-Control"]
+    assert client.get("/oem/quote").headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
 
 
 def test_buyer_declines_through_the_page(client, catalogue, db_session):

@@ -83,6 +83,28 @@ def test_headers_on_200_404_405_413_500(boom_app):
     assert_security_headers(crash)
 
 
+def test_a_view_may_tighten_referrer_policy_and_csp_but_not_drop_the_rest():
+    app = create_app({"TESTING": True, "SECRET_KEY": "t", "SQLALCHEMY_DATABASE_URI": "sqlite://",
+                      "RATELIMIT_ENABLED": False})
+
+    @app.get("/__test__/private")
+    def private():
+        from flask import make_response
+
+        resp = make_response("secret link")
+        resp.headers["Referrer-Policy"] = "no-referrer"
+        resp.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
+        resp.headers["X-Frame-Options"] = "SAMEORIGIN"
+        return resp
+
+    resp = app.test_client().get("/__test__/private")
+    assert resp.headers["Referrer-Policy"] == "no-referrer"
+    assert resp.headers["Content-Security-Policy"] == "sandbox; default-src 'none'"
+    assert resp.headers.getlist("Referrer-Policy") == ["no-referrer"]
+    assert resp.headers["X-Frame-Options"] == "DENY" and resp.headers["X-Content-Type-Options"] == "nosniff"
+    assert app.test_client().get("/staff/login").headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+
+
 def test_headers_on_static_and_health(client):
     assert_security_headers(client.get("/healthz"))
 

@@ -110,3 +110,21 @@ def test_catalog_editor_cannot_see_quotes(client, db_session, quote):
     login(client, add_staff(db_session, Role.CATALOG_EDITOR))
     assert client.get(f"/staff/quotes/{quote.reference}").status_code == 403
     assert client.post(f"/staff/quotes/{quote.reference}/decline", data={"reason": "x"}).status_code == 403
+
+
+def test_attachment_download_keeps_its_sandbox_csp(client, db_session, catalogue, tmp_path, monkeypatch):  # noqa: F811
+    from storefront.quotes import intake
+    from storefront.quotes.schemas import QuoteRequestSchema
+    from tests.quotes.conftest import PDF_MIN, contract_request
+
+    monkeypatch.setitem(client.application.config, "UPLOAD_DIR", str(tmp_path))
+    data = QuoteRequestSchema().load(contract_request())
+    quote = intake.create_request(db_session, data, source="api", staff_email="s@example.com",
+                                  upload_dir=str(tmp_path), attachment=("spec.pdf", PDF_MIN)).quote
+    db_session.commit()
+    login(client, add_staff(db_session, Role.SALES))
+    (att,) = quote.attachments
+    resp = client.get(f"/staff/quotes/{quote.reference}/attachments/{att.id}")
+    assert resp.status_code == 200 and resp.data == PDF_MIN
+    assert resp.headers["Content-Security-Policy"] == "sandbox; default-src 'none'"
+    assert resp.headers["X-Content-Type-Options"] == "nosniff"
