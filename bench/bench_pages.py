@@ -34,7 +34,9 @@ TARGETS_DOC = {
     "healthz": "/healthz: the storefront's own floor (extensions, one SELECT 1)",
     "catalogue": "/products (first page, facet cache warm)",
     "catalogue-rot": "/products, 400 filter/page states in turn",
-    "product": "/products/<slug>, 1,000 products in turn",
+    "product": "/products/<slug> (one product, its parts cached)",
+    "product-back": "/products/<slug> (one product, a returning visitor's session cookie)",
+    "product-rot": "/products/<slug>, 1,000 products in turn (mostly first views)",
     "search": "/products?q=..., 24 queries in turn",
     "api-list": "/api/v1/products (first page)",
     "api-list-rot": "/api/v1/products, 400 filter/page states in turn",
@@ -152,10 +154,11 @@ def stop(proc: subprocess.Popen) -> None:
 
 # --------------------------------------------------------------------------- load
 
-def _get(port: int, path: str) -> tuple[int, int]:
+def _get(port: int, path: str, cookie: str = "") -> tuple[int, int]:
     """One HTTP/1.0 GET over a fresh connection (gunicorn sync workers close it anyway)."""
+    extra = f"Cookie: {cookie}\r\n" if cookie else ""
     with socket.create_connection(("127.0.0.1", port), timeout=30) as s:
-        s.sendall(f"GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\nAccept: text/html\r\n\r\n".encode())
+        s.sendall(f"GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\nAccept: text/html\r\n{extra}\r\n".encode())
         chunks = []
         while True:
             data = s.recv(65536)
@@ -167,7 +170,20 @@ def _get(port: int, path: str) -> tuple[int, int]:
     return status, len(raw)
 
 
-def run_load(port: int, paths: list[str], requests: int, concurrency: int) -> dict:
+def session_cookie(port: int, path: str) -> str:
+    """The session cookie a first visit to ``path`` sets (``name=value``)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as s:
+        s.sendall(f"GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n".encode())
+        raw = b""
+        while chunk := s.recv(65536):
+            raw += chunk
+    for line in raw.split(b"\r\n\r\n", 1)[0].decode("latin-1").split("\r\n"):
+        if line.lower().startswith("set-cookie:"):
+            return line.split(":", 1)[1].split(";", 1)[0].strip()
+    return ""
+
+
+def run_load(port: int, paths: list[str], requests: int, concurrency: int, cookie: str = "") -> dict:
     """Send ``requests`` GETs (paths in turn) from ``concurrency`` threads; returns figures."""
     counter = iter(range(requests))
     lock = threading.Lock()
@@ -180,7 +196,7 @@ def run_load(port: int, paths: list[str], requests: int, concurrency: int) -> di
                 i = next(counter, None)
             if i is None:
                 return
-            status, size = _get(port, paths[i % len(paths)])
+            status, size = _get(port, paths[i % len(paths)], cookie)
             with lock:
                 statuses[status] = statuses.get(status, 0) + 1
                 nbytes[0] += size
@@ -196,9 +212,10 @@ def run_load(port: int, paths: list[str], requests: int, concurrency: int) -> di
             "avg_bytes": nbytes[0] // max(1, requests)}
 
 
-def load_process(port: int, paths: list[str], requests: int, concurrency: int) -> dict:
+def load_process(port: int, paths: list[str], requests: int, concurrency: int, cookie: str = "") -> dict:
     """Run ``run_load`` in a second process so the client does not share our interpreter."""
-    payload = json.dumps({"port": port, "paths": paths, "requests": requests, "concurrency": concurrency})
+    payload = json.dumps({"port": port, "paths": paths, "requests": requests, "concurrency": concurrency,
+                          "cookie": cookie})
     out = subprocess.run([sys.executable, __file__, "--load-worker"], input=payload, text=True,
                          capture_output=True, check=True)
     return json.loads(out.stdout)
@@ -231,7 +248,9 @@ def plan(slugs: list[str]) -> dict[str, list[str]]:
         "healthz": ["/healthz"],
         "catalogue": ["/products"],
         "catalogue-rot": [f"/products?{s}" for s in states],
-        "product": [f"/products/{s}" for s in product_slugs],
+        "product": [f"/products/{product_slugs[0]}"],
+        "product-back": [f"/products/{product_slugs[0]}"],
+        "product-rot": [f"/products/{s}" for s in product_slugs],
         "search": [f"/products?q={quote_plus(w)}" for w in words],
         "api-list": ["/api/v1/products"],
         "api-list-rot": [f"/api/v1/products?{s}" for s in states],
@@ -266,11 +285,12 @@ def main(argv: list[str] | None = None) -> None:
     shop, shop_port = start_gunicorn("wsgi:app", {"DATABASE_URL": f"sqlite:///{db_path}"})
     try:
         for name, port, paths in [("ceiling", bare_port, ["/"])] + [(t, shop_port, urls[t]) for t in wanted]:
+            cookie = session_cookie(port, paths[0]) if name == "product-back" else ""
             # Warm up: templates compiled, connections open, per-process caches filled.
-            load_process(port, paths, min(len(paths), 400) + 100, args.concurrency)
+            load_process(port, paths, min(len(paths), 400) + 100, args.concurrency, cookie)
             for _ in range(args.rounds):
                 results.setdefault(name, []).append(
-                    load_process(port, paths, args.requests, args.concurrency))
+                    load_process(port, paths, args.requests, args.concurrency, cookie))
     finally:
         stop(shop)
         stop(bare)
@@ -293,6 +313,7 @@ def main(argv: list[str] | None = None) -> None:
 if __name__ == "__main__":
     if sys.argv[1:] == ["--load-worker"]:
         spec = json.loads(sys.stdin.read())
-        print(json.dumps(run_load(spec["port"], spec["paths"], spec["requests"], spec["concurrency"])))
+        print(json.dumps(run_load(spec["port"], spec["paths"], spec["requests"], spec["concurrency"],
+                                  spec.get("cookie", ""))))
     else:
         main()
