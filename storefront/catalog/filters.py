@@ -13,11 +13,9 @@ from typing import Any
 from marshmallow import (
     EXCLUDE,
     Schema,
-    ValidationError,
     fields,
     pre_load,
     validate,
-    validates_schema,
 )
 
 from storefront.catalog.models import Kind
@@ -109,7 +107,8 @@ class ProductQuerySchema(Schema):
     min_price = fields.Integer(validate=validate.Range(0, 100_000_000),
                                metadata={"description": "Minimum price in minor units (cents)."})
     max_price = fields.Integer(validate=validate.Range(0, 100_000_000),
-                               metadata={"description": "Maximum price in minor units (cents)."})
+                               metadata={"description": "Maximum price in minor units (cents); "
+                                                            "below min_price, nothing matches."})
     coverage = fields.List(fields.String(validate=validate.OneOf(list(COVERAGE_BUCKETS))),
                            metadata={"description": "Treatment-area bucket; repeat to combine."})
     laser_class = fields.List(fields.String(validate=validate.OneOf(US_LASER_CLASSES)),
@@ -121,9 +120,13 @@ class ProductQuerySchema(Schema):
     page = fields.Integer(load_default=1, validate=validate.Range(1, MAX_PAGE))
     per_page = fields.Integer(load_default=DEFAULT_PER_PAGE, validate=validate.Range(1, MAX_PER_PAGE))
 
+
+class CatalogueFormQuerySchema(ProductQuerySchema):
+    """The catalogue page's arguments: as the API's, but blank form fields mean "no filter"."""
+
     @pre_load
     def _ignore_blank(self, data, **kwargs):
-        # An HTML GET form sends empty fields (``min_price=``); they mean "no filter".
+        # An HTML GET form sends empty fields (``min_price=``); they are not values.
         out = {}
         for key in data:
             value = _drop_empty(data[key])
@@ -131,12 +134,6 @@ class ProductQuerySchema(Schema):
                 continue
             out[key] = value
         return out
-
-    @validates_schema
-    def _price_range(self, data, **kwargs):
-        lo, hi = data.get("min_price"), data.get("max_price")
-        if lo is not None and hi is not None and lo > hi:
-            raise ValidationError({"max_price": ["must not be below min_price"]})
 
 
 @dataclass(frozen=True)

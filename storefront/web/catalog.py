@@ -19,8 +19,8 @@ from storefront.catalog.filters import (
     COVERAGE_BUCKETS,
     KIND_LABELS,
     SORTS,
+    CatalogueFormQuerySchema,
     Filters,
-    ProductQuerySchema,
     laser_class_label,
 )
 from storefront.catalog.gate import precautions_for
@@ -47,7 +47,7 @@ bp = Blueprint("catalog", __name__)
 MAX_COMPARE = 3
 # Stands in for the visitor's CSRF token in product pages shared between visitors.
 CSRF_PLACEHOLDER = "csrf-" + secrets.token_hex(16)
-_query_schema = ProductQuerySchema()
+_query_schema = CatalogueFormQuerySchema()
 
 
 def parse_query(args: MultiDict) -> tuple[Filters, dict]:

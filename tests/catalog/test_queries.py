@@ -7,7 +7,7 @@ from sqlalchemy import update
 from werkzeug.datastructures import MultiDict
 
 from storefront.catalog.cache import CatalogCache
-from storefront.catalog.filters import Filters, ProductQuerySchema
+from storefront.catalog.filters import CatalogueFormQuerySchema, Filters, ProductQuerySchema
 from storefront.catalog.models import Product, Status
 from storefront.catalog.queries import get_published, list_products
 from tests.factories import create_products, laser_record, product_record
@@ -148,10 +148,10 @@ def test_facet_cache_expires():
     assert (cache.get("a"), cache.get("b"), cache.get("c")) == (None, "b", "c")
 
 
-def _load(pairs):
-    schema = ProductQuerySchema()
+def _load(pairs, schema_cls=CatalogueFormQuerySchema):
     from webargs.multidictproxy import MultiDictProxy
 
+    schema = schema_cls()
     return schema.load(MultiDictProxy(MultiDict(pairs), schema))
 
 
@@ -172,9 +172,15 @@ def test_query_schema_rejects_bad_values():
                ("sort", "random"), ("wavelength", "5000"), ("coverage", "huge"), ("laser_class", "V")])
     assert set(exc.value.messages) == {"kind", "page", "min_price", "per_page", "sort", "wavelength",
                                        "coverage", "laser_class"}
+    # The API's schema takes no blanks: an empty value is not a kind.
     with pytest.raises(ValidationError) as exc:
-        _load([("min_price", "500"), ("max_price", "100")])
-    assert "max_price" in exc.value.messages
+        _load([("kind", ""), ("min_price", "")], ProductQuerySchema)
+    assert set(exc.value.messages) == {"kind", "min_price"}
+
+
+def test_inverted_price_range_matches_nothing(db_session, catalogue):
+    f = Filters.from_args(_load([("min_price", "50000"), ("max_price", "100")]))
+    assert list_products(db_session, f).total == 0
 
 
 def test_to_query_round_trips():
