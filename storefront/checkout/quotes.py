@@ -11,14 +11,54 @@ from storefront.checkout.flow import PlacedOrder, _replay
 from storefront.checkout.pricing import check_amount
 from storefront.checkout.settings import CheckoutSettings
 from storefront.db import utcnow
-from storefront.errors import ValidationError
+from storefront.errors import Conflict, ValidationError
 from storefront.orders import service as orders
 from storefront.orders.models import Channel, Order
-from storefront.orders.states import RELEASED
+from storefront.orders.states import CAPTURED, RELEASED
 from storefront.payments.gateway import StripeGateway
 from storefront.payments.intents import ensure_intent
 
-PAYMENTS = ("deposit", "full")
+PAYMENTS = ("deposit", "full", "balance")
+
+
+class DepositNotPaid(Conflict):
+    code = "deposit_not_paid"
+
+
+class NothingToPay(Conflict):
+    code = "nothing_to_pay"
+
+
+def paid_for_quote(session: Session, quote_ref: str, payment: str) -> int:
+    """Money kept from the quote's ``payment`` orders: paid minus refunded, captured orders only."""
+    return int(session.scalar(
+        select(func.coalesce(func.sum(Order.amount_paid - Order.amount_refunded), 0))
+        .where(Order.quote_ref == quote_ref, Order.quote_payment == payment,
+               Order.status.in_(CAPTURED))) or 0)
+
+
+def latest_quote_order(session: Session, quote_ref: str, payment: str) -> Order | None:
+    """The newest order made for the quote's ``payment`` kind (deposit, full or balance)."""
+    return session.scalar(select(Order).where(Order.quote_ref == quote_ref,
+                                              Order.quote_payment == payment)
+                          .order_by(Order.id.desc()).limit(1))
+
+
+def balance_amount(session: Session, quote_ref: str, quoted_total: int) -> int:
+    """What is left to pay after the deposit: the quoted total minus the deposit kept.
+
+    Raises ``DepositNotPaid`` (409) before any deposit is paid and ``NothingToPay`` (409) when
+    the deposit already covers the total.
+    """
+    deposit = paid_for_quote(session, quote_ref, "deposit")
+    if deposit <= 0:
+        raise DepositNotPaid("The balance can be paid once the deposit has been received.",
+                             errors={"payment": ["deposit not paid yet"]})
+    remainder = quoted_total - deposit
+    if remainder <= 0:
+        raise NothingToPay("Nothing remains to be paid on this quote.",
+                           errors={"payment": ["the deposit covers the quoted total"]})
+    return remainder
 
 
 def _line_specs(lines: list[dict[str, Any]]) -> list[orders.LineSpec]:
@@ -41,7 +81,8 @@ def _line_specs(lines: list[dict[str, Any]]) -> list[orders.LineSpec]:
 
 
 def create_order_for_quote(session: Session, gateway: StripeGateway, *, quote_ref: str,
-                           lines: list[dict[str, Any]], amount: int, currency: str, email: str,
+                           lines: list[dict[str, Any]], amount: int | None = None, currency: str,
+                           email: str, quoted_total: int | None = None,
                            payment: str = "deposit", shipping_address: dict | None = None,
                            precautions: list[dict] | None = None,
                            precautions_acknowledged: bool = False,
@@ -53,6 +94,10 @@ def create_order_for_quote(session: Session, gateway: StripeGateway, *, quote_re
       reserved (quoted goods are made or allocated to order).
     - ``amount``/``currency``: what this order charges now: the deposit or the full quoted
       total (``payment`` says which: "deposit" or "full").
+    - ``payment="balance"``: what remains after a paid deposit. Give ``quoted_total``; the
+      amount is computed here as ``quoted_total`` minus the deposit kept (paid, not refunded),
+      and ``amount``, if given, must match it. Refused with 409 ``deposit_not_paid`` before the
+      deposit is paid and 409 ``nothing_to_pay`` when nothing remains.
     - Idempotent per (``quote_ref``, ``payment``): while that order is pending or paid the
       same order comes back (``replayed=True``); after it failed or expired a new one is made.
     - Commits. Returns ``PlacedOrder(order, client_secret, replayed)``; send the buyer to
@@ -62,7 +107,20 @@ def create_order_for_quote(session: Session, gateway: StripeGateway, *, quote_re
     - ``settings`` defaults to the current app's configuration.
     """
     if payment not in PAYMENTS:
-        raise ValidationError("Unknown quote payment kind.", errors={"payment": ["deposit or full"]})
+        raise ValidationError("Unknown quote payment kind.",
+                              errors={"payment": ["deposit, full or balance"]})
+    latest = latest_quote_order(session, quote_ref, payment)
+    if latest is not None and latest.status not in RELEASED:
+        return _replay(gateway, latest, None)
+    if payment == "balance":
+        if not isinstance(quoted_total, int) or isinstance(quoted_total, bool):
+            raise ValidationError("The balance needs the quoted total.",
+                                  errors={"quoted_total": ["Integer."]})
+        remainder = balance_amount(session, quote_ref, quoted_total)
+        if amount is not None and amount != remainder:
+            raise ValidationError("The amount is not the remaining balance.",
+                                  errors={"amount": [f"Must be {remainder}."]})
+        amount = remainder
     if not isinstance(amount, int) or isinstance(amount, bool):
         raise ValidationError("The amount must be whole minor units.", errors={"amount": ["Integer."]})
     check_amount(amount)
@@ -72,11 +130,6 @@ def create_order_for_quote(session: Session, gateway: StripeGateway, *, quote_re
         settings = CheckoutSettings.from_config(current_app.config)
     specs = _line_specs(lines)
     base = f"quote:{quote_ref}:{payment}"
-    latest = session.scalar(select(Order).where(Order.quote_ref == quote_ref,
-                                                Order.quote_payment == payment)
-                            .order_by(Order.id.desc()).limit(1))
-    if latest is not None and latest.status not in RELEASED:
-        return _replay(gateway, latest, None)
     attempt = 1 + (session.scalar(select(func.count(Order.id)).where(
         Order.quote_ref == quote_ref, Order.quote_payment == payment)) or 0)
     request_key = f"{base}:{attempt}"

@@ -66,7 +66,7 @@ class Order(Base):
     request_fingerprint: Mapped[str | None] = mapped_column(String(64))
 
     quote_ref: Mapped[str | None] = mapped_column(String(64), index=True)
-    quote_payment: Mapped[str | None] = mapped_column(String(16))  # deposit | full
+    quote_payment: Mapped[str | None] = mapped_column(String(16))  # deposit | full | balance
 
     # Something staff must look at (amount mismatch, a payment after release, ...).
     attention: Mapped[str | None] = mapped_column(Text)

@@ -222,6 +222,7 @@ def _render_quote(quote, status=200, errors=None):
         precautions=ordering.precautions(quote) if live else [],
         pay_url=pay_url(quote), payable_online=ordering.payable_online(quote),
         order_status=ordering.order_status(db.session, quote),
+        balance=ordering.balance(db.session, quote),
     ), status))
     return resp  # no-store and no-referrer come from _token_urls_leak_nothing
 
@@ -292,13 +293,36 @@ def accept(token):
     return _continue_payment(quote, token)
 
 
+def _pay_balance(quote, token):
+    """Create (or find again) the order for the balance after the deposit and go pay it."""
+    from storefront.checkout.settings import CheckoutSettings
+    from storefront.payments.gateway import PaymentsUnavailable, gateway_for
+
+    try:
+        placed = ordering.start_balance_payment(
+            db.session, gateway_for(current_app), quote,
+            settings=CheckoutSettings.from_config(current_app.config, site_url=request.host_url))
+    except PaymentsUnavailable as exc:
+        db.session.rollback()
+        log.warning("balance payment for quote %s could not start: %s", quote.reference, exc.message)
+        flash("The payment could not be started. Please try again in a moment.", "error")
+        return redirect(url_for("quotes_web.view", token=token), 303)
+    except DomainError as exc:
+        db.session.rollback()
+        db.session.refresh(quote)
+        return _render_quote(quote, exc.status, {"_form": [exc.message]})
+    return redirect(url_for("checkout.pay", order_id=placed.order.public_id), 303)
+
+
 @bp.post("/oem/quotes/<token>/pay")
 @limiter.limit("20 per minute")
 def pay(token):
-    """Retry starting the payment of an accepted quote."""
+    """Retry starting the payment of an accepted quote, or (``payment=balance``) pay the balance."""
     quote = _quote_or_404(token)
     if quote.status != QuoteStatus.ACCEPTED:
         return redirect(url_for("quotes_web.view", token=token), 303)
+    if request.form.get("payment") == "balance":
+        return _pay_balance(quote, token)
     return _continue_payment(quote, token)
 
 

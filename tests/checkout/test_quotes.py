@@ -62,3 +62,54 @@ def test_quote_order_validation(shop, db_session, gateway):
         create_order_for_quote(db_session, gateway, quote_ref="Q-1", lines=LINES, amount=1000,
                                currency="USD", email="a@example.com", payment="half",
                                settings=_settings(shop))
+
+
+def _settle(db_session, order, paid, refunded=0, status="paid"):
+    """Mark an order as Stripe's webhook would have (the webhook path is tested above)."""
+    from sqlalchemy import update
+
+    db_session.execute(update(Order).where(Order.id == order.id)
+                       .values(status=status, amount_paid=paid, amount_refunded=refunded))
+    db_session.commit()
+    db_session.expire_all()
+
+
+def test_balance_is_the_quoted_total_minus_the_deposit_kept(shop, db_session, gateway):
+    from storefront.checkout.quotes import DepositNotPaid, NothingToPay
+
+    def balance(ref, quoted_total, **kw):
+        return create_order_for_quote(db_session, gateway, quote_ref=ref, lines=LINES, currency="USD",
+                                      email="a@example.com", payment="balance", quoted_total=quoted_total,
+                                      settings=_settings(shop), **kw)
+
+    def deposit(ref, amount):
+        return create_order_for_quote(db_session, gateway, quote_ref=ref, lines=LINES, amount=amount,
+                                      currency="USD", email="a@example.com", payment="deposit",
+                                      settings=_settings(shop)).order
+
+    with pytest.raises(DepositNotPaid) as err:
+        balance("Q-B-1", 10_000)  # no deposit order at all
+    assert err.value.status == 409 and err.value.code == "deposit_not_paid"
+    first = deposit("Q-B-1", 3_000)
+    with pytest.raises(DepositNotPaid):
+        balance("Q-B-1", 10_000)  # deposit order still pending
+    _settle(db_session, first, 3_000, refunded=500, status="partially_refunded")
+    with pytest.raises(ValidationError) as err:
+        balance("Q-B-1", 10_000, amount=7_000)  # the caller's idea of the balance is wrong
+    assert err.value.errors == {"amount": ["Must be 7500."]}
+    placed = balance("Q-B-1", 10_000)
+    assert placed.order.total_amount == 7_500 and placed.order.quote_payment == "balance"
+    assert gateway.retrieve_intent(placed.order.payment_intent_id).amount == 7_500
+    assert balance("Q-B-1", 10_000).order.id == placed.order.id  # idempotent per quote and kind
+
+    covered = deposit("Q-B-2", 5_000)
+    _settle(db_session, covered, 5_000)
+    with pytest.raises(NothingToPay) as err:
+        balance("Q-B-2", 5_000)
+    assert err.value.code == "nothing_to_pay"
+    refunded = deposit("Q-B-3", 5_000)
+    _settle(db_session, refunded, 5_000, refunded=5_000, status="refunded")
+    with pytest.raises(DepositNotPaid):
+        balance("Q-B-3", 9_000)
+    assert db_session.scalar(select(Order.id).where(Order.quote_payment == "balance",
+                                                    Order.quote_ref != "Q-B-1")) is None

@@ -121,3 +121,65 @@ def test_expired_quote_cannot_be_paid(shop, client, db_session, catalogue):
                        data={"payment_option": "full", "precautions_acknowledged": "on"})
     assert resp.status_code == 410
     assert _orders(db_session, quote.reference) == []
+
+
+def _pay(client, db_session, localstripe, gateway, webhook_secret, order):
+    paid = client.post(f"/api/v1/orders/{order.public_id}/payment", json={"token": card_token(localstripe)})
+    assert paid.status_code == 200, paid.get_json()
+    event = stripe_event(gateway, "payment_intent.succeeded", order.payment_intent_id)
+    assert deliver(client, event, webhook_secret).get_json()["outcome"] == "paid"
+    db_session.expire_all()
+
+
+def _balance_orders(db_session, ref):
+    return [o for o in _orders(db_session, ref) if o.quote_payment == "balance"]
+
+
+def test_balance_is_paid_after_the_deposit_through_the_same_page(shop, client, db_session, catalogue, localstripe,
+                                                                 gateway, webhook_secret):
+    quote, token = _quoted(db_session)
+    total, deposit = 500 * 9000 + 1000 * 4000, (500 * 9000 + 1000 * 4000) * 30 // 100
+    client.post(f"/oem/quotes/{token}/accept", data={"payment_option": "deposit", "precautions_acknowledged": "on"})
+    (deposit_order,) = _orders(db_session, quote.reference)
+
+    # Before the deposit is paid there is no balance to pay: refused, nothing created.
+    early = client.post(f"/oem/quotes/{token}/pay", data={"payment": "balance"})
+    assert early.status_code == 409 and "once the deposit has been received" in early.get_data(as_text=True)
+    assert _balance_orders(db_session, quote.reference) == []
+    assert "Balance due" not in client.get(f"/oem/quotes/{token}").get_data(as_text=True)
+
+    _pay(client, db_session, localstripe, gateway, webhook_secret, deposit_order)
+    page = client.get(f"/oem/quotes/{token}").get_data(as_text=True)
+    assert "Payment received" in page and 'id="quote-balance">$59,500.00<' in page
+
+    resp = client.post(f"/oem/quotes/{token}/pay", data={"payment": "balance"})
+    assert resp.status_code == 303
+    (balance,) = _balance_orders(db_session, quote.reference)
+    assert resp.headers["Location"] == f"/checkout/pay/{balance.public_id}"
+    assert balance.total_amount == total - deposit == 5_950_000
+    assert (balance.channel, balance.currency, balance.quote_ref) == ("quote", "USD", quote.reference)
+    assert gateway.retrieve_intent(balance.payment_intent_id).amount == 5_950_000
+    assert b"Balance due" in client.get(f"/orders/{balance.public_id}").data
+    # Idempotent: a second click leads to the same order and PaymentIntent.
+    again = client.post(f"/oem/quotes/{token}/pay", data={"payment": "balance"})
+    assert again.headers["Location"] == f"/checkout/pay/{balance.public_id}"
+    assert len(_balance_orders(db_session, quote.reference)) == 1
+    db_session.refresh(quote)
+    assert [e.action for e in quote.events].count("balance_order_created") == 1
+    assert quote.order_ref == deposit_order.public_id  # the quote still names the deposit order
+
+    _pay(client, db_session, localstripe, gateway, webhook_secret, balance)
+    page = client.get(f"/oem/quotes/{token}").get_data(as_text=True)
+    assert "paid in full" in page and "Pay the balance" not in page
+    after = client.post(f"/oem/quotes/{token}/pay", data={"payment": "balance"})
+    assert after.headers["Location"] == f"/checkout/pay/{balance.public_id}"  # which shows the paid order
+    assert len(_balance_orders(db_session, quote.reference)) == 1
+    assert sum(o.amount_paid for o in _orders(db_session, quote.reference)) == total
+
+
+def test_a_quote_paid_in_full_has_no_balance(shop, client, db_session, catalogue):
+    quote, token = _quoted(db_session)
+    client.post(f"/oem/quotes/{token}/accept", data={"payment_option": "full", "precautions_acknowledged": "on"})
+    resp = client.post(f"/oem/quotes/{token}/pay", data={"payment": "balance"})
+    assert resp.status_code == 409
+    assert _balance_orders(db_session, quote.reference) == []
