@@ -30,11 +30,24 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from storefront import bodylimit
 
     bodylimit.init_app(app)  # 413 for bodies over MAX_CONTENT_LENGTH on every route, chunked too
+    apply_proxy_fix(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
     return app
+
+
+def apply_proxy_fix(app: Flask) -> None:
+    """Behind trusted reverse proxies, take the client address and scheme from X-Forwarded-*."""
+    x_for = int(app.config.get("PROXY_FIX_X_FOR") or 0)
+    x_proto = int(app.config.get("PROXY_FIX_X_PROTO") or 0)
+    if x_for or x_proto:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Outermost, so every other layer sees the proxied client's address and scheme.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=x_for, x_proto=x_proto, x_host=0, x_port=0,
+                                x_prefix=0)
 
 
 def register_extensions(app: Flask) -> None:

@@ -30,6 +30,14 @@ def _bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _hops(name: str) -> int:
+    """A proxy hop count (0 = off) from the environment; refuses anything but a small integer."""
+    raw = os.environ.get(name, "").strip() or "0"
+    if not raw.isdigit() or int(raw) > 10:
+        raise RuntimeError(f"{name} must be a whole number of trusted proxies (0-10), not {raw!r}")
+    return int(raw)
+
+
 def from_env() -> dict:
     """Build the configuration mapping from environment variables."""
     env = os.environ.get("STOREFRONT_ENV", "development")
@@ -65,6 +73,9 @@ def from_env() -> dict:
         "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", env == "production"),
         "PREFERRED_URL_SCHEME": os.environ.get("PREFERRED_URL_SCHEME", "http"),
         "SERVER_NAME": os.environ.get("SERVER_NAME") or None,
+        # Trust this many reverse proxies' X-Forwarded-For / -Proto (0 = ignore the headers).
+        "PROXY_FIX_X_FOR": _hops("PROXY_FIX_X_FOR"),
+        "PROXY_FIX_X_PROTO": _hops("PROXY_FIX_X_PROTO"),
         "API_TITLE": "Storefront API",
         "API_VERSION": "v1",
         "OPENAPI_VERSION": "3.0.3",
