@@ -3,15 +3,6 @@
 import storefront.catalog.queries  # noqa: F401  (listing indexes on products)
 from storefront.catalog.models import PriceTier, Product, WavelengthBand  # noqa: F401
 from storefront.mail.outbox import OutboxEmail  # noqa: F401
-from storefront.staff.models import AuditLog, StaffUser  # noqa: F401
-from storefront.quotes.models import (  # noqa: F401
-    Quote,
-    QuoteAttachment,
-    QuoteEvent,
-    QuoteLine,
-    QuoteMessage,
-    QuoteSequence,
-)
 from storefront.orders.models import (  # noqa: F401
     Order,
     OrderEvent,
@@ -20,3 +11,12 @@ from storefront.orders.models import (  # noqa: F401
     StockReservation,
 )
 from storefront.payments.models import PaymentIntentRecord, StripeEvent  # noqa: F401
+from storefront.quotes.models import (  # noqa: F401
+    Quote,
+    QuoteAttachment,
+    QuoteEvent,
+    QuoteLine,
+    QuoteMessage,
+    QuoteSequence,
+)
+from storefront.staff.models import AuditLog, StaffUser  # noqa: F401
