@@ -4,7 +4,9 @@ One run builds a fresh SQLite catalogue of N synthetic products, starts gunicorn
 workers, 127.0.0.1) on the storefront and, with the same settings, on a bare Flask app that
 returns a constant JSON body (the ceiling). A load process then sends a bounded number of
 requests to each target and the table shows requests per second and the ratio to the
-ceiling. Targets rotating over many URLs show the cost without warm per-URL caches.
+ceiling. Each target run is paired with a ceiling run just before it (the ratio is the
+median over pairs), so other load on the machine cancels out. Targets rotating over many
+URLs show the cost without warm per-URL caches.
 
 Usage: python bench/bench_pages.py [--products N] [--requests R] [--concurrency C]
        [--rounds K] [--keep DIR]
@@ -30,7 +32,6 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH = Path(__file__).resolve().parent
 
 TARGETS_DOC = {
-    "ceiling": "bare Flask app, constant JSON",
     "healthz": "/healthz: the storefront's own floor (extensions, one SELECT 1)",
     "catalogue": "/products (first page, facet cache warm)",
     "catalogue-rot": "/products, 400 filter/page states in turn",
@@ -142,6 +143,28 @@ def start_gunicorn(app_spec: str, env_extra: dict[str, str]) -> tuple[subprocess
             time.sleep(0.2)
     proc.terminate()
     raise RuntimeError(f"gunicorn {app_spec} did not start")
+
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def worker_cpu_seconds(master_pid: int) -> float:
+    """User + system CPU seconds used so far by gunicorn's worker processes."""
+    children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
+    total = 0
+    for pid in children:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / _TICK
+
+
+def measured(proc: subprocess.Popen, port: int, paths: list[str], requests: int, concurrency: int,
+             cookie: str = "") -> dict:
+    """``load_process`` plus the server workers' CPU time per request."""
+    before = worker_cpu_seconds(proc.pid)
+    result = load_process(port, paths, requests, concurrency, cookie)
+    result["cpu_us"] = (worker_cpu_seconds(proc.pid) - before) / requests * 1e6
+    return result
 
 
 def stop(proc: subprocess.Popen) -> None:
@@ -280,34 +303,47 @@ def main(argv: list[str] | None = None) -> None:
     urls = plan(slugs)
     wanted = [t for t in urls if not args.only or t in args.only.split(",")]
 
-    results: dict[str, list[dict]] = {}
+    # Paired measurements: the ceiling is measured right before every target run, and each
+    # ratio uses its own pair, so load from other processes on the machine cancels out.
+    results: dict[str, list[tuple[dict, dict]]] = {}
     bare, bare_port = start_gunicorn("bench_pages:bare_app", {"BENCH_BARE_APP": "1"})
     shop, shop_port = start_gunicorn("wsgi:app", {"DATABASE_URL": f"sqlite:///{db_path}"})
     try:
-        for name, port, paths in [("ceiling", bare_port, ["/"])] + [(t, shop_port, urls[t]) for t in wanted]:
-            cookie = session_cookie(port, paths[0]) if name == "product-back" else ""
+        load_process(bare_port, ["/"], 500, args.concurrency)
+        for name in wanted:
+            paths = urls[name]
+            cookie = session_cookie(shop_port, paths[0]) if name == "product-back" else ""
             # Warm up: templates compiled, connections open, per-process caches filled.
-            load_process(port, paths, min(len(paths), 400) + 100, args.concurrency, cookie)
+            load_process(shop_port, paths, min(len(paths), 400) + 100, args.concurrency, cookie)
             for _ in range(args.rounds):
-                results.setdefault(name, []).append(
-                    load_process(port, paths, args.requests, args.concurrency, cookie))
+                ceiling = measured(bare, bare_port, ["/"], args.requests, args.concurrency)
+                run = measured(shop, shop_port, paths, args.requests, args.concurrency, cookie)
+                results.setdefault(name, []).append((ceiling, run))
     finally:
         stop(shop)
         stop(bare)
 
-    ceiling = statistics.median(r["rps"] for r in results["ceiling"])
+    ceilings = [c["rps"] for pairs in results.values() for c, _ in pairs]
+    ceiling_cpu = statistics.median(c["cpu_us"] for pairs in results.values() for c, _ in pairs)
     print(f"\n{args.products} products, SQLite, gunicorn -w 2 sync, {args.concurrency} concurrent "
-          f"connections, {args.requests} requests x {args.rounds} rounds (median)\n")
-    print(f"{'target':<14} {'req/s':>8} {'ratio':>6} {'goal':>5}  {'bytes':>7}  statuses  what")
-    for name, runs in results.items():
-        rps = statistics.median(r["rps"] for r in runs)
-        statuses: dict = {}
-        for r in runs:
-            for k, v in r["statuses"].items():
-                statuses[k] = statuses.get(k, 0) + v
+          f"connections, {args.requests} requests per run, {args.rounds} paired runs per target")
+    print(f"ceiling (bare Flask, constant JSON): median {statistics.median(ceilings):.0f} req/s "
+          f"(min {min(ceilings):.0f}, max {max(ceilings):.0f}), {ceiling_cpu:.0f} us of worker CPU "
+          "per request")
+    print("ratio: median over pairs of target req/s / ceiling req/s (wall clock);\n"
+          "cpu ratio: ceiling worker CPU per request / target worker CPU per request (what the\n"
+          "throughput ratio tends to when the workers, not the machine, are the limit)\n")
+    print(f"{'target':<14} {'req/s':>7} {'ratio':>6} {'cpu us':>7} {'cpu ratio':>9} {'goal':>5}  "
+          f"{'bytes':>6}  what")
+    for name, pairs in results.items():
+        rps = statistics.median(r["rps"] for _, r in pairs)
+        ratio = statistics.median(r["rps"] / c["rps"] for c, r in pairs)
+        cpu = statistics.median(r["cpu_us"] for _, r in pairs)
+        cpu_ratio = statistics.median(c["cpu_us"] / r["cpu_us"] for c, r in pairs)
+        bad = sum(v for _, r in pairs for k, v in r["statuses"].items() if k != "200")
         goal = TARGETS.get(name)
-        print(f"{name:<14} {rps:8.0f} {rps / ceiling:6.2f} {goal if goal else '':>5}  "
-              f"{runs[0]['avg_bytes']:7d}  {statuses}  {TARGETS_DOC[name]}")
+        print(f"{name:<14} {rps:7.0f} {ratio:6.2f} {cpu:7.0f} {cpu_ratio:9.2f} {goal if goal else '':>5}  "
+              f"{pairs[0][1]['avg_bytes']:6d}  {TARGETS_DOC[name]}" + (f"  ({bad} non-200)" if bad else ""))
 
 
 if __name__ == "__main__":
