@@ -59,7 +59,10 @@ def init_app(app: Flask) -> None:
         data = getattr(err, "data", None) or {}
         errors = api_field_errors(data.get("messages")) if isinstance(data, dict) else {}
         code = (err.name or "error").lower().replace(" ", "_")
-        return _render(err.code or 500, code, err.description or err.name, errors)
+        body, status = _render(err.code or 500, code, err.description or err.name, errors)
+        # Keep protocol headers the exception carries (Allow on 405, Retry-After on 429/503).
+        headers = [(k, v) for k, v in err.get_headers() if k.lower() != "content-type"]
+        return body, status, headers
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception):

@@ -60,3 +60,10 @@ def test_api_422_uses_flat_paths(client):
     errors = resp.get_json()["errors"]
     assert "lines[0].quantity" in errors and "company" in errors
     assert all(isinstance(v, list) and all(isinstance(m, str) for m in v) for v in errors.values())
+
+
+def test_405_keeps_the_allow_header(client):
+    resp = client.delete("/api/v1/products")
+    assert resp.status_code == 405
+    assert "GET" in resp.headers.get("Allow", "")
+    assert resp.get_json()["code"] == "method_not_allowed"
