@@ -34,11 +34,17 @@ class Finding:
     end: int
     message: str
     suggestion: str
+    # "span": a claim at [start, end); "document": a statement the whole copy must carry
+    # (start = end = 0).
+    scope: str = "span"
+    # True when ``suggestion`` is a drop-in rewrite of text[start:end] (staff can apply it).
+    rewrite: bool = False
 
     def to_dict(self) -> dict:
         """Return the public JSON shape of a finding (CONTRACT.md)."""
-        return {"rule": self.rule, "severity": self.severity, "start": self.start,
-                "end": self.end, "message": self.message, "suggestion": self.suggestion}
+        return {"rule": self.rule, "severity": self.severity, "scope": self.scope,
+                "start": self.start, "end": self.end, "message": self.message,
+                "suggestion": self.suggestion, "rewrite": self.rewrite}
 
 
 def valid_k_number(k_number: str | None) -> bool:
@@ -345,5 +351,6 @@ def _required(rules: RuleSet, facts: _Facts, plain_text: str, source: str) -> li
             continue
         pats = [p for p in rule.patterns if p.applies(facts.kind, facts.regulatory)]
         if pats and not any(p.regex.search(plain_text) or p.regex.search(source) for p in pats):
-            out.append(Finding(rule.id, rule.severity, 0, 0, rule.why, rule.suggestion))
+            out.append(Finding(rule.id, rule.severity, 0, 0, rule.why, rule.suggestion,
+                               scope="document"))
     return out

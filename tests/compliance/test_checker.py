@@ -30,10 +30,19 @@ def otc(text, **kw):
 def test_finding_to_dict_has_exactly_the_contract_keys():
     f = check_copy("FDA approved", whole_copy=False)[0]
     assert isinstance(f, Finding)
-    assert set(f.to_dict()) == {"rule", "severity", "start", "end", "message", "suggestion"}
+    assert set(f.to_dict()) == {"rule", "severity", "scope", "start", "end", "message",
+                                "suggestion", "rewrite"}
+    assert f.to_dict()["scope"] == "span"
     assert f.to_dict()["severity"] in ("block", "warn")
     with pytest.raises(AttributeError):
         f.rule = "x"  # frozen
+
+
+def test_document_findings_have_document_scope_and_zero_span():
+    found = check_copy("A class 4 laser for clinics.", "laser", "rx_only", k_number="K123456",
+                       indications="Temporary relief of minor muscle pain.")
+    doc = [f for f in found if f.rule == "rx-only-statement"]
+    assert doc and all(f.scope == "document" and f.start == f.end == 0 for f in doc)
 
 
 def test_unknown_kind_or_status_is_an_error():
