@@ -34,7 +34,8 @@ def test_blocking_copy_exits_1_and_prints_findings(runner):
     assert res.exit_code == 1
     findings = json.loads(res.output)
     assert findings[0]["rule"] == "disease-claim" and findings[0]["severity"] == "block"
-    assert set(findings[0]) == {"rule", "severity", "start", "end", "message", "suggestion"}
+    assert set(findings[0]) == {"rule", "severity", "scope", "start", "end", "message",
+                                "suggestion", "rewrite"}
     assert text[findings[0]["start"]:findings[0]["end"]].startswith("cures")
 
 

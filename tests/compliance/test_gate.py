@@ -50,7 +50,8 @@ def test_findings_are_reported_per_field_with_spans_into_that_field():
     for ff in report.findings:
         text = copy(headline="Relieves back pain", body=body)[ff.field]
         assert text[ff.finding.start:ff.finding.end]
-    assert {"field", "rule", "severity", "start", "end", "message", "suggestion"} == set(
+    assert {"field", "rule", "severity", "scope", "start", "end", "message", "suggestion",
+            "rewrite"} == set(
         report.to_dict()["findings"][0])
 
 
