@@ -276,8 +276,13 @@ def _validate(kind: str | None, regulatory: str | None) -> None:
 def check_copy(text: str, kind: str | None = None, regulatory: str | None = None, *,
                k_number: str | None = None, indications: str | None = None,
                markdown: bool = True, whole_copy: bool = True,
-               rules: RuleSet | None = None) -> list[Finding]:
-    """Check copy; return findings with spans into ``text`` (the Markdown source)."""
+               rules: RuleSet | None = None, model: bool = True,
+               rules_enabled: bool = True) -> list[Finding]:
+    """Check copy; return findings with spans into ``text`` (the Markdown source).
+
+    ``model`` / ``rules_enabled`` switch the statistical second opinion and the claim
+    rules off (the corpus benchmark scores each layer alone).
+    """
     _validate(kind, regulatory)
     rules = rules or active_rules()
     facts = _Facts(kind, regulatory or DEFAULT_STATUS, k_number, indications)
@@ -288,7 +293,7 @@ def check_copy(text: str, kind: str | None = None, regulatory: str | None = None
     plan = rules.plan(kind, facts.regulatory)
     tail = rules.context["modifier_tail"]
 
-    for rule, p, mask, offsets in candidates(plan, plain.text, spans):
+    for rule, p, mask, offsets in (candidates(plan, plain.text, spans) if rules_enabled else ()):
         regex = p.regex
         has_what = "what" in regex.groupindex
         for m, ss, se in matches(regex, plain.text, spans, doc.sents, mask, offsets):
