@@ -158,8 +158,12 @@ def first_pass(path: Path) -> dict:
             raise SystemExit(f"{name} already has a first-pass record; it is no longer unseen")
     rows = load_rows([path])
     res = report(rows, lambda r: r["batch"])["all"]
+    from storefront.compliance.model import active_model
+
     entry = {"batch": name, "date": date.today().isoformat(), "checker_commit": _commit(),
              **{layer: fig.to_dict() for layer, fig in res.items()}}
+    if active_model() is None:
+        entry.update(model=None, note="rules only (no model existed yet)")
     with FIRST_PASS.open("a", encoding="utf-8") as fh:
         fh.write(json.dumps(entry) + "\n")
     return entry
