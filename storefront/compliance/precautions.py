@@ -11,6 +11,7 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from fnmatch import fnmatchcase
 
 from storefront.compliance.facts import ProductFacts, normalise_laser_class
 
@@ -66,6 +67,7 @@ class Precautions:
     eyewear: tuple[Eyewear, ...] = ()
     nohd_m: float | None = None
     laser_label: str | None = None
+    audience: str = "consumer"  # 'consumer' (lay user) or 'professional' (practitioner)
 
     @property
     def lines(self) -> list[PrecautionLine]:
@@ -220,6 +222,21 @@ def _lines(prefix: str, items: Iterable[tuple[str, str]]) -> tuple[PrecautionLin
     return tuple(PrecautionLine(f"{prefix}.{key}", text) for key, text in items)
 
 
+# Who a block speaks to. Consumer LED devices (wellness, otc_cleared) and low-class lasers
+# sold over the counter: the lay user. Class 3B/4 lasers and rx_only devices: the
+# practitioner who operates the device on a patient (21 CFR 801.109), so no line may address
+# a lay user ("ask your doctor") or allow what the professional lines forbid.
+CONSUMER, PROFESSIONAL = "consumer", "professional"
+
+
+def audience(facts: ProductFacts) -> str:
+    """'professional' for class 3B/4 lasers and rx_only devices, else 'consumer'."""
+    return PROFESSIONAL if facts.is_hazard_laser or facts.regulatory == "rx_only" else CONSUMER
+
+
+# COMPLIANCE.md section 3, once per audience. A line addressed to a different person gets
+# its own id ("general.pro-...", "...-patient", "...-room") so the table below can name it;
+# the same instruction reworded ("Do not use" / "Do not treat") keeps its id.
 GENERAL = (
     ("eyes", "Do not look into the light; wear the supplied goggles during every session."),
     ("physician", "Consult a physician before use; stop using the device and seek medical "
@@ -230,6 +247,27 @@ GENERAL = (
     ("balms", "Do not apply heat-producing balms or creams to the treated area."),
     ("timer", "Do not exceed the timed session or the number of sessions in the instructions."),
 )
+PRO_EYES_LASER = ("Never look into the aperture, the beam or its reflections, even while "
+                  "wearing laser eyewear; the eyewear required at each wavelength is listed "
+                  "under laser safety.")
+PRO_EYES_LIGHT = ("Operator and patient must not look into the light, and both must wear the eye "
+                  "protection the operator manual specifies for this device's wavelengths "
+                  "throughout every session.")
+PRO_GENERAL = (
+    ("assessment", "Assess every patient before the first session (history, medication and the "
+                   "contraindications below); stop the session and provide or arrange medical "
+                   "care if the patient has any adverse reaction."),
+    ("unattended", "Never leave a patient alone during a session; do not treat anyone who is "
+                   "asleep, sedated, incapacitated or unconscious and so cannot report heat or "
+                   "discomfort."),
+    ("children", "Not a consumer product: children and untrained people must never operate it, "
+                 "so store the device (and its key) out of their reach. Do not treat infants."),
+    ("balms", "Make sure no heat-producing balm or cream is on the treatment area."),
+    ("timer", "Do not exceed the dose, session time or number of sessions in the treatment "
+              "protocol of the operator manual."),
+)
+PRO_USER = ("Only trained staff may operate this device, on the order of a licensed "
+            "practitioner; it is not for home use or self-treatment.")
 CONTRAINDICATIONS = (
     ("malignancy", "Do not use over areas of known or suspected malignancy (cancer)."),
     ("thyroid", "Do not use over the thyroid (front of the neck)."),
@@ -242,6 +280,20 @@ CONTRAINDICATIONS = (
                  "neurostimulator), ask your doctor before use."),
     ("steroid", "Do not use over the site of a recent steroid injection."),
 )
+PRO_CONTRAINDICATIONS = (
+    ("malignancy", "Do not treat over areas of known or suspected malignancy (cancer)."),
+    ("thyroid", "Do not treat over the thyroid (front of the neck)."),
+    ("pregnancy", "Do not treat over the abdomen or pelvis of a pregnant patient."),
+    ("photosensitivity-patient", "Do not treat a patient who takes photosensitising medication "
+                                 "or has a light-sensitive condition."),
+    ("tattoos", "Do not treat over tattoos."),
+    ("sensation", "Do not treat over areas with impaired sensation."),
+    ("implants-patient", "Do not treat a patient with an implanted electronic device "
+                         "(pacemaker, defibrillator, neurostimulator) until the implant's "
+                         "physician or manufacturer has confirmed it is safe, and never over "
+                         "the implant."),
+    ("steroid", "Do not treat over the site of a recent steroid injection."),
+)
 NIR = (
     ("burns", "Burn risk is higher with reduced sensation, diabetes or poor circulation; check "
               "the skin during and after each session."),
@@ -249,8 +301,84 @@ NIR = (
     ("invisible", "Near-infrared light is invisible and does not trigger the blink reflex: "
                   "protect your eyes even when the light looks dim or off."),
 )
+PRO_NIR = (
+    ("burns", "Burn risk is higher in patients with reduced sensation, diabetes or poor "
+              "circulation; check the skin during and after each session."),
+    ("wounds", "Do not treat over open wounds."),
+    ("invisible-room", "Near-infrared radiation is invisible and does not trigger the blink "
+                       "reflex: eye protection stays on for everyone in the room even when no "
+                       "light is visible."),
+)
+EPILEPSY = ("People with photosensitive epilepsy must not use the pulsed modes: flicker between "
+            "{lo:g} and {hi:g} Hz is the usual seizure trigger range.")
+PRO_EPILEPSY = ("Do not use the pulsed modes when the patient or anyone else in the room has "
+                "photosensitive epilepsy: flicker between {lo:g} and {hi:g} Hz is the usual "
+                "seizure trigger range.")
 RX_STATEMENT = ("Rx only. Caution: Federal law restricts this device to sale by or on the "
                 "order of a licensed practitioner.")
+
+# Lines that cannot both hold. Each entry: two id patterns (fnmatch, so "laser.eyewear.*" is
+# every wavelength) and why. Consumer lines address a lay user who runs the device on
+# themselves; professional lines address a trained operator treating a patient.
+EXCLUSIVE: tuple[tuple[str, str, str], ...] = (
+    ("general.children", "laser.operator",
+     "children may use it under supervision, yet only a trained operator may use the laser"),
+    ("general.children", "general.pro-user",
+     "children may use it under supervision, yet only trained staff may operate it"),
+    ("general.children", "general.pro-children",
+     "children may use it under supervision, yet children must never operate it"),
+    ("general.eyes", "laser.eyewear.*",
+     "'the supplied goggles', yet eyewear rated to a stated OD at each wavelength is required"),
+    ("general.eyes", "general.pro-eyes",
+     "consumer goggles line beside the practitioner's eye-protection line"),
+    ("nir.invisible", "laser.eyewear.*",
+     "'protect your eyes' to a lay user, yet OD-rated eyewear for everyone in the room"),
+    ("general.physician", "rx.statement",
+     "a lay user told to consult a physician, yet the device is used by a licensed practitioner"),
+    ("general.physician", "general.pro-assessment",
+     "a lay user told to consult a physician, yet the practitioner assesses the patient"),
+    ("general.unattended", "general.pro-unattended", "two versions of the same line"),
+    ("general.timer", "general.pro-timer",
+     "the user's instructions, yet the practitioner's treatment protocol"),
+    ("contra.photosensitivity", "contra.photosensitivity-patient",
+     "'ask your doctor' to a lay user, yet a contraindication for the practitioner"),
+    ("contra.implants", "contra.implants-patient",
+     "'ask your doctor' to a lay user, yet a contraindication for the practitioner"),
+    ("contra.photosensitivity", "rx.statement", "'ask your doctor' on a prescription device"),
+    ("contra.implants", "rx.statement", "'ask your doctor' on a prescription device"),
+    ("pulsed.epilepsy", "pulsed.epilepsy-room", "two versions of the same line"),
+    ("nir.invisible", "nir.invisible-room", "two versions of the same line"),
+)
+
+
+# Wording that addresses a lay user; a staff line on a professional block may not use it.
+CONSUMER_ONLY = (
+    (re.compile(r"\bnot a toy\b", re.I), "'not a toy' addresses a consumer"),
+    (re.compile(r"\bchildren\b[^.;]{0,40}\b(?:may|can)\s+use\b", re.I),
+     "children may use it, yet only a trained operator may"),
+    (re.compile(r"\bsupplied goggles\b", re.I),
+     "'the supplied goggles', yet eyewear is specified per wavelength"),
+    (re.compile(r"\b(?:consult|ask|see)\s+(?:a|your)\s+(?:physician|doctor)\b", re.I),
+     "'ask your doctor' addresses a lay user, yet the user is the practitioner"),
+)
+
+
+def contradictions(p: Precautions) -> list[tuple[str, str, str]]:
+    """Lines of the block that cannot both hold, as (id, id, why).
+
+    Mandatory lines are compared by id through EXCLUSIVE; on a professional block, staff
+    lines are also read for consumer-only wording (reported against "audience").
+    """
+    present = [ln.id for ln in p.lines]
+    found = []
+    for a, b, why in EXCLUSIVE:
+        for x in (i for i in present if fnmatchcase(i, a)):
+            found += [(x, y, why) for y in present if fnmatchcase(y, b)]
+    if p.audience == PROFESSIONAL:
+        for ln in p.lines:
+            found += [(ln.id, "audience", why) for rx, why in CONSUMER_ONLY
+                      if not ln.mandatory and rx.search(ln.text)]
+    return found
 
 
 def _hz(v: float) -> str:
@@ -306,18 +434,42 @@ def _key(text: str) -> str:
     return re.sub(r"[^0-9a-z]+", " ", text.casefold()).strip()
 
 
+def _general(facts: ProductFacts, who: str) -> tuple[PrecautionSection, PrecautionSection]:
+    if who == CONSUMER:
+        return (PrecautionSection("general", "General", _lines("general", GENERAL)),
+                PrecautionSection("contraindications", "Do not use",
+                                  _lines("contra", CONTRAINDICATIONS)))
+    eyes = PRO_EYES_LASER if facts.is_hazard_laser else PRO_EYES_LIGHT
+    lines = [PrecautionLine("general.pro-eyes", eyes)]
+    if not facts.is_hazard_laser:  # the laser section says it for 3B/4 ("trained operator")
+        lines.append(PrecautionLine("general.pro-user", PRO_USER))
+    for key, text in PRO_GENERAL:
+        if not facts.is_hazard_laser:  # only 3B/4 lasers have key control
+            text = text.replace(" (and its key)", "")
+        lines.append(PrecautionLine(f"general.{'balms' if key == 'balms' else 'pro-' + key}",
+                                    text))
+    return (PrecautionSection("general", "General (for the practitioner)", tuple(lines)),
+            PrecautionSection("contraindications", "Do not treat",
+                              _lines("contra", PRO_CONTRAINDICATIONS)))
+
+
 def build_precautions(facts: ProductFacts, extra_lines: Iterable[str] = ()) -> Precautions:
-    """Build the precautions block for a product; staff lines are appended, never replace."""
-    sections = [
-        PrecautionSection("general", "General", _lines("general", GENERAL)),
-        PrecautionSection("contraindications", "Do not use", _lines("contra", CONTRAINDICATIONS)),
-    ]
+    """Build the precautions block for a product; staff lines are appended, never replace.
+
+    The mandatory lines are COMPLIANCE.md section 3's, worded for the block's audience (see
+    ``audience``): a consumer block never mentions a practitioner, a professional block never
+    tells a lay user to supervise children, wear "the supplied goggles" or ask a doctor.
+    """
+    who = audience(facts)
+    pro = who == PROFESSIONAL
+    sections = list(_general(facts, who))
     if any(nm >= NIR_NM for nm in facts.wavelengths_nm):
-        sections.append(PrecautionSection("nir", "Near-infrared and heat", _lines("nir", NIR)))
+        sections.append(PrecautionSection("nir", "Near-infrared and heat",
+                                          _lines("nir", PRO_NIR if pro else NIR)))
     if facts.pulsed_hz:
-        lines = [PrecautionLine("pulsed.epilepsy", (
-            "People with photosensitive epilepsy must not use the pulsed modes: flicker between "
-            f"{FLICKER_HZ[0]:g} and {FLICKER_HZ[1]:g} Hz is the usual seizure trigger range."))]
+        lines = [PrecautionLine("pulsed.epilepsy-room" if pro else "pulsed.epilepsy",
+                                (PRO_EPILEPSY if pro else EPILEPSY).format(
+                                    lo=FLICKER_HZ[0], hi=FLICKER_HZ[1]))]
         inside = sorted({f for f in facts.pulsed_hz if FLICKER_HZ[0] <= f <= FLICKER_HZ[1]})
         if inside:
             lines.append(PrecautionLine("pulsed.in-range", (
@@ -332,7 +484,7 @@ def build_precautions(facts: ProductFacts, extra_lines: Iterable[str] = ()) -> P
         sections.append(PrecautionSection("laser", "Laser", (
             PrecautionLine("laser.aim", "Do not stare into the beam or aim it at anyone's eyes."),
             PrecautionLine("laser.label", f"Laser class label: {label}"))))
-    if facts.regulatory == "rx_only" or facts.is_hazard_laser:
+    if pro:
         sections.append(PrecautionSection("prescription", "Prescription device",
                                           (PrecautionLine("rx.statement", RX_STATEMENT),)))
 
@@ -346,4 +498,4 @@ def build_precautions(facts: ProductFacts, extra_lines: Iterable[str] = ()) -> P
             extra.append(PrecautionLine(f"additional.{len(extra) + 1}", text, mandatory=False))
     if extra:
         sections.append(PrecautionSection("additional", "Additional precautions", tuple(extra)))
-    return Precautions(facts.sku, tuple(sections), eyewear, nohd, label)
+    return Precautions(facts.sku, tuple(sections), eyewear, nohd, label, who)

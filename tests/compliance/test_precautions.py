@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
+from fnmatch import fnmatchcase
+from pathlib import Path
 
 import pytest
 
 from storefront.compliance import ProductFacts, build_precautions, check_copy
-from storefront.compliance.precautions import mpe_w_m2, nohd_m, required_od
+from storefront.compliance.precautions import (
+    EXCLUSIVE,
+    PrecautionLine,
+    Precautions,
+    PrecautionSection,
+    contradictions,
+    mpe_w_m2,
+    nohd_m,
+    required_od,
+)
 
 
 def facts(**kw) -> ProductFacts:
@@ -194,6 +206,177 @@ def test_render_text_and_to_dict():
                                laser(), laser(pulsed_hz=[20, 1000])])
 def test_precautions_pass_the_copy_checker(f):
     # The mandatory lines name conditions; they must read as precautions, not claims.
+    findings = check_copy(build_precautions(f).render_text(), f.kind, f.regulatory,
+                          k_number=f.k_number, indications=f.indications, markdown=False)
+    assert findings == []
+
+
+# --- one audience per block: no lines that cannot both hold ----------------------------
+
+SEED = Path(__file__).resolve().parents[2] / "seed" / "products.json"
+CONSUMER_GENERAL = {f"general.{k}" for k in ("eyes", "physician", "unattended", "children",
+                                               "balms", "timer")}
+LAY_ONLY = CONSUMER_GENERAL - {"general.balms"}  # the balms line suits both audiences
+PRO_GENERAL = {f"general.pro-{k}" for k in ("eyes", "assessment", "unattended", "children",
+                                            "timer")} | {"general.balms"}
+PRO_CONTRA = {"contra.malignancy", "contra.thyroid", "contra.pregnancy",
+              "contra.photosensitivity-patient", "contra.tattoos", "contra.sensation",
+              "contra.implants-patient", "contra.steroid"}
+# Wording addressed to a lay user running the device on themselves.
+LAY_WORDING = ("not a toy", "children may use", "supplied goggles", "consult a physician",
+               "ask your doctor", "protect your eyes", "if you ")
+
+
+def seed_facts() -> list[ProductFacts]:
+    """Facts for every demo product, built the way the product page builds them."""
+    from storefront.catalog.gate import facts_from_record
+    from storefront.seeding.loader import validate_document
+
+    records, errors, _ = validate_document(json.loads(SEED.read_text(encoding="utf-8")),
+                                           gate=False)
+    assert not errors, errors[:5]
+    return [facts_from_record(rec) for rec in records]
+
+
+def texts(p) -> str:
+    return " ".join(ln.text for ln in p.lines).casefold()
+
+
+def otc_belt(**kw) -> ProductFacts:
+    return facts(sku="B-OTC", kind="belt", regulatory="otc_cleared", k_number="K123456",
+                 indications="Temporary relief of minor muscle and joint pain.",
+                 wavelengths_nm=[660, 850], pulsed_hz=[10.0, 40.0], **kw)
+
+
+def test_every_demo_product_has_a_block_without_contradictions():
+    all_facts = seed_facts()
+    assert len(all_facts) >= 24
+    audiences = set()
+    for f in all_facts:
+        p = build_precautions(f)
+        audiences.add(p.audience)
+        assert contradictions(p) == [], (f.sku, contradictions(p))
+        if f.is_hazard_laser or f.regulatory == "rx_only":
+            assert p.audience == "professional", f.sku
+            assert not any(w in texts(p) for w in LAY_WORDING), f.sku
+            assert PRO_GENERAL | PRO_CONTRA | {"rx.statement"} <= ids(p), f.sku
+        else:
+            assert p.audience == "consumer", f.sku
+            assert CONSUMER_GENERAL <= ids(p), f.sku
+            assert not any(i.startswith("general.pro-") for i in ids(p)), f.sku
+            assert "rx.statement" not in ids(p), f.sku
+    assert audiences == {"consumer", "professional"}  # the demo has both kinds
+
+
+def test_exclusion_table_names_lines_the_builder_makes():
+    # A pattern that matches nothing would silently stop guarding anything.
+    made = set()
+    for f in [*seed_facts(), otc_belt(), laser(laser_class_us="IIIb", laser_class_iec="3B"),
+              facts(kind="panel", regulatory="rx_only", k_number="K123456", indications="x",
+                    wavelengths_nm=[660, 850], pulsed_hz=[10])]:
+        made |= ids(build_precautions(f))
+    for a, b, why in EXCLUSIVE:
+        assert why
+        assert any(fnmatchcase(i, a) for i in made), a
+        assert any(fnmatchcase(i, b) for i in made), b
+
+
+def test_contradictions_are_detected():
+    lines = tuple(PrecautionLine(i, i) for i in ("general.children", "general.eyes",
+                                                 "laser.operator", "laser.eyewear.980"))
+    p = Precautions("X", (PrecautionSection("s", "S", lines),))
+    found = {(a, b) for a, b, _ in contradictions(p)}
+    assert found == {("general.children", "laser.operator"),
+                     ("general.eyes", "laser.eyewear.980")}
+    # Staff lines on a professional block may not bring the consumer wording back ...
+    bad = ["Children may use it under adult supervision.", "Wear the supplied goggles.",
+           "Consult a physician before use.", "Not a toy."]
+    p = build_precautions(laser(), extra_lines=bad)
+    assert [a for a, b, _ in contradictions(p)] == [f"additional.{i}" for i in range(1, 5)]
+    # ... while on a consumer block they are ordinary (duplicate lines are dropped anyway).
+    assert contradictions(build_precautions(facts(), extra_lines=bad)) == []
+
+
+def test_class_4_laser_block_is_for_the_practitioner():
+    p = build_precautions(laser(pulsed_hz=[20.0, 1000.0]))
+    assert p.audience == "professional"
+    assert contradictions(p) == []
+    assert [s.id for s in p.sections] == ["general", "contraindications", "nir", "pulsed",
+                                          "laser", "prescription"]
+    assert p.section("general").title == "General (for the practitioner)"
+    assert p.section("contraindications").title == "Do not treat"
+    assert PRO_GENERAL | PRO_CONTRA <= ids(p)
+    assert not LAY_ONLY & ids(p) and "general.pro-user" not in ids(p)
+    assert {"laser.operator", "laser.area", "laser.controls", "laser.nohd", "laser.eyewear.810",
+            "laser.eyewear.980", "rx.statement", "nir.invisible-room",
+            "pulsed.epilepsy-room", "pulsed.in-range"} <= ids(p)
+    t = texts(p)
+    assert not any(w in t for w in LAY_WORDING)
+    assert "operator, patient, observers" in t and "od \u2265 5 at 980 nm" in t
+    assert "key" in t and "interlock" in t and "do not treat infants" in t
+    assert "patient or anyone else in the room has photosensitive epilepsy" in t
+    assert "eye protection stays on for everyone in the room" in t
+
+
+def test_class_3b_laser_block_is_for_the_practitioner():
+    p = build_precautions(laser(laser_class_us="IIIb", laser_class_iec="3B", optical_output_w=0.5,
+                                wavelengths_nm=[660], beam_diameter_mm=2))
+    assert p.audience == "professional" and contradictions(p) == []
+    assert p.section("laser").title == "Class 3B laser safety"
+    assert PRO_GENERAL | PRO_CONTRA | {"laser.operator", "laser.eyewear.660",
+                                       "rx.statement"} <= ids(p)
+    assert p.section("nir") is None  # 660 nm only
+    assert not LAY_ONLY & ids(p)
+    assert not any(w in texts(p) for w in LAY_WORDING)
+
+
+def test_otc_led_belt_with_nir_and_pulsed_modes_is_for_the_consumer():
+    p = build_precautions(otc_belt())
+    assert p.audience == "consumer" and contradictions(p) == []
+    assert [s.id for s in p.sections] == ["general", "contraindications", "nir", "pulsed"]
+    assert CONSUMER_GENERAL <= ids(p)
+    assert {"contra.photosensitivity", "contra.implants", "nir.burns", "nir.wounds",
+            "nir.invisible", "pulsed.epilepsy", "pulsed.in-range"} <= ids(p)
+    assert not any(i.startswith("general.pro-") or i.endswith(("-patient", "-room"))
+                   for i in ids(p))
+    t = texts(p)
+    assert "supplied goggles" in t and "consult a physician" in t and "not a toy" in t
+    assert "practitioner" not in t and "rx only" not in t and "operator" not in t
+    assert "This device pulses at 10 Hz, inside that range." in p.render_text()
+
+
+def test_wellness_panel_is_for_the_consumer():
+    p = build_precautions(facts(sku="P-1", kind="panel", wavelengths_nm=[630, 660, 850]))
+    assert p.audience == "consumer" and contradictions(p) == []
+    assert [s.id for s in p.sections] == ["general", "contraindications", "nir"]
+    assert p.section("general").title == "General" and p.section("contraindications").title == "Do not use"
+    assert CONSUMER_GENERAL <= ids(p)
+    assert p.eyewear == () and p.laser_label is None
+
+
+def test_rx_only_led_system_is_for_the_practitioner_without_laser_lines():
+    p = build_precautions(facts(kind="panel", regulatory="rx_only", k_number="K123456",
+                                indications="x", wavelengths_nm=[660, 850]))
+    assert p.audience == "professional" and contradictions(p) == []
+    assert PRO_GENERAL | PRO_CONTRA | {"general.pro-user", "rx.statement"} <= ids(p)
+    assert p.section("laser") is None and p.eyewear == ()
+    t = texts(p)
+    assert not any(w in t for w in LAY_WORDING) and "key" not in t
+
+
+def test_low_class_otc_laser_is_for_the_consumer():
+    p = build_precautions(laser(laser_class_us="I", laser_class_iec="1", regulatory="otc_cleared",
+                                optical_output_w=0.005))
+    assert p.audience == "consumer" and contradictions(p) == []
+    assert CONSUMER_GENERAL <= ids(p) and "laser.aim" in ids(p)
+
+
+@pytest.mark.parametrize("f", [
+    otc_belt(), facts(kind="panel", regulatory="rx_only", k_number="K123456", indications="x",
+                      wavelengths_nm=[660, 850], pulsed_hz=[10]),
+    laser(laser_class_us="IIIb", laser_class_iec="3B", optical_output_w=0.5, wavelengths_nm=[660]),
+])
+def test_every_audience_passes_the_copy_checker(f):
     findings = check_copy(build_precautions(f).render_text(), f.kind, f.regulatory,
                           k_number=f.k_number, indications=f.indications, markdown=False)
     assert findings == []
