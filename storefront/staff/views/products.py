@@ -113,8 +113,11 @@ def product_check(product_id: int, product):
         return jsonify(err.to_dict()), 422
     verdict = svc.review(product, draft)
     body = verdict.to_dict()
+    # "checked" is the text the findings' start/end count in (after the CRLF and headline
+    # clean-up), so the editor can apply a rewrite to exactly the span that was checked.
     body["fields"] = {
-        fld: {"html": str(highlight(draft[fld], verdict.findings[fld])),
+        fld: {"checked": draft[fld],
+              "html": str(highlight(draft[fld], verdict.findings[fld])),
               "findings": [f.to_dict() | {"text": quoted(draft[fld], f)}
                            for f in verdict.findings[fld]]}
         for fld in svc.COPY_FIELDS
