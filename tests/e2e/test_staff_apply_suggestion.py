@@ -36,7 +36,8 @@ def _login(page, live, role=Role.CATALOG_EDITOR):
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Products")).to_be_visible()
+    # Password hashing is slow on purpose; give it time on a busy machine.
+    expect(page.get_by_role("heading", name="Products")).to_be_visible(timeout=30_000)
 
 
 def _check_json(page, product_id, copy) -> dict:
@@ -57,8 +58,10 @@ def _checks(page) -> list[str]:
 
 
 def _settled(page):
-    expect(page.locator("#copy-form")).not_to_have_attribute("data-checking", "1")
-    expect(page.locator("#copy-form")).to_have_attribute("data-checked", re.compile("ok|blocked"))
+    """Wait until no live check is in flight and the last one was shown."""
+    form = page.locator("#copy-form")
+    expect(form).not_to_have_attribute("data-checking", "1", timeout=15_000)
+    expect(form).to_have_attribute("data-checked", re.compile("ok|blocked"), timeout=15_000)
 
 
 def test_apply_the_checkers_fda_rewrite(live_server, page):
