@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 
+from storefront.compliance.claims import analyse, match_families, sentence_cues
 from storefront.compliance.literals import candidates, matches
+from storefront.compliance.model import active_model
 from storefront.compliance.rules import (
     KINDS,
     REGULATORY_STATUSES,
@@ -88,13 +91,28 @@ def _indication_words(indications: str) -> frozenset[str]:
     return frozenset(_norm_word(w) for w in _WORD.findall(indications))
 
 
+# Musculoskeletal sites: naming one narrows "muscle and joint pain", never widens it.
+_SITES = frozenset(_norm_word(w) for w in (
+    "back low lower upper neck shoulder shoulders knee knees hip hips elbow elbows wrist "
+    "wrists hand hands ankle ankles foot feet leg legs arm arms calf calves thigh thighs "
+    "hamstring hamstrings glute glutes finger fingers toe toes").split())
+
+
 def within_indications(claim: str, indications: str | None) -> bool:
-    """True when every content word of ``claim`` occurs in the cleared ``indications``."""
+    """True when every content word of ``claim`` occurs in the cleared ``indications``.
+
+    Where the indications speak of muscle or joint pain, naming a body site ("minor knee
+    pain") narrows the claim and is allowed.
+    """
     if not indications:
         return False
     allowed = _indication_words(indications)
     need = [_norm_word(w) for w in _WORD.findall(claim)]
     need = [w for w in need if w not in _STOP and w not in _DOWNWARD]
+    if "muscle" in allowed or "joint" in allowed:
+        need = [w for w in need if w not in _SITES]
+        if not need:
+            return False
     return bool(need) and all(w in allowed for w in need)
 
 
@@ -314,14 +332,163 @@ def check_copy(text: str, kind: str | None = None, regulatory: str | None = None
             if item is not None:
                 found.append(item)
 
+    analysed = [_analysed(plain.text[ss:se]) for ss, se in spans]
+    if rules_enabled:
+        fam = _family_findings(rules, facts, plain, text, spans, analysed)
+        found = _in_context(found, fam, spans, analysed) + fam
+
     findings = _dedupe(found)
     out = []
     for start, end, rule, severity, message, suggestion in findings:
         s, e = plain.span_to_source(start, end)
         out.append(Finding(rule.id, severity, s, e, message, suggestion))
+    if model:
+        out.extend(_model_findings(facts, plain, spans, analysed, findings))
     if whole_copy:
         out.extend(_required(rules, facts, plain.text, text))
     out.sort(key=lambda f: (f.start, f.end, f.rule))
+    return out
+
+
+# Phrase-rule findings that a warning or research sentence explains away: "If you have
+# diabetes, check your skin" names a serious condition but claims nothing; "No panel is
+# FDA approved" corrects a claim. They pass unless a claim family found a claim there.
+_CONTEXT_PASS = {
+    "serious-condition": frozenset({"precaution", "hedge_research", "debunk", "correction"}),
+    "guaranteed-result": frozenset({"precaution", "hedge_research", "correction"}),
+    "fda-approval": frozenset({"debunk", "correction"}),
+    "mechanism-as-fact": frozenset({"hedge_research"}),
+    "disease-claim": frozenset({"correction", "hedge_research"}),
+    "wellness-medical-mix": frozenset({"correction", "hedge_research"}),
+    "drug-or-surgery-comparison": frozenset({"correction"}),
+    "absolute-safety": frozenset({"correction"}),
+}
+_QUESTION = re.compile(r"^\W*(?:is|are|was|were|has|have|does|do)\b[^?]*\?\W*$", re.IGNORECASE)
+
+
+def _in_context(found: list, fam: list, spans, analysed) -> list:
+    starts = [a for a, _ in spans]
+    claimed = set()
+    for item in fam:
+        if item[3] == "block":
+            claimed.add(max(0, bisect_right(starts, item[0]) - 1))
+    kept = []
+    for item in found:
+        cues = _CONTEXT_PASS.get(item[2].id)
+        if cues is not None and spans:
+            i = max(0, bisect_right(starts, item[0]) - 1)
+            sent = analysed[i]
+            if i not in claimed and (cues & sent.cats()):
+                continue
+            if item[2].id == "fda-approval" and _QUESTION.match(sent.text):
+                continue
+        kept.append(item)
+    return kept
+
+
+_TERMS: dict[tuple[int, str], re.Pattern] = {}
+
+
+def _term(rules: RuleSet, name: str) -> re.Pattern:
+    key = (id(rules), name)
+    rx = _TERMS.get(key)
+    if rx is None:
+        rx = _TERMS[key] = rules.term(name)
+    return rx
+
+
+def _family_findings(rules: RuleSet, facts: _Facts, plain: PlainText, source: str,
+                     spans, analysed) -> list:
+    """Findings of the claim families (families.toml), in the checker's tuple shape."""
+    out = []
+    for (ss, se), sent in zip(spans, analysed, strict=True):
+        for hit in _family_hits(sent.text, facts.kind, facts.regulatory):
+            fam = hit.family
+            if hit.rule == "fda-approval" and _QUESTION.match(sent.text):
+                continue
+            if (fam.allow_if_indications and facts.regulatory in CLEARED and not hit.strong
+                    and not hit.serious and within_indications(hit.target, facts.indications)):
+                continue
+            if fam.unless_term:
+                a, b = ss, se
+                if fam.unless_scope == "paragraph":
+                    a = plain.text.rfind("\n", 0, ss) + 1
+                    nl = plain.text.find("\n", se)
+                    b = len(plain.text) if nl < 0 else nl
+                scope = source[slice(*plain.span_to_source(a, b))] + " " + plain.text[a:b]
+                if _term(rules, fam.unless_term).search(scope):
+                    continue
+            try:
+                rule = rules.by_id(hit.rule)
+            except KeyError:
+                continue  # switched off
+            message, suggestion = fam.why, fam.suggestion
+            if fam.allow_if_indications and facts.regulatory in CLEARED:
+                if facts.indications:
+                    message += f" Cleared indications: \u201c{facts.indications.strip()}\u201d."
+                    suggestion = ("Quote the cleared indication: "
+                                  f"\u201c{facts.indications.strip()}\u201d.")
+            out.append((ss + hit.start, ss + hit.end, rule, fam.severity, message, suggestion))
+    return out
+
+
+# Product copy repeats itself (precautions, specs, boilerplate across a catalogue): the
+# per-sentence analysis is pure, so it is memoised. clear_caches() empties them.
+@lru_cache(maxsize=65536)
+def _analysed(sentence: str):
+    return analyse(sentence)
+
+
+@lru_cache(maxsize=65536)
+def _family_hits(sentence: str, kind: str | None, regulatory: str) -> tuple:
+    return tuple(match_families(_analysed(sentence), kind, regulatory))
+
+
+@lru_cache(maxsize=65536)
+def _model_verdict(sentence: str, kind: str | None, regulatory: str
+                   ) -> tuple[str | None, float]:
+    mdl = active_model()
+    return mdl.decide(mdl.score(sentence, kind, regulatory, sentence_cues(_analysed(sentence))))
+
+
+def clear_caches() -> None:
+    """Forget memoised sentence analyses (benchmarks; after vocabulary edits)."""
+    for fn in (_analysed, _family_hits, _model_verdict):
+        fn.cache_clear()
+
+
+MODEL_RULE = "likely-claim"
+MIN_MODEL_WORDS = 3
+
+
+def _model_findings(facts: _Facts, plain: PlainText, spans, analysed, findings) -> list:
+    """The statistical second opinion on sentences the rules left alone."""
+    mdl = active_model()
+    if mdl is None:
+        return []
+    covered = [(f[0], f[1]) for f in findings]
+    out = []
+    for (ss, se), sent in zip(spans, analysed, strict=True):
+        if len(sent.stems) < MIN_MODEL_WORDS or _QUESTION.match(sent.text):
+            continue  # FAQ questions ("Is it FDA approved?") ask, they do not claim
+        if any(a < se and b > ss for a, b in covered):
+            continue
+        verdict, score = _model_verdict(sent.text, facts.kind, facts.regulatory)
+        if verdict is None:
+            continue
+        # Point at the sentence without its leading spaces or list markers.
+        lead = len(sent.text) - len(sent.text.lstrip(" -*\t"))
+        s, e = plain.span_to_source(ss + lead, se)
+        if verdict == "block":
+            msg = (f"Reads like a health claim the product may not make (model score "
+                   f"{score:.2f}; at this score its blocks were at least 98 % precise on "
+                   "the labelled corpus). Rewrite it or remove it.")
+        else:
+            msg = (f"Reads like a health claim; review (model score {score:.2f}). No rule "
+                   "names it: check it against the product's status and indications.")
+        out.append(Finding(MODEL_RULE, verdict, s, e, msg,
+                           "Describe the device and its use, or quote the cleared "
+                           "indication word for word."))
     return out
 
 

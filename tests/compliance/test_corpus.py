@@ -1,11 +1,10 @@
-"""The labelled corpus: recall on claims that must block, false blocks on compliant copy.
+"""The labelled claim corpus: its shape, the first-pass record, and the targets.
 
-Splits: ``dev`` was used while writing the rules; ``holdout``, ``holdout2`` and
-``holdout3`` were each written afterwards as fresh paraphrases and real-world seller
-copy, scored once before any rule change, then used to generalise the rules. First-pass
-scores (block recall / false blocks): holdout 35/44 (79.5 %) / 0 of 35; holdout2 23/29
-(79.3 %) / 0 of 16; holdout3 14/23 (60.9 %) / 0 of 13. Expect unseen idioms to slip
-through at roughly those rates; add them here and to rules.toml when they appear.
+The corpus is ``batches/batch-NN.jsonl`` (docs/compliance-labelling.md); each row's
+``split`` is fixed by a hash of its text. Rules and vocabularies were tuned on train and
+dev rows only; the model is trained on train and its thresholds set on dev. The test
+split is what the targets below are checked on. Every batch from 05 on was scored once
+before anyone tuned on it: ``first_pass.jsonl`` keeps those figures (docs/compliance.md).
 Run with ``-s`` to see the figures.
 """
 
@@ -17,84 +16,104 @@ from pathlib import Path
 
 import pytest
 
-from storefront.compliance import check_copy
+from storefront.compliance.evaluate import (
+    CORPUS_DIR,
+    FIRST_PASS,
+    figures,
+    load_rows,
+    score,
+    split_of,
+)
+from storefront.compliance.rules import active_rules
 
-CORPUS = Path(__file__).with_name("corpus.jsonl")
-
-
-def _load() -> list[dict]:
-    rows = [json.loads(line) for line in CORPUS.read_text("utf-8").splitlines() if line.strip()]
-    return rows
-
-
-def _verdict(row: dict) -> tuple[str, list]:
-    # Sentence-level: document requirements (the Rx-only statement) are tested elsewhere.
-    findings = check_copy(row["text"], row["kind"], row["regulatory"],
-                          k_number=row.get("k_number"), indications=row.get("indications"),
-                          whole_copy=False)
-    if any(f.severity == "block" for f in findings):
-        return "block", findings
-    return ("warn" if findings else "pass"), findings
+KEYS = {"text", "kind", "regulatory", "k_number", "indications", "expect", "rule", "split",
+        "source"}
 
 
 @pytest.fixture(scope="module")
-def results():
-    return [(row, *_verdict(row)) for row in _load()]
+def rows():
+    return load_rows()
 
 
-def test_corpus_is_well_formed_and_covers_every_rule():
-    rows = _load()
-    assert len(rows) >= 160
+@pytest.fixture(scope="module")
+def test_scores(rows):
+    return score([r for r in rows if r["split"] == "test"])
+
+
+def test_corpus_is_large_well_formed_and_covers_every_rule(rows):
+    assert len(rows) >= 1500
+    texts = Counter(r["text"] for r in rows)
+    dupes = [t for t, n in texts.items() if n > 1]
+    assert len(dupes) <= len(rows) // 100, dupes[:10]
+    rule_ids = {r.id for r in active_rules().rules}
     for row in rows:
-        assert set(row) <= {"text", "kind", "regulatory", "k_number", "indications", "expect",
-                            "rule", "split"}, row
+        assert set(row) - {"batch"} <= KEYS, row
         assert row["expect"] in ("block", "pass", "warn"), row
         assert row["kind"] in ("belt", "handheld", "panel", "laser"), row
         assert row["regulatory"] in ("wellness", "otc_cleared", "rx_only"), row
+        assert not (row["kind"] == "laser" and row["regulatory"] == "wellness"), row
+        assert row["split"] == split_of(row["text"]), row
+        if row["expect"] != "pass":
+            assert row.get("rule") in rule_ids, row
     rules = Counter(r["rule"] for r in rows if r.get("rule"))
-    for rule in ("disease-claim", "root-cause", "absolute-safety", "fda-approval",
-                 "serious-condition", "drug-or-surgery-comparison", "guaranteed-result",
-                 "vulnerable-groups", "wellness-medical-mix", "laser-no-heat",
-                 "mechanism-as-fact", "proof-claim", "superlative", "non-addictive-comparison",
-                 "painless", "social-proof"):
-        assert rules[rule] >= 3, f"corpus has too few examples of {rule}"
-    assert sum(r["expect"] == "pass" for r in rows) >= 60
+    for rule in rule_ids - {"rx-only-statement"}:
+        assert rules[rule] >= 10, f"corpus has too few examples of {rule}"
+    by_split = Counter(r["split"] for r in rows)
+    assert by_split["test"] >= 300 and by_split["dev"] >= 300
 
 
-def _figures(results, split=None):
-    rows = [r for r in results if split is None or r[0].get("split") == split]
-    block = [v for row, v, _ in rows if row["expect"] == "block"]
-    clean = [v for row, v, _ in rows if row["expect"] == "pass"]
-    warn = [v for row, v, _ in rows if row["expect"] == "warn"]
-    recall = sum(v == "block" for v in block) / len(block)
-    false_block = sum(v == "block" for v in clean) / len(clean)
-    warn_hit = sum(v == "warn" for v in warn) / len(warn) if warn else 1.0
-    return recall, false_block, warn_hit, len(block), len(clean), len(warn)
+def test_every_new_batch_has_a_first_pass_record():
+    recorded = {json.loads(x)["batch"] for x in FIRST_PASS.read_text().splitlines() if x}
+    batches = {p.stem for p in CORPUS_DIR.glob("batch-*.jsonl")}
+    legacy = {"batch-01", "batch-02", "batch-03", "batch-04"}  # scored before the record
+    assert batches - legacy <= recorded
+    for p in CORPUS_DIR.glob("batch-*.jsonl"):
+        if p.stem not in legacy:
+            assert len(p.read_text("utf-8").splitlines()) >= 150, p
 
 
-def test_recall_and_false_block_rate(results):
-    print()
-    for split in (None, "dev", "holdout", "holdout2", "holdout3"):
-        recall, fb, warn_hit, nb, nc, nw = _figures(results, split)
-        print(f"[{split or 'all':8}] recall {recall:6.1%} on {nb} block-worthy, "
-              f"false-block {fb:5.1%} on {nc} compliant, warn found {warn_hit:6.1%} of {nw}")
-    misses = [row["text"] for row, v, _ in results if row["expect"] == "block" and v != "block"]
-    false_blocks = [(row["text"], [f.rule for f in fs]) for row, v, fs in results
-                    if row["expect"] == "pass" and v == "block"]
-    recall, fb, warn_hit, *_ = _figures(results)
-    assert recall >= 0.95, f"missed: {misses}"
-    assert fb <= 0.03, f"false blocks: {false_blocks}"
-    assert warn_hit >= 0.85
+def _show(name, fig):
+    print(f"\n[{name}] block recall {fig.block_recall:.1%} of {fig.n_block}, warn recall "
+          f"{fig.warn_recall:.1%} of {fig.n_warn}, honest blocked {fig.honest_blocked:.1%} "
+          f"of {fig.n_pass}, warn-level blocked {fig.warn_blocked:.1%}, honest flagged "
+          f"{fig.honest_flagged:.1%}")
 
 
-def test_expected_rule_is_among_findings(results):
-    labelled = [(row, fs) for row, v, fs in results if row.get("rule") and row["expect"] != "pass"]
-    hits = [row["text"] for row, fs in labelled if any(f.rule == row["rule"] for f in fs)]
+def test_targets_on_the_test_split(test_scores):
+    for layer in ("rules", "model", "both"):
+        _show(f"test/{layer}", figures(test_scores[layer]))
+    fig = figures(test_scores["both"])
+    assert fig.block_recall >= 0.95
+    assert fig.warn_recall >= 0.90
+    assert fig.warn_blocked <= 0.10
+    assert fig.honest_blocked <= 0.02
+
+
+def test_expected_rule_is_named_for_most_rule_findings(test_scores):
+    from storefront.compliance.evaluate import layer_findings
+
+    labelled = [r for r, _ in test_scores["rules"] if r["expect"] != "pass"]
+    hits = [r for r in labelled
+            if any(f.rule == r["rule"] for f in layer_findings(r, "both"))]
     rate = len(hits) / len(labelled)
-    print(f"\nexpected rule named in {rate:.1%} of {len(labelled)} labelled claims")
-    assert rate >= 0.9
+    print(f"\nexpected rule named in {rate:.1%} of {len(labelled)} labelled test claims")
+    assert rate >= 0.6
 
 
-def test_warn_items_are_not_blocked(results):
-    over = [row["text"] for row, v, _ in results if row["expect"] == "warn" and v == "block"]
-    assert len(over) <= 2, over
+def test_model_file_is_current():
+    pytest.importorskip("sklearn", reason="the train extra (scikit-learn) is not installed")
+    from storefront.compliance.train import MODEL_PATH, build, dump
+
+    assert MODEL_PATH.read_text("utf-8") == dump(build()), (
+        "model.json is stale: run `python -m storefront.compliance.train`")
+
+
+def test_model_blocks_only_with_a_stored_precision_threshold():
+    from storefront.compliance.model import active_model
+
+    mdl = active_model()
+    assert mdl is not None
+    assert 0.5 <= mdl.block_threshold <= 1.0
+    assert mdl.meta["block_precision_on_dev"] >= 0.98
+    assert Path(__file__).resolve().parents[2].joinpath(
+        "storefront", "compliance", "model.json").stat().st_size < 2_000_000

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from storefront.compliance.evaluate import load_rows
+
 from storefront.compliance import RulesError, check_copy, load_rules
 from storefront.compliance.literals import candidates, matches, required_prefixes, start_prefixes
 from storefront.compliance.rules import ENV_VAR, active_rules
@@ -158,9 +160,7 @@ def test_start_prefixes_examples():
 
 def _texts() -> list[str]:
     root = Path(__file__).resolve().parents[2]
-    rows = [json.loads(line) for line in
-            Path(__file__).with_name("corpus.jsonl").read_text("utf-8").splitlines() if line]
-    texts = [r["text"] for r in rows]
+    texts = [r["text"] for r in load_rows()]
     seed = root / "seed" / "products.json"
     if seed.exists():
         data = json.loads(seed.read_text("utf-8"))

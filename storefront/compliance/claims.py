@@ -1,0 +1,365 @@
+"""Claim structure: the parts of a claim found by vocabulary, and claim families.
+
+A sentence is split into words (stemmed, so "causes", "caused" and "cause" are one
+word) and clauses. Every vocabulary term (``vocab/*.toml``: conditions graded minor /
+moderate / serious, body functions, medicines, procedures, groups, and the cue words of
+``vocab/cues.toml``) that occurs is tagged with its category. A *family*
+(``families.toml``) is a claim shape in those categories — "a denial, then a risk"
+(absolute safety), "less, then a medicine" (medicine comparison), "FDA and approval in
+either order" — so it covers wordings no phrase list has seen. Context is computed per
+clause: a negation before the claim, a precaution cue, research hedging or a correction
+("myth", "is not") make it pass where the family says so.
+
+Pure: text in, spans out; no database, no Flask.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from storefront.compliance.model import stem
+from storefront.compliance.text import clause_bounds
+
+HERE = Path(__file__).parent
+VOCAB_DIR = HERE / "vocab"
+FAMILIES_PATH = HERE / "families.toml"
+MAX_TERM = 5  # longest vocabulary term, in words
+
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|#", re.IGNORECASE)
+# Irregular plurals the stemmer cannot reach.
+_IRREGULAR = {"children": "child", "feet": "foot", "teeth": "tooth", "women": "woman",
+              "men": "man", "people": "person", "mice": "mouse", "geese": "goose",
+              "kids": "kid", "knives": "knife", "lives": "life", "wives": "wife"}
+
+
+def word_stem(word: str) -> str:
+    """The stem used for vocabulary lookups (irregular plurals folded first)."""
+    w = word.lower().replace("\u2019", "'")
+    w = _IRREGULAR.get(w, w)
+    if w.endswith("n't"):
+        return w
+    return stem(w)
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Stemmed term sequences -> categories."""
+
+    terms: dict[tuple[str, ...], frozenset[str]]
+    categories: frozenset[str]
+    longest: dict[str, int]  # first word -> longest term starting with it
+
+    def tag(self, stems: list[str]) -> list[tuple[str, int, int]]:
+        """(category, first word, end word) of every term occurrence."""
+        out = []
+        n = len(stems)
+        terms = self.terms
+        longest = self.longest
+        for i in range(n):
+            k_max = longest.get(stems[i])
+            if k_max is None:
+                continue
+            for k in range(min(k_max, n - i), 0, -1):
+                cats = terms.get(tuple(stems[i:i + k]))
+                if cats:
+                    out.extend((c, i, i + k) for c in cats)
+        return out
+
+
+def _norm_term(term: str) -> tuple[str, ...]:
+    words = _WORD.findall(term.replace("-", " ").replace("\u2019", "'"))
+    return tuple(word_stem(w) for w in words)
+
+
+@lru_cache(maxsize=4)
+def load_lexicon(vocab_dir: Path = VOCAB_DIR) -> Lexicon:
+    """Read every ``vocab/*.toml`` (sections of ``terms``) into one lexicon."""
+    found: dict[tuple[str, ...], set[str]] = {}
+    cats: set[str] = set()
+    for path in sorted(vocab_dir.glob("*.toml")):
+        data = tomllib.loads(path.read_text("utf-8"))
+        for section, body in data.items():
+            if not isinstance(body, dict) or "terms" not in body:
+                continue
+            cats.add(section)
+            for term in body["terms"]:
+                key = _norm_term(term)
+                if key:
+                    found.setdefault(key, set()).add(section)
+    longest: dict[str, int] = {}
+    for key in found:
+        longest[key[0]] = max(longest.get(key[0], 0), len(key))
+    return Lexicon({k: frozenset(v) for k, v in found.items()}, frozenset(cats), longest)
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """A tagged sentence: words with offsets, stems, clause of each word, tags."""
+
+    text: str
+    spans: tuple[tuple[int, int], ...]
+    stems: tuple[str, ...]
+    clause: tuple[int, ...]
+    tags: tuple[tuple[str, int, int], ...]
+
+    def cats(self) -> frozenset[str]:
+        """Every category present."""
+        return frozenset(t[0] for t in self.tags)
+
+    def words(self, a: int, b: int) -> str:
+        """The sentence text from word a up to word b (exclusive)."""
+        if a >= b:
+            return ""
+        return self.text[self.spans[a][0]:self.spans[b - 1][1]]
+
+
+def analyse(text: str, lexicon: Lexicon | None = None) -> Sentence:
+    """Tag one sentence."""
+    lexicon = lexicon or load_lexicon()
+    matches = list(_WORD.finditer(text.replace("\u2019", "'")))
+    spans = tuple(m.span() for m in matches)
+    stems = [word_stem(m.group(0)) for m in matches]
+    bounds = clause_bounds(text)
+    clause = []
+    ci = 0
+    for s, _ in spans:
+        while ci + 1 < len(bounds) and bounds[ci + 1] <= s:
+            ci += 1
+        clause.append(ci)
+    # Hyphenated and split words ("side-effect", "risk-free") are joined by _norm_term on
+    # the vocabulary side, so the text side needs no special case.
+    return Sentence(text, spans, tuple(stems), tuple(clause), tuple(lexicon.tag(stems)))
+
+
+# --- families --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Family:
+    """A claim shape over vocabulary categories (see families.toml)."""
+
+    id: str
+    rule: str
+    severity: str
+    parts: tuple[frozenset[str], ...]
+    window: int
+    any_order: bool
+    negatable: bool
+    unless: frozenset[str]
+    unless_before: frozenset[str]
+    kinds: frozenset[str] | None
+    regulatory: frozenset[str] | None
+    allow_if_indications: bool
+    serious_rule: str | None
+    wellness_rule: str | None
+    blockers: frozenset[str]
+    ignore: frozenset[tuple[str, ...]]
+    ignore_cats: frozenset[str]
+    ignore_followed_by: frozenset[str]
+    ignore_cues: frozenset[tuple[str, ...]]
+    unless_after: frozenset[str]
+    ignore_pairs: frozenset[tuple[tuple[str, ...], tuple[str, ...]]]
+    unless_preceded_by: frozenset[str]
+    unless_term: str | None
+    unless_scope: str
+    why: str
+    suggestion: str
+
+    def applies(self, kind: str | None, regulatory: str) -> bool:
+        """Whether the family runs for this product."""
+        if self.kinds is not None and kind not in self.kinds:
+            return False
+        return self.regulatory is None or regulatory in self.regulatory
+
+
+def _expand(names: list[str], groups: dict[str, list[str]]) -> frozenset[str]:
+    out: set[str] = set()
+    for n in names:
+        out |= set(groups.get(n, [n]))
+    return frozenset(out)
+
+
+@lru_cache(maxsize=4)
+def load_families(path: Path = FAMILIES_PATH) -> tuple[Family, ...]:
+    """Read families.toml."""
+    data = tomllib.loads(path.read_text("utf-8"))
+    groups = data.get("groups", {})
+    fams = []
+    for spec in data.get("families", []):
+        opt = spec.get
+        fams.append(Family(
+            id=spec["id"], rule=spec["rule"], severity=spec.get("severity", "block"),
+            parts=tuple(_expand(p if isinstance(p, list) else [p], groups)
+                        for p in spec["parts"]),
+            window=int(opt("window", 6)), any_order=bool(opt("any_order", False)),
+            negatable=bool(opt("negatable", True)),
+            unless=_expand(opt("unless", []), groups),
+            unless_before=_expand(opt("unless_before", []), groups),
+            kinds=frozenset(spec["kinds"]) if "kinds" in spec else None,
+            regulatory=frozenset(spec["regulatory"]) if "regulatory" in spec else None,
+            allow_if_indications=opt("allow_if") == "indications",
+            serious_rule=opt("serious_rule"), wellness_rule=opt("wellness_rule"),
+            blockers=_expand(opt("blockers", []), groups),
+            ignore=frozenset(_norm_term(t) for t in opt("ignore", [])),
+            ignore_cats=_expand(opt("ignore_cats", []), groups),
+            ignore_followed_by=frozenset(word_stem(w) for w in opt("ignore_followed_by", [])),
+            ignore_cues=frozenset(_norm_term(t) for t in opt("ignore_cues", [])),
+            unless_after=_expand(opt("unless_after", []), groups),
+            unless_preceded_by=frozenset(word_stem(w) for w in opt("unless_preceded_by", [])),
+            ignore_pairs=frozenset((_norm_term(a), _norm_term(b))
+                                   for a, b in opt("ignore_pairs", [])),
+            unless_term=opt("unless_term"), unless_scope=opt("unless_scope", "sentence"),
+            why=spec["why"], suggestion=spec.get("suggestion", ""),
+        ))
+    return tuple(fams)
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A family match: character span in the sentence and the words claimed about."""
+
+    family: Family
+    rule: str
+    start: int
+    end: int
+    target: str
+    serious: bool
+    strong: bool
+
+
+def _occurrences(s: Sentence, cats: frozenset[str]) -> list[tuple[int, int]]:
+    return sorted({(a, b) for c, a, b in s.tags if c in cats})
+
+
+def _clause_has(s: Sentence, cats: frozenset[str], clause: int, before: int | None = None
+                ) -> bool:
+    for c, a, _ in s.tags:
+        if c in cats and s.clause[a] == clause and (before is None or a < before):
+            return True
+    return False
+
+
+def match_families(s: Sentence, kind: str | None, regulatory: str,
+                   families: tuple[Family, ...] | None = None) -> Iterator[Hit]:
+    """Every family match in one tagged sentence (clause context applied)."""
+    families = load_families() if families is None else families
+    present = s.cats()
+    for fam in families:
+        if not fam.applies(kind, regulatory):
+            continue
+        if any(not (p & present) for p in fam.parts):
+            continue
+        for a0, a1, b0, b1 in _pairs(s, fam):
+            if fam.ignore and tuple(s.stems[b0:b1]) in fam.ignore:
+                continue
+            if fam.ignore_cues and tuple(s.stems[a0:a1]) in fam.ignore_cues:
+                continue
+            if fam.ignore_pairs and (tuple(s.stems[a0:a1]), tuple(s.stems[b0:b1])) in (
+                    fam.ignore_pairs):
+                continue
+            if fam.ignore_cats and _between(s, fam.ignore_cats, b0, b1):
+                continue
+            if fam.unless_preceded_by and b0 > 0 and s.stems[b0 - 1] in fam.unless_preceded_by:
+                continue
+            if fam.ignore_followed_by and b1 < len(s.stems) and (
+                    s.stems[b1] in fam.ignore_followed_by):
+                continue
+            if fam.unless_after and _between(s, fam.unless_after, max(a1, b1),
+                                             max(a1, b1) + 3):
+                continue
+            clause = s.clause[a0]
+            first = min(a0, b0)
+            if fam.unless and _clause_has(s, fam.unless, clause):
+                continue
+            if fam.unless_before and _clause_has(s, fam.unless_before, clause, before=first):
+                continue
+            if fam.blockers and _between(s, fam.blockers, min(a1, b1), max(a0, b0)):
+                continue
+            if fam.negatable and _negated(s, clause, first):
+                continue
+            is_serious = _has_at(s, "serious", b0, b1)
+            strong = _has_at(s, "effect_strong", a0, a1)
+            rule = fam.rule
+            if is_serious and fam.serious_rule:
+                rule = fam.serious_rule
+            elif regulatory == "wellness" and fam.wellness_rule:
+                rule = fam.wellness_rule
+            last = max(a1, b1) - 1
+            # Qualifiers before the condition belong to the claim ("eases chronic
+            # lower back pain"); the verb does not.
+            t0 = b0
+            lo = a1 if b0 >= a1 else 0
+            while t0 > lo and (s.stems[t0 - 1] in QUALIFIERS
+                               or _has_at(s, "body_part", t0 - 1, t0)):
+                t0 -= 1
+            target = s.words(t0, b1)
+            yield Hit(fam, rule, s.spans[first][0], s.spans[last][1], target, is_serious,
+                      strong)
+            break
+
+
+def _has_at(s: Sentence, cat: str, a: int, b: int) -> bool:
+    return any(c == cat and a <= x < b for c, x, _ in s.tags)
+
+
+def _between(s: Sentence, cats: frozenset[str], a: int, b: int) -> bool:
+    return any(c in cats and a <= x < b for c, x, _ in s.tags)
+
+
+def _pairs(s: Sentence, fam: Family) -> Iterator[tuple[int, int, int, int]]:
+    firsts = _occurrences(s, fam.parts[0])
+    if len(fam.parts) == 1:
+        for a0, a1 in firsts:
+            yield a0, a1, a0, a1
+        return
+    seconds = _occurrences(s, fam.parts[1])
+    for a0, a1 in firsts:
+        for b0, b1 in seconds:
+            if s.clause[a0] != s.clause[b0]:
+                continue
+            if b0 >= a1 and b0 - a1 <= fam.window:
+                yield a0, a1, b0, b1
+            elif fam.any_order and a0 >= b1 and a0 - b1 <= fam.window:
+                yield a0, a1, b0, b1
+
+
+QUALIFIERS = frozenset(word_stem(w) for w in (
+    "chronic acute severe minor mild moderate temporary temporarily occasional persistent "
+    "nagging debilitating stubborn deep sharp dull lingering everyday daily local localized "
+    "sore achy aching stiff tight tired swollen inflamed painful damaged injured old bad low "
+    "lower upper and or of in your the my their from all any every post workout "
+    "exercise induced long term arthritic").split())
+_NEG = frozenset({"not", "no", "never", "n't", "without", "cannot", "nor", "neither"})
+_VOID = frozenset({"only", "just", "merely", "simply", "let", "settl", "suffer", "wait"})
+
+
+def _negated(s: Sentence, clause: int, before: int) -> bool:
+    """A negation earlier in the clause ("does not treat …"), not "not only"."""
+    for i in range(before - 1, -1, -1):
+        if s.clause[i] != clause:
+            break
+        w = s.stems[i]
+        if w in _NEG or w.endswith("n't"):
+            nxt = s.stems[i + 1] if i + 1 < len(s.stems) else ""
+            if nxt in _VOID:
+                return False
+            return True
+    return False
+
+
+def sentence_cues(text: str | Sentence) -> tuple[str, ...]:
+    """Category names present in a sentence, plus clause-level pairs (model features)."""
+    s = analyse(text) if isinstance(text, str) else text
+    cats = sorted(s.cats())
+    by_clause: dict[int, set[str]] = {}
+    for c, a, _ in s.tags:
+        by_clause.setdefault(s.clause[a], set()).add(c)
+    pairs = set()
+    for group in by_clause.values():
+        g = sorted(group)
+        pairs.update(f"{x}+{y}" for i, x in enumerate(g) for y in g[i + 1:])
+    return tuple(cats) + tuple(sorted(pairs))
