@@ -279,7 +279,10 @@ def _judge(doc: _Context, plain: PlainText, source: str, rule: Rule, p: Pattern,
                 severity = esc.severity
                 message = esc.why or message
                 break
-    return start, end, rule, severity, message, suggestion
+    rewrite = False
+    if p.rewrite is not None and (p.rewrite_if != "clearance" or facts.cleared):
+        suggestion, rewrite = p.rewrite.format(k_number=(facts.k_number or "").strip()), True
+    return start, end, rule, severity, message, suggestion, rewrite
 
 
 
@@ -306,7 +309,7 @@ def check_copy(text: str, kind: str | None = None, regulatory: str | None = None
     facts = _Facts(kind, regulatory or DEFAULT_STATUS, k_number, indications)
     plain = to_plain(text, markdown=markdown)
     doc = _Context(plain.text, rules.context)
-    found: list[tuple[int, int, Rule, str, str, str]] = []
+    found: list[tuple[int, int, Rule, str, str, str, bool]] = []
     spans = doc.sents.spans
     plan = rules.plan(kind, facts.regulatory)
     tail = rules.context["modifier_tail"]
@@ -339,9 +342,9 @@ def check_copy(text: str, kind: str | None = None, regulatory: str | None = None
 
     findings = _dedupe(found)
     out = []
-    for start, end, rule, severity, message, suggestion in findings:
+    for start, end, rule, severity, message, suggestion, rewrite in findings:
         s, e = plain.span_to_source(start, end)
-        out.append(Finding(rule.id, severity, s, e, message, suggestion))
+        out.append(Finding(rule.id, severity, s, e, message, suggestion, rewrite=rewrite))
     if model:
         out.extend(_model_findings(facts, plain, spans, analysed, findings))
     if whole_copy:
@@ -428,7 +431,8 @@ def _family_findings(rules: RuleSet, facts: _Facts, plain: PlainText, source: st
                     message += f" Cleared indications: \u201c{facts.indications.strip()}\u201d."
                     suggestion = ("Quote the cleared indication: "
                                   f"\u201c{facts.indications.strip()}\u201d.")
-            out.append((ss + hit.start, ss + hit.end, rule, fam.severity, message, suggestion))
+            out.append((ss + hit.start, ss + hit.end, rule, fam.severity, message, suggestion,
+                        False))
     return out
 
 
@@ -471,6 +475,8 @@ def _model_findings(facts: _Facts, plain: PlainText, spans, analysed, findings) 
     for (ss, se), sent in zip(spans, analysed, strict=True):
         if len(sent.stems) < MIN_MODEL_WORDS or _QUESTION.match(sent.text):
             continue  # FAQ questions ("Is it FDA approved?") ask, they do not claim
+        if "precaution" in sent.cats():
+            continue  # a warning, not a claim: the phrase rules and families judge those
         if any(a < se and b > ss for a, b in covered):
             continue
         verdict, score = _model_verdict(sent.text, facts.kind, facts.regulatory)

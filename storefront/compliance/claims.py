@@ -261,7 +261,7 @@ def match_families(s: Sentence, kind: str | None, regulatory: str,
             if fam.ignore_pairs and (tuple(s.stems[a0:a1]), tuple(s.stems[b0:b1])) in (
                     fam.ignore_pairs):
                 continue
-            if fam.ignore_cats and _between(s, fam.ignore_cats, b0, b1):
+            if fam.ignore_cats and _overlaps(s, fam.ignore_cats, b0, b1):
                 continue
             if fam.unless_preceded_by and b0 > 0 and s.stems[b0 - 1] in fam.unless_preceded_by:
                 continue
@@ -304,6 +304,10 @@ def match_families(s: Sentence, kind: str | None, regulatory: str,
 
 def _has_at(s: Sentence, cat: str, a: int, b: int) -> bool:
     return any(c == cat and a <= x < b for c, x, _ in s.tags)
+
+
+def _overlaps(s: Sentence, cats: frozenset[str], a: int, b: int) -> bool:
+    return any(c in cats and x < b and y > a for c, x, y in s.tags)
 
 
 def _between(s: Sentence, cats: frozenset[str], a: int, b: int) -> bool:

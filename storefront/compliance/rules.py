@@ -37,7 +37,7 @@ _RULE_KEYS = {"id", "severity", "why", "suggestion", "kinds", "regulatory", "pat
               "add_patterns", "exempt", "unless", "unless_scope", "requires", "escalate",
               "check", "enabled", "description"}
 _PATTERN_KEYS = {"re", "severity", "kinds", "regulatory", "requires", "unless", "allow_if",
-                 "why", "suggestion"}
+                 "why", "suggestion", "rewrite", "rewrite_if"}
 _ESCALATE_KEYS = {"severity", "when", "why"}
 _FLAGS = re.IGNORECASE
 _TERM_REF = re.compile(r"\{\{([A-Za-z_][A-Za-z0-9_]*)\}\}")
@@ -63,6 +63,8 @@ class Pattern:
     suggestion: str | None = None
     prefixes: Clauses = ()  # word prefixes every match needs (see literals.py)
     starts: frozenset[str] | None = None  # word prefixes every match begins with
+    rewrite: str | None = None  # drop-in replacement for the match ({k_number} filled in)
+    rewrite_if: str | None = None  # "clearance": only on a cleared product with a K-number
 
     def applies(self, kind: str | None, regulatory: str | None) -> bool:
         """True when this applies to the product kind and status."""
@@ -212,6 +214,9 @@ def _pattern(spec: Any, terms, where: str) -> Pattern:
         raise RulesError(f"{where}: allow_if must list some of {list(ALLOW_IF)}")
     if "indications" in allow and "what" not in rx.groupindex:
         raise RulesError(f"{where}: allow_if 'indications' needs a (?P<what>...) group")
+    if spec.get("rewrite_if") not in (None, "clearance"):
+        raise RulesError(f"{where}: rewrite_if must be 'clearance'")
+    _, prefixes, starts = compile_gated(src, _FLAGS)
     return Pattern(
         src, rx,
         severity=_severity(spec["severity"], where) if "severity" in spec else None,
@@ -222,8 +227,10 @@ def _pattern(spec: Any, terms, where: str) -> Pattern:
         allow_if=tuple(allow),
         why=_text(spec["why"], where) if "why" in spec else None,
         suggestion=_text(spec["suggestion"], where) if "suggestion" in spec else None,
-        prefixes=compile_gated(src, _FLAGS)[1],
-        starts=compile_gated(src, _FLAGS)[2],
+        prefixes=prefixes,
+        starts=starts,
+        rewrite=_text(spec["rewrite"], where) if "rewrite" in spec else None,
+        rewrite_if=spec.get("rewrite_if"),
     )
 
 
