@@ -10,9 +10,6 @@ from flask import Flask
 from storefront import config as config_module
 from storefront.extensions import csrf, db, limiter, migrate
 
-# ``api`` (the flask-smorest Api) is imported inside the functions below: importing the
-# ``storefront.api`` package rebinds the name ``api`` in this module to that package.
-
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -51,8 +48,8 @@ def apply_proxy_fix(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    import storefront.models  # noqa: F401  (registers every table on the metadata)
-    from storefront.extensions import api
+    import storefront.model_registry  # noqa: F401  (registers every table on the metadata)
+    from storefront.extensions import openapi
 
     db.init_app(app)
     from storefront.catalog.search import include_name
@@ -71,8 +68,8 @@ def register_extensions(app: Flask) -> None:
     security.init_app(app)  # security headers on every response, hardened session cookie
     from storefront.api import ErrorSchema
 
-    api.ERROR_SCHEMA = ErrorSchema  # document our {code: str, status: int, ...} error body
-    api.init_app(app)
+    openapi.ERROR_SCHEMA = ErrorSchema  # document our {code: str, status: int, ...} error body
+    openapi.init_app(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         from storefront.sqlite import enable_sqlite_pragmas
 
@@ -81,7 +78,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from storefront.extensions import api  # noqa: F401  (flask-smorest blueprints go on it)
+    from storefront.extensions import openapi
     from storefront.health import bp as health_bp
 
     app.register_blueprint(health_bp)
@@ -89,10 +86,9 @@ def register_blueprints(app: Flask) -> None:
 
     init_staff(app)  # /staff/ blueprint and the Flask-Login manager
     from storefront.api.quotes import blp as quotes_api_blp
-    from storefront.extensions import api as smorest_api
     from storefront.web.quotes import bp as quotes_web_bp
 
-    smorest_api.register_blueprint(quotes_api_blp)  # /api/v1/quotes, /api/v1/quotes/price
+    openapi.register_blueprint(quotes_api_blp)  # /api/v1/quotes, /api/v1/quotes/price
     csrf.exempt(quotes_api_blp)
     app.register_blueprint(quotes_web_bp)  # /oem/quote, /oem/quotes/<token>
     # JSON API blueprints (flask-smorest) are registered on ``api``; they take no cookies
@@ -103,7 +99,7 @@ def register_blueprints(app: Flask) -> None:
     from storefront.api.products import blp as products_blp
 
     csrf.exempt(products_blp)
-    api.register_blueprint(products_blp)  # /api/v1/products
+    openapi.register_blueprint(products_blp)  # /api/v1/products
     from storefront.web.checkout import register as register_checkout
 
     register_checkout(app)  # /cart, /checkout, /orders/<id>, /api/v1/orders, /stripe/webhook

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request
 
-from storefront.checkout.events import handle_event
 from storefront.checkout.settings import CheckoutSettings
+from storefront.checkout.stripe_events import handle_event
 from storefront.extensions import db
 from storefront.mail import send_after_commit
 from storefront.payments import PaymentsUnavailable, gateway_for
 from storefront.payments.intents import release_quietly
-from storefront.payments.webhooks import verify_event
+from storefront.payments.signatures import verify_event
 
 bp = Blueprint("stripe_webhooks", __name__)
 

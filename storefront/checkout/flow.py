@@ -18,14 +18,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from storefront.catalog.models import Product
-from storefront.checkout.events import (
+from storefront.checkout.pricing import precautions_snapshot, price_items
+from storefront.checkout.settings import CheckoutSettings
+from storefront.checkout.stripe_events import (
     Outcome,
     apply_charge_refunded,
     apply_intent_failed,
     apply_intent_succeeded,
 )
-from storefront.checkout.pricing import precautions_snapshot, price_items
-from storefront.checkout.settings import CheckoutSettings
 from storefront.db import utcnow
 from storefront.errors import Conflict, ValidationError
 from storefront.orders import service as orders

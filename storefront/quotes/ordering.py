@@ -1,6 +1,6 @@
 """Quote → order: the accepted amount is paid through the shoppers' checkout (Stripe).
 
-Checkout owns orders and PaymentIntents (``storefront.checkout.quotes.create_order_for_quote``);
+Checkout owns orders and PaymentIntents (``storefront.checkout.quote_orders.create_order_for_quote``);
 this module hands it the quoted lines and the amount the buyer chose (deposit or full) and
 remembers the order on the quote. Once a deposit is paid, the buyer pays the balance (quoted
 total minus the deposit kept) the same way, through a second order of kind "balance".
@@ -55,7 +55,7 @@ def start_payment(session: Session, gateway, quote: Quote, *, settings=None,
 
     Commits (checkout does). Returns None when nothing is to be paid online.
     """
-    from storefront.checkout.quotes import create_order_for_quote
+    from storefront.checkout.quote_orders import create_order_for_quote
 
     if not payable_online(quote):
         return None
@@ -93,7 +93,7 @@ class Balance:
 
 def balance(session: Session, quote: Quote) -> Balance | None:
     """The balance after the deposit, once the deposit is paid; None when there is none to pay."""
-    from storefront.checkout.quotes import latest_quote_order, paid_for_quote
+    from storefront.checkout.quote_orders import latest_quote_order, paid_for_quote
     from storefront.orders.states import CAPTURED
 
     if (quote.status != QuoteStatus.ACCEPTED or quote.payment_option != PaymentOption.DEPOSIT
@@ -116,7 +116,7 @@ def start_balance_payment(session: Session, gateway, quote: Quote, *, settings=N
     Raises 409 ``deposit_not_paid`` before the deposit is paid and ``nothing_to_pay`` when the
     deposit covers the total; a quote paid in full, or not accepted, has no balance (409).
     """
-    from storefront.checkout.quotes import create_order_for_quote
+    from storefront.checkout.quote_orders import create_order_for_quote
 
     if quote.status != QuoteStatus.ACCEPTED or quote.payment_option != PaymentOption.DEPOSIT:
         raise Conflict("This quote has no balance to pay online.", code="no_balance",

@@ -153,7 +153,7 @@ def register(app) -> None:
     """Register the cart, checkout and order pages, the orders API and the Stripe webhook."""
     from storefront.api.orders import blp as orders_api_blp
     from storefront.api.webhooks import bp as webhooks_bp
-    from storefront.extensions import api, csrf
+    from storefront.extensions import csrf, openapi
     from storefront.payments import check_key
     from storefront.web.cart import bp as cart_bp
     from storefront.web.orders import bp as orders_bp
@@ -165,6 +165,6 @@ def register(app) -> None:
     app.register_blueprint(bp)
     app.register_blueprint(orders_bp)
     csrf.exempt(orders_api_blp)  # JSON, no cookie authority
-    api.register_blueprint(orders_api_blp)
+    openapi.register_blueprint(orders_api_blp)
     csrf.exempt(webhooks_bp)  # Stripe signs its requests instead
     app.register_blueprint(webhooks_bp)
