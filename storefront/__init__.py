@@ -63,6 +63,14 @@ def register_extensions(app: Flask) -> None:
     # If Redis goes away, keep limiting per process instead of failing every limited request.
     app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     limiter.init_app(app)
+    from storefront.catalog import cache
+
+    cache.init_app(app, ttl=float(app.config.get("CATALOG_CACHE_SECONDS", 30)))
+    from storefront.payments import check_key
+
+    # Refuse to start with a live key unless live mode was asked for explicitly.
+    check_key(app.config.get("STRIPE_SECRET_KEY") or "",
+              bool(app.config.get("STOREFRONT_ALLOW_LIVE_STRIPE")))
     from storefront import security
 
     security.init_app(app)  # security headers on every response, hardened session cookie
@@ -78,31 +86,31 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    """Every blueprint, in one place: pages, the JSON API (flask-smorest) and the Stripe webhook."""
+    from storefront.api.orders import blp as orders_api
+    from storefront.api.products import blp as products_api
+    from storefront.api.quotes import blp as quotes_api
+    from storefront.api.webhooks import bp as stripe_webhook
     from storefront.extensions import openapi
-    from storefront.health import bp as health_bp
-
-    app.register_blueprint(health_bp)
+    from storefront.health import bp as health
     from storefront.staff.views import init_app as init_staff
-
-    init_staff(app)  # /staff/ blueprint and the Flask-Login manager
-    from storefront.api.quotes import blp as quotes_api_blp
-    from storefront.web.quotes import bp as quotes_web_bp
-
-    openapi.register_blueprint(quotes_api_blp)  # /api/v1/quotes, /api/v1/quotes/price
-    csrf.exempt(quotes_api_blp)
-    app.register_blueprint(quotes_web_bp)  # /oem/quote, /oem/quotes/<token>
-    # JSON API blueprints (flask-smorest) are registered on ``api``; they take no cookies
-    # for authority, so they are exempt from the form CSRF check.
+    from storefront.web import cart, catalog, checkout, orders, quotes, seo
     from storefront.web import init_app as init_web
 
-    init_web(app)  # catalogue, product, compare pages, sitemap.xml, robots.txt
-    from storefront.api.products import blp as products_blp
-
-    csrf.exempt(products_blp)
-    openapi.register_blueprint(products_blp)  # /api/v1/products
-    from storefront.web.checkout import register as register_checkout
-
-    register_checkout(app)  # /cart, /checkout, /orders/<id>, /api/v1/orders, /stripe/webhook
+    app.register_blueprint(health)  # /healthz
+    init_staff(app)  # /staff/ blueprint and the Flask-Login manager
+    init_web(app)  # the pages' template helpers
+    for page_bp in (quotes.bp,  # /oem/quote, /oem/quotes/<token>
+                    catalog.bp, seo.bp,  # catalogue, product, compare; sitemap.xml, robots.txt
+                    cart.bp, checkout.bp, orders.bp):  # /cart, /checkout, /orders/<id>
+        app.register_blueprint(page_bp)
+    # The JSON API takes no cookies for authority, and Stripe signs its requests instead:
+    # both are exempt from the form CSRF check.
+    for api_bp in (quotes_api, products_api, orders_api):  # /api/v1/quotes, products, orders
+        csrf.exempt(api_bp)
+        openapi.register_blueprint(api_bp)
+    csrf.exempt(stripe_webhook)
+    app.register_blueprint(stripe_webhook)  # POST /stripe/webhook
 
 
 def register_errorhandlers(app: Flask) -> None:

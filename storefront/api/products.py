@@ -11,7 +11,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from webargs.flaskparser import FlaskParser
 
-from storefront.catalog.cache import CatalogCache
+from storefront.catalog.cache import CatalogCache, catalog_cache, fragment_cache
 from storefront.catalog.display import availability, format_money, render_markdown
 from storefront.catalog.dose import product_dose_table
 from storefront.catalog.filters import Filters, ProductQuerySchema, laser_class_label
@@ -26,7 +26,6 @@ from storefront.catalog.queries import (
 from storefront.catalog.records import product_to_record
 from storefront.errors import NotFound
 from storefront.extensions import db
-from storefront.web import catalog_cache, fragment_cache
 
 
 class _QueryMemoParser(FlaskParser):

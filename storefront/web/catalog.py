@@ -13,6 +13,7 @@ from webargs.multidictproxy import MultiDictProxy
 from werkzeug.datastructures import MultiDict
 
 from storefront.cart.service import MAX_QUANTITY as MAX_CART_QUANTITY
+from storefront.catalog.cache import catalog_cache, fragment_cache
 from storefront.catalog.display import availability, render_markdown
 from storefront.catalog.dose import product_dose_table
 from storefront.catalog.filters import (
@@ -37,7 +38,7 @@ from storefront.catalog.queries import (
 from storefront.catalog.schemas import US_LASER_CLASSES
 from storefront.errors import NotFound
 from storefront.extensions import db
-from storefront.web import catalog_cache, fragment_cache, shared_page_ok
+from storefront.web import shared_page_ok
 from storefront.web.charts import band_description, wavelength_chart
 from storefront.web.seo import product_jsonld
 from storefront.web.specs import SPEC_LABELS, num, spec_rows

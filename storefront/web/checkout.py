@@ -147,24 +147,3 @@ def pay_result(order_id: str):
     outcome = flow.sync_order(db.session, gateway_for(current_app), _settings(), order_id,
                               source="web", apply_success=False)
     return jsonify({"status": outcome, "redirect": url_for("orders.show", order_id=order_id)})
-
-
-def register(app) -> None:
-    """Register the cart, checkout and order pages, the orders API and the Stripe webhook."""
-    from storefront.api.orders import blp as orders_api_blp
-    from storefront.api.webhooks import bp as webhooks_bp
-    from storefront.extensions import csrf, openapi
-    from storefront.payments import check_key
-    from storefront.web.cart import bp as cart_bp
-    from storefront.web.orders import bp as orders_bp
-
-    # Refuse to start with a live key unless live mode was asked for explicitly.
-    check_key(app.config.get("STRIPE_SECRET_KEY") or "",
-              bool(app.config.get("STOREFRONT_ALLOW_LIVE_STRIPE")))
-    app.register_blueprint(cart_bp)
-    app.register_blueprint(bp)
-    app.register_blueprint(orders_bp)
-    csrf.exempt(orders_api_blp)  # JSON, no cookie authority
-    openapi.register_blueprint(orders_api_blp)
-    csrf.exempt(webhooks_bp)  # Stripe signs its requests instead
-    app.register_blueprint(webhooks_bp)
