@@ -120,7 +120,7 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from storefront.catalog.cli import compliance_cli  # `check` plus the catalogue `report`
+    from storefront.compliance.cli import compliance_cli  # `check`, and `report` over the catalogue
     from storefront.mail.cli import mail_cli
     from storefront.seeding.cli import seed_cli
 
@@ -133,6 +133,9 @@ def register_commands(app: Flask) -> None:
     from storefront.staff.cli import staff_cli
 
     app.cli.add_command(staff_cli)
+    from storefront.checkout.cli import ORDER_COMMANDS
     from storefront.orders.cli import orders_cli
 
+    for command in ORDER_COMMANDS:  # expire, refund, sync, cancel: checkout's, in the same group
+        orders_cli.add_command(command)
     app.cli.add_command(orders_cli)

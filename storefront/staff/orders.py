@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session, selectinload
 from storefront.errors import ValidationError
 from storefront.orders.models import Order, OrderRefund
 from storefront.orders.money import ZERO_DECIMAL
-from storefront.orders.states import OrderStatus
 from storefront.staff.audit import record
 from storefront.staff.models import StaffUser
 
@@ -106,5 +105,3 @@ def fulfil(session: Session, actor: StaffUser, order: Order, *, ip: str | None =
            after=snapshot(order), ip=ip)
     session.flush()
 
-
-REFUNDABLE = frozenset({OrderStatus.PAID, OrderStatus.FULFILLED, OrderStatus.PARTIALLY_REFUNDED})

@@ -22,6 +22,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import RequestEntityTooLarge, TooManyRequests
 
 from storefront.catalog.models import Kind, Product, Status
+from storefront.checkout import quote_orders
 from storefront.db import utcnow
 from storefront.errors import DomainError
 from storefront.extensions import db, limiter
@@ -242,7 +243,7 @@ def _continue_payment(quote, token):
     if not ordering.payable_online(quote):
         return redirect(here, 303)
     try:
-        ordering.start_payment(
+        quote_orders.start_quote_payment(
             db.session, gateway_for(current_app), quote, precautions_acknowledged=True,
             settings=CheckoutSettings.from_config(current_app.config, site_url=request.host_url),
         )
@@ -299,7 +300,7 @@ def _pay_balance(quote, token):
     from storefront.payments.gateway import PaymentsUnavailable, gateway_for
 
     try:
-        placed = ordering.start_balance_payment(
+        placed = quote_orders.start_balance_payment(
             db.session, gateway_for(current_app), quote,
             settings=CheckoutSettings.from_config(current_app.config, site_url=request.host_url))
     except PaymentsUnavailable as exc:

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from flask import Flask, abort, current_app, flash, g, jsonify, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
+from storefront.errorhandlers import wants_json
 from storefront.extensions import db, login_manager
 from storefront.staff import services
 from storefront.staff.models import StaffUser
@@ -37,11 +38,6 @@ def client_ip() -> str | None:
     """The requesting address as the app sees it (behind ProxyFix when deployed so)."""
     return request.remote_addr
 
-
-def wants_json() -> bool:
-    """Whether the client asked for JSON rather than a page."""
-    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
-    return request.is_json or best == "application/json"
 
 
 def safe_next(target: str | None) -> str | None:
