@@ -12,7 +12,7 @@ from flask_smorest import Blueprint
 from webargs.flaskparser import FlaskParser
 
 from storefront.catalog.cache import CatalogCache, catalog_cache, fragment_cache
-from storefront.catalog.display import availability, format_money, render_markdown
+from storefront.catalog.display import availability, render_markdown
 from storefront.catalog.dose import product_dose_table
 from storefront.catalog.filters import Filters, ProductQuerySchema, laser_class_label
 from storefront.catalog.gate import precautions_for
@@ -26,6 +26,7 @@ from storefront.catalog.queries import (
 from storefront.catalog.records import product_to_record
 from storefront.errors import NotFound
 from storefront.extensions import db
+from storefront.money import format_money
 
 
 class _QueryMemoParser(FlaskParser):

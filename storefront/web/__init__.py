@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask import Flask, session
 
-from storefront.catalog.display import availability, format_money
+from storefront.catalog.display import availability
 from storefront.catalog.filters import laser_class_label
+from storefront.money import format_money
 
 
 def cart_count() -> int:

@@ -26,8 +26,8 @@ from storefront.checkout.settings import CheckoutSettings
 from storefront.errors import DomainError, flatten_errors
 from storefront.extensions import db, limiter
 from storefront.mail import send_after_commit
+from storefront.money import format_money
 from storefront.orders.models import Channel
-from storefront.orders.money import format_money
 from storefront.orders.service import find_by_idempotency_key
 from storefront.orders.states import OrderStatus
 from storefront.payments import gateway_for

@@ -27,9 +27,10 @@ from storefront.db import utcnow
 from storefront.errors import DomainError
 from storefront.extensions import db, limiter
 from storefront.mail import send_after_commit
+from storefront.money import format_money
 from storefront.quotes import attachments, intake, ordering, workflow
 from storefront.quotes.models import QuoteStatus
-from storefront.quotes.pricing import CURRENCIES, format_money
+from storefront.quotes.pricing import CURRENCIES
 from storefront.quotes.ratelimit import submit_limit
 from storefront.quotes.schemas import CERTIFICATIONS, MAX_LINES, QuoteRequestSchema, countries
 from storefront.web.quote_form import blank, flatten, form_to_request, to_form_paths

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from storefront.errors import DomainError, ValidationError
 from storefront.extensions import db
-from storefront.orders.money import format_money
+from storefront.money import format_money
 from storefront.orders.states import REFUNDABLE, OrderStatus
 from storefront.staff import audit as auditlog
 from storefront.staff import orders as svc
