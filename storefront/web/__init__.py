@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, session
 
 from storefront.catalog.display import availability
-from storefront.catalog.filters import laser_class_label
+from storefront.compliance import laser_class
 from storefront.money import format_money
 
 
@@ -43,7 +43,7 @@ def init_app(app: Flask) -> None:
     """Register the pages' template helpers (the blueprints are registered in ``create_app``)."""
     app.add_template_filter(format_money, "money")
     app.add_template_global(availability, "availability")
-    app.add_template_global(laser_class_label, "laser_class_label")
+    app.add_template_global(laser_class.label, "laser_class_label")
     app.add_template_global(band_class, "band_class")
 
     @app.context_processor

@@ -22,7 +22,6 @@ from storefront.catalog.filters import (
     SORTS,
     CatalogueFormQuerySchema,
     Filters,
-    laser_class_label,
 )
 from storefront.catalog.gate import precautions_for
 from storefront.catalog.models import Product, Regulatory
@@ -35,7 +34,7 @@ from storefront.catalog.queries import (
     load_products,
     product_head,
 )
-from storefront.catalog.schemas import US_LASER_CLASSES
+from storefront.compliance import laser_class
 from storefront.errors import NotFound
 from storefront.extensions import db
 from storefront.web import shared_page_ok
@@ -118,7 +117,7 @@ class Links:
             return self.url(coverage=tuple(k for k in COVERAGE_BUCKETS if k in keys), page=1)
         if facet == "laser_class":
             keys = set(f.laser_classes) ^ {value}
-            return self.url(laser_classes=tuple(c for c in US_LASER_CLASSES if c in keys), page=1)
+            return self.url(laser_classes=tuple(c for c in laser_class.US_CLASSES if c in keys), page=1)
         if facet == "price":
             lo, hi = value
             if (f.min_price, f.max_price) == (lo, hi):
@@ -185,19 +184,12 @@ def home():
     return _index()
 
 
-LASER_ADVICE = {
-    "IV": "Avoid eye or skin exposure to direct or scattered radiation.",
-    "IIIb": "Avoid exposure to the beam.",
-    "IIIa": "Avoid direct eye exposure.",
-}
-
-
 def laser_notice(p: Product) -> dict | None:
     """The laser class label and hazard advice, for lasers only."""
     if not (p.is_laser or p.laser_class_us or p.laser_class_iec):
         return None
-    return {"label": laser_class_label(p.laser_class_us, p.laser_class_iec),
-            "advice": LASER_ADVICE.get(p.laser_class_us or "", "Do not stare into the beam.")}
+    return {"label": laser_class.label(p.laser_class_us, p.laser_class_iec),
+            "advice": laser_class.advice(p.laser_class_us)}
 
 
 def meta_description(p: Product, limit: int = 155) -> str:
