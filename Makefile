@@ -23,7 +23,9 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+## Layer contracts (import-linter, see docs/architecture.md) and ruff
 lint: $(STAMP)
+	$(BIN)/lint-imports
 	$(BIN)/ruff check storefront tests
 
 bench: $(STAMP)
