@@ -37,8 +37,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def apply_proxy_fix(app: Flask) -> None:
     """Behind trusted reverse proxies, take the client address and scheme from X-Forwarded-*."""
-    x_for = int(app.config.get("PROXY_FIX_X_FOR") or 0)
-    x_proto = int(app.config.get("PROXY_FIX_X_PROTO") or 0)
+    x_for = int(app.config["PROXY_FIX_X_FOR"])
+    x_proto = int(app.config["PROXY_FIX_X_PROTO"])
     if x_for or x_proto:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -57,20 +57,14 @@ def register_extensions(app: Flask) -> None:
     # The full-text search index is raw DDL (migration 0010); autogenerate leaves it alone.
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), include_name=include_name)
     csrf.init_app(app)
-    app.config.setdefault(
-        "RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://"
-    )
-    # If Redis goes away, keep limiting per process instead of failing every limited request.
-    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     limiter.init_app(app)
     from storefront.catalog import cache
 
-    cache.init_app(app, ttl=float(app.config.get("CATALOG_CACHE_SECONDS", 30)))
+    cache.init_app(app, ttl=float(app.config["CATALOG_CACHE_SECONDS"]))
     from storefront.payments import check_key
 
     # Refuse to start with a live key unless live mode was asked for explicitly.
-    check_key(app.config.get("STRIPE_SECRET_KEY") or "",
-              bool(app.config.get("STOREFRONT_ALLOW_LIVE_STRIPE")))
+    check_key(app.config["STRIPE_SECRET_KEY"], app.config["STOREFRONT_ALLOW_LIVE_STRIPE"])
     from storefront import security
 
     security.init_app(app)  # security headers on every response, hardened session cookie

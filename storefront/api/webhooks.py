@@ -19,7 +19,7 @@ bp = Blueprint("stripe_webhooks", __name__)
 def stripe_webhook():
     """Verify the signature (400 otherwise), record the event id and apply it; 200 for any type."""
     event = verify_event(request.get_data(), request.headers.get("Stripe-Signature"),
-                         current_app.config.get("STRIPE_WEBHOOK_SECRET") or "")
+                         current_app.config["STRIPE_WEBHOOK_SECRET"])
     settings = CheckoutSettings.from_config(current_app.config, site_url=request.url_root)
     outcome = handle_event(db.session, event, settings)
     db.session.commit()

@@ -26,7 +26,7 @@ _by = click.option("--by", "by", envvar="STOREFRONT_STAFF", required=True,
 
 def public_url(endpoint: str, **values) -> str:
     """An absolute URL for emails sent outside a request (``SITE_URL``, default localhost:5000)."""
-    base = current_app.config.get("SITE_URL") or "http://127.0.0.1:5000"
+    base = current_app.config["SITE_URL"] or "http://127.0.0.1:5000"  # outside a request
     with current_app.test_request_context(base_url=base):
         return url_for(endpoint, _external=True, **values)
 

@@ -115,12 +115,12 @@ def pay(order_id: str):
     if order.status != OrderStatus.PENDING_PAYMENT or order.payment_status in ("succeeded", "processing"):
         return redirect(url_for("orders.show", order_id=order_id), 303)
     return render_template("checkout/pay.html", order=order,
-                           publishable_key=current_app.config.get("STRIPE_PUBLISHABLE_KEY", ""),
-                           stripe_js_url=current_app.config.get("STRIPE_JS_URL", ""))
+                           publishable_key=current_app.config["STRIPE_PUBLISHABLE_KEY"],
+                           stripe_js_url=current_app.config["STRIPE_JS_URL"])
 
 
 def _pay_limit() -> str:
-    return current_app.config.get("CHECKOUT_PAY_RATE_LIMIT", "20 per minute")
+    return current_app.config["CHECKOUT_PAY_RATE_LIMIT"]
 
 
 @bp.post("/checkout/pay/<order_id>")

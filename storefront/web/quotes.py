@@ -67,8 +67,7 @@ def _render_form(form=None, errors=None, status=200, message=None):
         max_lines=MAX_LINES, products=_products(), kinds=[k.value for k in Kind],
         countries=countries(), currencies=CURRENCIES, certifications=CERTIFICATIONS,
         honeypot=HONEYPOT,
-        max_attachment_mb=current_app.config.get("QUOTE_ATTACHMENT_MAX_BYTES",
-                                                 attachments.DEFAULT_MAX_BYTES) / (1024 * 1024),
+        max_attachment_mb=current_app.config["QUOTE_ATTACHMENT_MAX_BYTES"] / (1024 * 1024),
     )
     return html, status
 
@@ -110,15 +109,14 @@ def submit_request():
     upload = request.files.get("attachment")
     attachment = None
     if upload is not None and upload.filename:
-        limit = current_app.config.get("QUOTE_ATTACHMENT_MAX_BYTES", attachments.DEFAULT_MAX_BYTES)
+        limit = current_app.config["QUOTE_ATTACHMENT_MAX_BYTES"]
         attachment = (upload.filename, upload.stream.read(limit + 1))
     upload_dir = current_app.config["UPLOAD_DIR"]
     try:
         result = intake.create_request(
             db.session, loaded, source="web", staff_email=current_app.config["STAFF_EMAIL"],
             upload_dir=upload_dir, attachment=attachment,
-            max_attachment_bytes=current_app.config.get("QUOTE_ATTACHMENT_MAX_BYTES",
-                                                        attachments.DEFAULT_MAX_BYTES),
+            max_attachment_bytes=current_app.config["QUOTE_ATTACHMENT_MAX_BYTES"],
             client_ip=request.remote_addr,
         )
     except DomainError as exc:
@@ -173,7 +171,7 @@ def _too_many(err):
 def _too_large(err):
     """The body was over the size limit; the form cannot be read, so show it empty with the reason."""
     db.session.rollback()
-    limit_mb = current_app.config.get("QUOTE_ATTACHMENT_MAX_BYTES", attachments.DEFAULT_MAX_BYTES) / (1024 * 1024)
+    limit_mb = current_app.config["QUOTE_ATTACHMENT_MAX_BYTES"] / (1024 * 1024)
     return _render_form(MultiDict(), {"attachment": [f"must be at most {limit_mb:g} MB"]}, 413,
                         "The upload was too large, so the form could not be read. Please send it again "
                         "with a smaller attachment.")

@@ -20,15 +20,6 @@ from storefront.staff.policy import PERMISSIONS, can
 LOGIN_AT = "_staff_login_at"
 SEEN_AT = "_staff_seen_at"
 
-DEFAULTS = {
-    "STAFF_IDLE_TIMEOUT": 30 * 60,  # seconds without a request before a staff login ends
-    "STAFF_ABSOLUTE_TIMEOUT": 12 * 3600,  # seconds after login, however active
-    "STAFF_LOGIN_RATE_IP": "20 per minute; 200 per day",
-    "STAFF_LOGIN_RATE_ACCOUNT": "5 per minute; 30 per day",  # failed attempts only
-    "STAFF_LOGIN_MAX_BYTES": 16 * 1024,  # a login request body larger than this is a 413
-}
-
-
 def now() -> float:
     """Wall-clock seconds (patched in tests)."""
     return time.time()
@@ -140,8 +131,6 @@ def staff_required(permission: str = "staff", **loaders: Callable[..., Any]):
 
 def init_app(app: Flask) -> None:
     """Bind Flask-Login to the app and enforce timeouts on every request."""
-    for key, value in DEFAULTS.items():
-        app.config.setdefault(key, value)
     login_manager.session_protection = "strong"
     login_manager.login_view = "staff.login"
     login_manager.init_app(app)
