@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
@@ -23,7 +23,9 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+## Layer contracts (import-linter, see docs/architecture.md) and ruff
 lint: $(STAMP)
+	$(BIN)/lint-imports
 	$(BIN)/ruff check storefront tests
 
 bench: $(STAMP)

@@ -37,7 +37,7 @@ import requests  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
 from storefront.payments.localstripe import LocalStripe, wait_until_up  # noqa: E402
-from storefront.payments.webhooks import signature_header  # noqa: E402
+from storefront.payments.signatures import signature_header  # noqa: E402
 
 BIN = Path(sys.executable).parent
 

@@ -10,9 +10,6 @@ from flask import Flask
 from storefront import config as config_module
 from storefront.extensions import csrf, db, limiter, migrate
 
-# ``api`` (the flask-smorest Api) is imported inside the functions below: importing the
-# ``storefront.api`` package rebinds the name ``api`` in this module to that package.
-
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -40,8 +37,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def apply_proxy_fix(app: Flask) -> None:
     """Behind trusted reverse proxies, take the client address and scheme from X-Forwarded-*."""
-    x_for = int(app.config.get("PROXY_FIX_X_FOR") or 0)
-    x_proto = int(app.config.get("PROXY_FIX_X_PROTO") or 0)
+    x_for = int(app.config["PROXY_FIX_X_FOR"])
+    x_proto = int(app.config["PROXY_FIX_X_PROTO"])
     if x_for or x_proto:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -51,8 +48,8 @@ def apply_proxy_fix(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    import storefront.models  # noqa: F401  (registers every table on the metadata)
-    from storefront.extensions import api
+    import storefront.model_registry  # noqa: F401  (registers every table on the metadata)
+    from storefront.extensions import openapi
 
     db.init_app(app)
     from storefront.catalog.search import include_name
@@ -60,19 +57,21 @@ def register_extensions(app: Flask) -> None:
     # The full-text search index is raw DDL (migration 0010); autogenerate leaves it alone.
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), include_name=include_name)
     csrf.init_app(app)
-    app.config.setdefault(
-        "RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://"
-    )
-    # If Redis goes away, keep limiting per process instead of failing every limited request.
-    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     limiter.init_app(app)
+    from storefront.catalog import cache
+
+    cache.init_app(app, ttl=float(app.config["CATALOG_CACHE_SECONDS"]))
+    from storefront.payments import check_key
+
+    # Refuse to start with a live key unless live mode was asked for explicitly.
+    check_key(app.config["STRIPE_SECRET_KEY"], app.config["STOREFRONT_ALLOW_LIVE_STRIPE"])
     from storefront import security
 
     security.init_app(app)  # security headers on every response, hardened session cookie
     from storefront.api import ErrorSchema
 
-    api.ERROR_SCHEMA = ErrorSchema  # document our {code: str, status: int, ...} error body
-    api.init_app(app)
+    openapi.ERROR_SCHEMA = ErrorSchema  # document our {code: str, status: int, ...} error body
+    openapi.init_app(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         from storefront.sqlite import enable_sqlite_pragmas
 
@@ -81,32 +80,31 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from storefront.extensions import api  # noqa: F401  (flask-smorest blueprints go on it)
-    from storefront.health import bp as health_bp
-
-    app.register_blueprint(health_bp)
+    """Every blueprint, in one place: pages, the JSON API (flask-smorest) and the Stripe webhook."""
+    from storefront.api.orders import blp as orders_api
+    from storefront.api.products import blp as products_api
+    from storefront.api.quotes import blp as quotes_api
+    from storefront.api.webhooks import bp as stripe_webhook
+    from storefront.extensions import openapi
+    from storefront.health import bp as health
     from storefront.staff.views import init_app as init_staff
-
-    init_staff(app)  # /staff/ blueprint and the Flask-Login manager
-    from storefront.api.quotes import blp as quotes_api_blp
-    from storefront.extensions import api as smorest_api
-    from storefront.web.quotes import bp as quotes_web_bp
-
-    smorest_api.register_blueprint(quotes_api_blp)  # /api/v1/quotes, /api/v1/quotes/price
-    csrf.exempt(quotes_api_blp)
-    app.register_blueprint(quotes_web_bp)  # /oem/quote, /oem/quotes/<token>
-    # JSON API blueprints (flask-smorest) are registered on ``api``; they take no cookies
-    # for authority, so they are exempt from the form CSRF check.
+    from storefront.web import cart, catalog, checkout, orders, quotes, seo
     from storefront.web import init_app as init_web
 
-    init_web(app)  # catalogue, product, compare pages, sitemap.xml, robots.txt
-    from storefront.api.products import blp as products_blp
-
-    csrf.exempt(products_blp)
-    api.register_blueprint(products_blp)  # /api/v1/products
-    from storefront.web.checkout import register as register_checkout
-
-    register_checkout(app)  # /cart, /checkout, /orders/<id>, /api/v1/orders, /stripe/webhook
+    app.register_blueprint(health)  # /healthz
+    init_staff(app)  # /staff/ blueprint and the Flask-Login manager
+    init_web(app)  # the pages' template helpers
+    for page_bp in (quotes.bp,  # /oem/quote, /oem/quotes/<token>
+                    catalog.bp, seo.bp,  # catalogue, product, compare; sitemap.xml, robots.txt
+                    cart.bp, checkout.bp, orders.bp):  # /cart, /checkout, /orders/<id>
+        app.register_blueprint(page_bp)
+    # The JSON API takes no cookies for authority, and Stripe signs its requests instead:
+    # both are exempt from the form CSRF check.
+    for api_bp in (quotes_api, products_api, orders_api):  # /api/v1/quotes, products, orders
+        csrf.exempt(api_bp)
+        openapi.register_blueprint(api_bp)
+    csrf.exempt(stripe_webhook)
+    app.register_blueprint(stripe_webhook)  # POST /stripe/webhook
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -116,7 +114,7 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from storefront.catalog.cli import compliance_cli  # `check` plus the catalogue `report`
+    from storefront.compliance.cli import compliance_cli  # `check`, and `report` over the catalogue
     from storefront.mail.cli import mail_cli
     from storefront.seeding.cli import seed_cli
 
@@ -129,6 +127,9 @@ def register_commands(app: Flask) -> None:
     from storefront.staff.cli import staff_cli
 
     app.cli.add_command(staff_cli)
+    from storefront.checkout.cli import ORDER_COMMANDS
     from storefront.orders.cli import orders_cli
 
+    for command in ORDER_COMMANDS:  # expire, refund, sync, cancel: checkout's, in the same group
+        orders_cli.add_command(command)
     app.cli.add_command(orders_cli)

@@ -1,4 +1,9 @@
-"""Settings read from the environment."""
+"""Every setting, typed and documented, read from the environment once (in ``create_app``).
+
+This is the one place a default lives: the rest of the code reads ``app.config[KEY]``
+without a fallback. The README's Configuration table lists the same settings. Tests and
+``create_app(config)`` may override any key.
+"""
 
 from __future__ import annotations
 
@@ -28,6 +33,18 @@ def _bool(name: str, default: bool = False) -> bool:
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(name) or default)
+
+
+def _float(name: str, default: float) -> float:
+    return float(os.environ.get(name) or default)
+
+
+def _str(name: str, default: str = "") -> str:
+    return os.environ.get(name) or default
 
 
 def _hops(name: str) -> int:
@@ -67,6 +84,33 @@ def from_env() -> dict:
         "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "shop@localhost"),
         "STAFF_EMAIL": os.environ.get("STAFF_EMAIL", "sales@localhost"),
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR", str(ROOT / "instance" / "uploads")),
+        # Absolute links in emails and Stripe return URLs sent outside a request.
+        "SITE_URL": _str("SITE_URL"),
+        # Send queued mail right after commit in the request (None: when MAIL_SERVER is set;
+        # False: leave it to `storefront mail drain`).
+        "MAIL_SYNC_DRAIN": None,
+        # Catalogue caches (facet counts, listing fragments): seconds an entry lives; 0 = off.
+        "CATALOG_CACHE_SECONDS": _float("CATALOG_CACHE_SECONDS", 30),
+        # Checkout: how long stock stays reserved for an unpaid order, a quote's payment
+        # window, and how long a payment may wait for its webhook before a sync asks Stripe.
+        "ORDER_RESERVATION_MINUTES": _float("ORDER_RESERVATION_MINUTES", 30),
+        "QUOTE_PAYMENT_HOURS": _float("QUOTE_PAYMENT_HOURS", 168),
+        "WEBHOOK_GRACE_SECONDS": _float("WEBHOOK_GRACE_SECONDS", 60),
+        # Rate limits (Flask-Limiter syntax); storage is Redis when REDIS_URL is set.
+        "CHECKOUT_PAY_RATE_LIMIT": _str("CHECKOUT_PAY_RATE_LIMIT", "20 per minute"),
+        "QUOTE_RATE_LIMIT": _str("QUOTE_RATE_LIMIT", "5 per minute;30 per hour"),
+        "QUOTE_PRICE_RATE_LIMIT": _str("QUOTE_PRICE_RATE_LIMIT", "120 per minute"),
+        "STAFF_LOGIN_RATE_IP": _str("STAFF_LOGIN_RATE_IP", "20 per minute; 200 per day"),
+        "STAFF_LOGIN_RATE_ACCOUNT": _str("STAFF_LOGIN_RATE_ACCOUNT", "5 per minute; 30 per day"),
+        "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL") or "memory://",
+        # If Redis goes away, keep limiting per process instead of failing limited requests.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        # Quote attachments: the largest file accepted.
+        "QUOTE_ATTACHMENT_MAX_BYTES": _int("QUOTE_ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024),
+        # Staff sessions: idle and absolute timeouts (seconds); a larger login body is a 413.
+        "STAFF_IDLE_TIMEOUT": _int("STAFF_IDLE_TIMEOUT", 30 * 60),
+        "STAFF_ABSOLUTE_TIMEOUT": _int("STAFF_ABSOLUTE_TIMEOUT", 12 * 3600),
+        "STAFF_LOGIN_MAX_BYTES": _int("STAFF_LOGIN_MAX_BYTES", 16 * 1024),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", env == "production"),

@@ -10,8 +10,12 @@ from storefront.extensions import db
 
 
 def wants_json() -> bool:
-    """Whether this request should get a JSON error body."""
-    if request.path.startswith("/api/") or request.path.startswith("/stripe/"):
+    """Whether this request should get JSON rather than a page (errors, 401s, cart answers).
+
+    Yes for the JSON API and the webhook, for a JSON body, and when the client prefers JSON
+    to HTML outright (``Accept: application/json``; a bare ``*/*`` gets the page).
+    """
+    if request.path.startswith("/api/") or request.path.startswith("/stripe/") or request.is_json:
         return True
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
     return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]

@@ -12,7 +12,7 @@ from storefront.db import Base
 
 db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate(compare_type=True, render_as_batch=True)
-api = Api()
+openapi = Api()  # flask-smorest: the JSON API blueprints and /api/openapi.json
 csrf = CSRFProtect()
 login_manager = LoginManager()
 # Storage comes from RATELIMIT_STORAGE_URI (set from REDIS_URL in create_app).

@@ -28,9 +28,9 @@ def origin_of(url: str) -> str | None:
 
 def content_security_policy(config) -> str:
     """Build the CSP header value from the app config."""
-    stripe_js = origin_of(config.get("STRIPE_JS_URL", ""))
+    stripe_js = origin_of(config.get("STRIPE_JS_URL") or "")
     # Stripe.js calls the Stripe API from the page: the real one, or localstripe's base.
-    stripe_api = origin_of(config.get("STRIPE_API_BASE", ""))
+    stripe_api = origin_of(config.get("STRIPE_API_BASE") or "")
     if stripe_api is None and stripe_js == "https://js.stripe.com":
         stripe_api = "https://api.stripe.com"
     scripts = ["'self'", *([stripe_js] if stripe_js else [])]

@@ -11,10 +11,10 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from webargs.flaskparser import FlaskParser
 
-from storefront.catalog.cache import CatalogCache
-from storefront.catalog.display import availability, format_money, render_markdown
+from storefront.catalog.cache import CatalogCache, catalog_cache, fragment_cache
+from storefront.catalog.display import availability, render_markdown
 from storefront.catalog.dose import product_dose_table
-from storefront.catalog.filters import Filters, ProductQuerySchema, laser_class_label
+from storefront.catalog.filters import Filters, ProductQuerySchema
 from storefront.catalog.gate import precautions_for
 from storefront.catalog.models import Product, Regulatory
 from storefront.catalog.queries import (
@@ -24,9 +24,10 @@ from storefront.catalog.queries import (
     product_head,
 )
 from storefront.catalog.records import product_to_record
+from storefront.compliance import laser_class
 from storefront.errors import NotFound
 from storefront.extensions import db
-from storefront.web import catalog_cache, fragment_cache
+from storefront.money import format_money
 
 
 class _QueryMemoParser(FlaskParser):
@@ -216,7 +217,7 @@ def _laser(p: Product) -> dict | None:
     if not (p.laser_class_us or p.laser_class_iec):
         return None
     return {"us": p.laser_class_us, "iec": p.laser_class_iec,
-            "label": laser_class_label(p.laser_class_us, p.laser_class_iec)}
+            "label": laser_class.label(p.laser_class_us, p.laser_class_iec)}
 
 
 def summary(p: Product) -> dict[str, Any]:

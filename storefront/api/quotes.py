@@ -35,8 +35,7 @@ def create_quote(data):
     result = intake.create_request(
         db.session, data, source="api", staff_email=current_app.config["STAFF_EMAIL"],
         upload_dir=upload_dir, attachment=intake.decode_attachment(data.get("attachment")),
-        max_attachment_bytes=current_app.config.get("QUOTE_ATTACHMENT_MAX_BYTES",
-                                                    attachments.DEFAULT_MAX_BYTES),
+        max_attachment_bytes=current_app.config["QUOTE_ATTACHMENT_MAX_BYTES"],
         client_ip=request.remote_addr,
     )
     try:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request
 
-from storefront.checkout.events import handle_event
 from storefront.checkout.settings import CheckoutSettings
+from storefront.checkout.stripe_events import handle_event
 from storefront.extensions import db
 from storefront.mail import send_after_commit
 from storefront.payments import PaymentsUnavailable, gateway_for
 from storefront.payments.intents import release_quietly
-from storefront.payments.webhooks import verify_event
+from storefront.payments.signatures import verify_event
 
 bp = Blueprint("stripe_webhooks", __name__)
 
@@ -19,7 +19,7 @@ bp = Blueprint("stripe_webhooks", __name__)
 def stripe_webhook():
     """Verify the signature (400 otherwise), record the event id and apply it; 200 for any type."""
     event = verify_event(request.get_data(), request.headers.get("Stripe-Signature"),
-                         current_app.config.get("STRIPE_WEBHOOK_SECRET") or "")
+                         current_app.config["STRIPE_WEBHOOK_SECRET"])
     settings = CheckoutSettings.from_config(current_app.config, site_url=request.url_root)
     outcome = handle_event(db.session, event, settings)
     db.session.commit()

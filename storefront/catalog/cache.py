@@ -46,3 +46,31 @@ class CatalogCache:
     def clear(self) -> None:
         with self._lock:
             self._data.clear()
+
+
+# The app's two catalogue caches, used by the pages and the JSON API alike. They live in
+# ``app.extensions`` so each app (and each test app) has its own.
+
+
+def init_app(app, ttl: float) -> None:
+    """Create the app's catalogue caches (none when ``ttl`` is 0: caching off)."""
+    if ttl > 0:
+        app.extensions["catalog_cache"] = CatalogCache(ttl=ttl, size=2048)
+        app.extensions["catalog_fragments"] = CatalogCache(ttl=ttl, size=512)
+
+
+def catalog_cache(app) -> CatalogCache | None:
+    """Totals, facet counts and page ids per filter state (None when caching is off)."""
+    return app.extensions.get("catalog_cache")
+
+
+def fragment_cache(app) -> CatalogCache | None:
+    """Rendered listing fragments and API list bodies (None when caching is off)."""
+    return app.extensions.get("catalog_fragments")
+
+
+def clear_caches(app) -> None:
+    """Forget everything cached from the catalogue (tests; after restoring a backup)."""
+    for cache in (catalog_cache(app), fragment_cache(app)):
+        if cache is not None:
+            cache.clear()

@@ -1,4 +1,7 @@
-"""Presentation helpers shared by the pages and the JSON API: money, copy, availability."""
+"""Presentation helpers shared by the pages and the JSON API: copy and availability.
+
+Money is formatted by ``storefront.money``.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +10,6 @@ from functools import lru_cache
 import nh3
 from markdown_it import MarkdownIt
 
-# ISO 4217 minor-unit exponents that differ from 2, and symbols worth showing.
-_EXPONENT = {"JPY": 0, "KRW": 0, "ISK": 0, "CLP": 0, "BHD": 3, "KWD": 3, "JOD": 3}
-_SYMBOL = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CAD": "CA$", "AUD": "A$"}
-
 LOW_STOCK = 5
 
 _ALLOWED_TAGS = {
@@ -18,28 +17,6 @@ _ALLOWED_TAGS = {
     "h3", "h4", "h5", "h6", "a", "hr", "table", "thead", "tbody", "tr", "th", "td", "s", "del",
 }
 _ALLOWED_ATTRS = {"a": {"href", "title"}, "th": {"align"}, "td": {"align"}}
-
-
-def decimal_amount(amount: int, currency: str) -> str:
-    """Minor units as a plain decimal string (``19900, 'USD'`` -> ``'199.00'``)."""
-    exp = _EXPONENT.get(currency.upper(), 2)
-    if exp == 0:
-        return str(amount)
-    sign = "-" if amount < 0 else ""
-    whole, frac = divmod(abs(amount), 10**exp)
-    return f"{sign}{whole}.{frac:0{exp}d}"
-
-
-def format_money(amount: int | None, currency: str = "USD") -> str:
-    """Minor units as a display price (``19900, 'USD'`` -> ``'$199.00'``)."""
-    if amount is None:
-        return ""
-    text = decimal_amount(amount, currency)
-    whole, _, frac = text.lstrip("-").partition(".")
-    grouped = f"{int(whole):,}" + (f".{frac}" if frac else "")
-    sign = "-" if amount < 0 else ""
-    symbol = _SYMBOL.get(currency.upper())
-    return f"{sign}{symbol}{grouped}" if symbol else f"{sign}{grouped} {currency.upper()}"
 
 
 def availability(stock: int) -> tuple[str, str]:

@@ -23,15 +23,14 @@ from storefront.catalog.filters import (
     COVERAGE_BUCKETS,
     COVERAGE_LABELS,
     KIND_LABELS,
-    LASER_CLASS_IEC,
     PRICE_BUCKETS,
     WAVELENGTH_BUCKETS,
     WAVELENGTH_TOLERANCE_NM,
     Filters,
-    laser_class_label,
 )
 from storefront.catalog.models import Product, Status, WavelengthBand
 from storefront.catalog.schemas import US_LASER_CLASSES
+from storefront.compliance import laser_class
 
 SORT_ORDERS = {
     "name": (Product.name, Product.id),
@@ -81,8 +80,8 @@ def build_facets(f: Filters, counts: dict[str, dict[str, int]]) -> list[Facet]:
                                  (f.min_price, f.max_price) == (lo, hi), {"min": lo, "max": hi}))
     cover = [FacetValue(k, COVERAGE_LABELS[k], counts["coverage"][k], k in f.coverage)
              for k in COVERAGE_BUCKETS]
-    lasers = [FacetValue(c, laser_class_label(c), counts["laser_class"][c], c in f.laser_classes,
-                         {"iec": LASER_CLASS_IEC[c]})
+    lasers = [FacetValue(c, laser_class.label(c), counts["laser_class"][c], c in f.laser_classes,
+                         {"iec": laser_class.US_TO_IEC[c]})
               for c in US_LASER_CLASSES]
     return [
         Facet("kind", "Kind", kinds),

@@ -67,22 +67,6 @@ COVERAGE_LABELS = {
     "2000-plus": "2,000 cm² or more",
 }
 
-LASER_CLASS_IEC = {"I": "1", "II": "2", "IIIa": "3R", "IIIb": "3B", "IV": "4"}
-
-
-def laser_class_label(us: str | None, iec: str | None = None) -> str:
-    """The laser class label as shown wherever a laser is listed (US and IEC 60825-1)."""
-    if not us and not iec:
-        return ""
-    iec = iec or LASER_CLASS_IEC.get(us or "", "")
-    parts = []
-    if us:
-        parts.append(f"US Class {us}")
-    if iec:
-        parts.append(f"IEC Class {iec}")
-    return " / ".join(parts) + " laser product"
-
-
 # --------------------------------------------------------------------------- query args
 
 

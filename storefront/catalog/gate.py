@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from storefront.catalog.models import Product
-from storefront.catalog.records import product_to_record
 
 
 def facts_from_record(rec: dict[str, Any]):
@@ -45,14 +44,43 @@ def check_record(rec: dict[str, Any]):
     return check_product(facts_from_record(rec), copy_of_record(rec))
 
 
+def _float(value) -> float | None:
+    return float(value) if value is not None else None
+
+
+def facts_from_product(p: Product):
+    """Plain compliance facts read straight from a stored product's attributes."""
+    from storefront.compliance import ProductFacts
+
+    return ProductFacts(
+        sku=p.sku,
+        kind=str(p.kind),
+        regulatory=str(p.regulatory),
+        k_number=p.k_number,
+        product_code=p.product_code,
+        indications=p.indications,
+        wavelengths_nm=p.wavelengths_nm,
+        pulsed_hz=p.pulsed_hz,
+        laser_class_us=p.laser_class_us,
+        laser_class_iec=p.laser_class_iec,
+        optical_output_w=_float(p.optical_output_w),
+        beam_divergence_mrad=_float(p.beam_divergence_mrad),
+        spot_size_mm=_float(p.spot_size_mm),
+        extra_precautions=list(p.extra_precautions or []),
+    )
+
+
 def check(product: Product):
     """Run the gate over a stored product."""
-    return check_record(product_to_record(product))
+    from storefront.compliance import check_product
+
+    copy = {"headline": product.headline, "summary": product.summary, "body": product.body_md}
+    return check_product(facts_from_product(product), copy)
 
 
 def precautions_for(product: Product):
     """The precautions block of a stored product."""
     from storefront.compliance import build_precautions
 
-    facts = facts_from_record(product_to_record(product))
-    return build_precautions(facts, extra_lines=product.extra_precautions or [])
+    return build_precautions(facts_from_product(product),
+                             extra_lines=product.extra_precautions or [])

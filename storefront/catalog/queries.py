@@ -226,7 +226,7 @@ def stock_levels(session: Session, ids: list[int]) -> dict[int, int]:
     if not ids:
         return {}
     # A Core execution: these run on every listing request and need no ORM objects.
-    return dict(session.connection().execute(_STOCK_STMT, {"ids": list(ids)}).tuples().all())
+    return dict(session.connection().execute(_STOCK_STMT, {"ids": list(ids)}).all())
 
 
 @dataclass(frozen=True)

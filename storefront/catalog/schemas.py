@@ -12,13 +12,14 @@ import re
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from storefront.catalog.models import Kind, Regulatory, Status
+from storefront.compliance import laser_class
 
 # \Z, not $: in Python "$" also matches just before a trailing newline ("AB\n").
 SKU_RE = r"^[A-Z0-9][A-Z0-9._-]{1,63}\Z"
 SLUG_RE = r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z"
 K_NUMBER_RE = re.compile(r"^K[0-9]{6}\Z")
-US_LASER_CLASSES = ("I", "II", "IIIa", "IIIb", "IV")
-IEC_LASER_CLASSES = ("1", "1M", "2", "2M", "3R", "3B", "4")
+US_LASER_CLASSES = laser_class.US_CLASSES
+IEC_LASER_CLASSES = laser_class.IEC_CLASSES
 
 
 class StrictInt(fields.Integer):

@@ -18,14 +18,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from storefront.catalog.models import Product
-from storefront.checkout.events import (
+from storefront.checkout.pricing import precautions_snapshot, price_items
+from storefront.checkout.settings import CheckoutSettings
+from storefront.checkout.stripe_events import (
     Outcome,
     apply_charge_refunded,
     apply_intent_failed,
     apply_intent_succeeded,
 )
-from storefront.checkout.pricing import precautions_snapshot, price_items
-from storefront.checkout.settings import CheckoutSettings
 from storefront.db import utcnow
 from storefront.errors import Conflict, ValidationError
 from storefront.orders import service as orders
@@ -86,7 +86,8 @@ def _client_secret(gateway: StripeGateway, order: Order) -> str | None:
     return gateway.retrieve_intent(order.payment_intent_id).client_secret
 
 
-def _replay(gateway: StripeGateway, order: Order, fingerprint: str | None) -> PlacedOrder:
+def replay_order(gateway: StripeGateway, order: Order, fingerprint: str | None) -> PlacedOrder:
+    """The order a repeated request already created, refused if the request differs."""
     if fingerprint is not None and order.request_fingerprint != fingerprint:
         raise ValidationError("This Idempotency-Key was used for a different order.",
                               errors={"Idempotency-Key": ["Reused with a different request."]},
@@ -113,7 +114,7 @@ def place_order(session: Session, gateway: StripeGateway, req: OrderRequest,
     if req.idempotency_key:
         existing = orders.find_by_idempotency_key(session, req.idempotency_key)
         if existing is not None:
-            return _replay(gateway, existing, req.fingerprint())
+            return replay_order(gateway, existing, req.fingerprint())
     try:
         priced = price_items(session, req.items)
     except orders.OutOfStock:
@@ -168,7 +169,7 @@ def place_order(session: Session, gateway: StripeGateway, req: OrderRequest,
                     if req.idempotency_key else None)
         if existing is None:
             raise
-        return _replay(gateway, existing, req.fingerprint())
+        return replay_order(gateway, existing, req.fingerprint())
     session.commit()
     return PlacedOrder(order, intent.client_secret)
 

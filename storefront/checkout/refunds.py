@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from storefront.errors import Conflict, ValidationError
 from storefront.orders import service as orders
 from storefront.orders.models import OrderRefund, RefundStatus
-from storefront.orders.states import CAPTURED, OrderStatus
+from storefront.orders.states import REFUNDABLE
 from storefront.payments.gateway import PaymentRejected, PaymentsUnavailable, StripeGateway
 
 
@@ -30,7 +30,7 @@ def request_refund(session: Session, gateway: StripeGateway, public_id: str, *,
     The order's status changes only when Stripe's charge.refunded webhook arrives.
     """
     order = orders.get_order(session, public_id, lock=True)
-    if order.status not in CAPTURED or order.status == OrderStatus.REFUNDED or not order.payment_intent_id:
+    if order.status not in REFUNDABLE or not order.payment_intent_id:
         raise NotRefundable(f"Order {public_id} is {order.status}; there is no payment to refund.")
     if any(r.status == RefundStatus.REQUESTED for r in order.refunds):
         raise NotRefundable("A refund for this order was requested but not sent to Stripe yet; "

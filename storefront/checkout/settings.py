@@ -23,9 +23,9 @@ class CheckoutSettings:
         """Build from a Flask config mapping."""
         return cls(
             secret_key=config["SECRET_KEY"],
-            reservation=timedelta(minutes=float(config.get("ORDER_RESERVATION_MINUTES", 30))),
-            quote_reservation=timedelta(hours=float(config.get("QUOTE_PAYMENT_HOURS", 168))),
-            webhook_grace=timedelta(seconds=float(config.get("WEBHOOK_GRACE_SECONDS", 60))),
-            staff_email=config.get("STAFF_EMAIL") or "sales@localhost",
-            site_url=config.get("SITE_URL") or site_url,
+            reservation=timedelta(minutes=float(config["ORDER_RESERVATION_MINUTES"])),
+            quote_reservation=timedelta(hours=float(config["QUOTE_PAYMENT_HOURS"])),
+            webhook_grace=timedelta(seconds=float(config["WEBHOOK_GRACE_SECONDS"])),
+            staff_email=config["STAFF_EMAIL"],
+            site_url=config["SITE_URL"] or site_url,
         )

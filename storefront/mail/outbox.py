@@ -60,14 +60,14 @@ def enqueue(session: Session, *, to: str, subject: str, body_text: str, dedupe_k
 
 def _smtp_send(config: dict[str, Any], row: OutboxEmail) -> None:
     msg = EmailMessage()
-    msg["From"] = config.get("MAIL_DEFAULT_SENDER") or "shop@localhost"
+    msg["From"] = config["MAIL_DEFAULT_SENDER"]
     msg["To"] = row.to_addr
     msg["Subject"] = row.subject
     msg["Message-ID"] = f"<outbox-{row.id}-{row.dedupe_key.replace(':', '.')}@storefront>"
     msg.set_content(row.body_text)
     if row.body_html:
         msg.add_alternative(row.body_html, subtype="html")
-    with smtplib.SMTP(config["MAIL_SERVER"], int(config.get("MAIL_PORT") or 25), timeout=10) as smtp:
+    with smtplib.SMTP(config["MAIL_SERVER"], int(config["MAIL_PORT"]), timeout=10) as smtp:
         if config.get("MAIL_USE_TLS"):
             smtp.starttls()
         if config.get("MAIL_USERNAME"):

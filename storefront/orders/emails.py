@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from storefront.mail import enqueue
+from storefront.money import format_money
 from storefront.orders.models import Order
-from storefront.orders.money import format_money
 
 
 def _lines(order: Order) -> str:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -20,7 +20,7 @@ from storefront.catalog.models import Product, Status
 from storefront.db import utcnow
 from storefront.errors import Conflict, NotFound
 from storefront.orders.models import Channel, Order, OrderEvent, OrderLine, StockReservation
-from storefront.orders.states import RELEASED, OrderStatus, can_transition
+from storefront.orders.states import CAPTURED, RELEASED, OrderStatus, can_transition
 
 
 class OutOfStock(Conflict):
@@ -285,3 +285,18 @@ def due_for_expiry(session: Session, *, now: datetime | None = None, limit: int 
             select(StockReservation.order_id).where(StockReservation.product_id.in_(product_ids),
                                                     StockReservation.released_at.is_(None))))
     return list(session.scalars(stmt))
+
+
+def paid_for_quote(session: Session, quote_ref: str, payment: str) -> int:
+    """Money kept from the quote's ``payment`` orders: paid minus refunded, captured orders only."""
+    return int(session.scalar(
+        select(func.coalesce(func.sum(Order.amount_paid - Order.amount_refunded), 0))
+        .where(Order.quote_ref == quote_ref, Order.quote_payment == payment,
+               Order.status.in_(CAPTURED))) or 0)
+
+
+def latest_quote_order(session: Session, quote_ref: str, payment: str) -> Order | None:
+    """The newest order made for the quote's ``payment`` kind (deposit, full or balance)."""
+    return session.scalar(select(Order).where(Order.quote_ref == quote_ref,
+                                              Order.quote_payment == payment)
+                          .order_by(Order.id.desc()).limit(1))

@@ -33,6 +33,8 @@ TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
 
 RELEASED = frozenset({S.PAYMENT_FAILED, S.CANCELLED, S.EXPIRED})
 CAPTURED = frozenset({S.PAID, S.FULFILLED, S.PARTIALLY_REFUNDED, S.REFUNDED})
+# Orders with a payment of which something may still go back (given an amount left to refund).
+REFUNDABLE = CAPTURED - {S.REFUNDED}
 
 
 def can_transition(current: OrderStatus, target: OrderStatus) -> bool:

@@ -11,12 +11,13 @@ import click
 from flask import current_app, url_for
 from flask.cli import with_appcontext
 
+from storefront import money
 from storefront.errors import DomainError
 from storefront.extensions import db
 from storefront.mail import send_after_commit
+from storefront.money import format_money
 from storefront.quotes import attachments, export, ordering, workflow
 from storefront.quotes.models import Quote, QuoteStatus
-from storefront.quotes.pricing import format_money
 
 STATUS_CHOICE = click.Choice([s.value for s in QuoteStatus])
 _by = click.option("--by", "by", envvar="STOREFRONT_STAFF", required=True,
@@ -25,7 +26,7 @@ _by = click.option("--by", "by", envvar="STOREFRONT_STAFF", required=True,
 
 def public_url(endpoint: str, **values) -> str:
     """An absolute URL for emails sent outside a request (``SITE_URL``, default localhost:5000)."""
-    base = current_app.config.get("SITE_URL") or "http://127.0.0.1:5000"
+    base = current_app.config["SITE_URL"] or "http://127.0.0.1:5000"  # outside a request
     with current_app.test_request_context(base_url=base):
         return url_for(endpoint, _external=True, **values)
 
@@ -48,14 +49,16 @@ def _fail(exc: DomainError) -> click.ClickException:
     return click.ClickException(f"{exc.message}{detail}")
 
 
-def _money_arg(text: str) -> int:
-    """``9000`` (minor units) or ``90.00`` (major units with exactly two decimals)."""
+def _money_arg(text: str, currency: str) -> int:
+    """``9000`` (minor units) or ``90.00`` (major units, with the currency's decimal places)."""
     text = text.strip().replace(",", "")
     if re.fullmatch(r"\d+", text):
         return int(text)
-    m = re.fullmatch(r"(\d+)\.(\d{2})", text)
-    if m:
-        return int(m.group(1)) * 100 + int(m.group(2))
+    if "." in text:
+        try:
+            return money.parse_major(text, currency)
+        except ValueError:
+            pass
     raise click.BadParameter(f"{text!r} is not an amount (9000 minor units, or 90.00)")
 
 
@@ -228,7 +231,7 @@ def quote_cmd(reference, by, prices, lead_times, valid_days, valid_until, curren
     q = _load(reference)
     try:
         issued = workflow.issue_quote(
-            db.session, q, actor=f"staff:{by}", unit_prices=_pairs(prices, _money_arg, "--price"),
+            db.session, q, actor=f"staff:{by}", unit_prices=_pairs(prices, lambda t: _money_arg(t, currency or q.quote_currency or q.currency), "--price"),
             lead_times=_pairs(lead_times, _days, "--lead-time"), valid_until=until,
             currency=currency, deposit_pct=deposit_pct, terms=terms, now=now)
         link = public_url("quotes_web.view", token=issued.token)

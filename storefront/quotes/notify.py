@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from storefront.mail import enqueue
+from storefront.money import format_money
 from storefront.quotes.models import Quote, QuoteMessage
-from storefront.quotes.pricing import format_money
 
 
 def _short(text: str, n: int = 60) -> str:

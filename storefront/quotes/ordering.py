@@ -1,11 +1,9 @@
-"""Quote → order: the accepted amount is paid through the shoppers' checkout (Stripe).
+"""Quote → order, the quote's side: what an accepted quote asks checkout to charge.
 
-Checkout owns orders and PaymentIntents (``storefront.checkout.quotes.create_order_for_quote``);
-this module hands it the quoted lines and the amount the buyer chose (deposit or full) and
-remembers the order on the quote. Once a deposit is paid, the buyer pays the balance (quoted
-total minus the deposit kept) the same way, through a second order of kind "balance".
-Checkout's call commits and is idempotent per quote and payment kind, so a retry after a
-failure never creates a second order or PaymentIntent.
+The accepted amount is paid through the shoppers' checkout (Stripe): checkout owns orders and
+PaymentIntents and drives the payment (``storefront.checkout.quote_orders.start_quote_payment``
+and ``start_balance_payment``), reading the quoted lines, precautions and amounts from here.
+This module never calls checkout; it only reads orders (status, the balance after a deposit).
 """
 
 from __future__ import annotations
@@ -15,9 +13,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from storefront.db import utcnow
-from storefront.errors import Conflict
-from storefront.quotes import workflow
 from storefront.quotes.models import PaymentOption, Quote, QuoteStatus
 
 
@@ -49,28 +44,6 @@ def payable_online(quote: Quote) -> bool:
             and quote.payment_option is not None)
 
 
-def start_payment(session: Session, gateway, quote: Quote, *, settings=None,
-                  precautions_acknowledged: bool = False, actor: str | None = None):
-    """Create (or find again) the order that collects the accepted amount; returns checkout's PlacedOrder.
-
-    Commits (checkout does). Returns None when nothing is to be paid online.
-    """
-    from storefront.checkout.quotes import create_order_for_quote
-
-    if not payable_online(quote):
-        return None
-    placed = create_order_for_quote(
-        session, gateway, quote_ref=quote.reference, lines=order_lines(quote),
-        amount=quote.amount_due, currency=quote.quote_currency or quote.currency, email=quote.email,
-        payment=quote.payment_option.value, precautions=precautions(quote),
-        precautions_acknowledged=precautions_acknowledged, settings=settings,
-    )
-    public_id = placed.order.public_id
-    if quote.order_ref != public_id:
-        workflow.attach_order(session, quote, order_ref=public_id, actor=actor or f"buyer:{quote.email}")
-    return placed
-
-
 def order_status(session: Session, quote: Quote) -> str | None:
     """Status of the quote's order (pending_payment, paid, …), or None without one."""
     if not quote.order_ref:
@@ -93,7 +66,7 @@ class Balance:
 
 def balance(session: Session, quote: Quote) -> Balance | None:
     """The balance after the deposit, once the deposit is paid; None when there is none to pay."""
-    from storefront.checkout.quotes import latest_quote_order, paid_for_quote
+    from storefront.orders.service import latest_quote_order, paid_for_quote
     from storefront.orders.states import CAPTURED
 
     if (quote.status != QuoteStatus.ACCEPTED or quote.payment_option != PaymentOption.DEPOSIT
@@ -107,29 +80,3 @@ def balance(session: Session, quote: Quote) -> Balance | None:
         return None
     return Balance(quote.quoted_total - deposit, order.public_id if order else None,
                    str(order.status) if order else None)
-
-
-def start_balance_payment(session: Session, gateway, quote: Quote, *, settings=None,
-                          actor: str | None = None):
-    """Create (or find again) the order for the balance after a paid deposit (commits).
-
-    Raises 409 ``deposit_not_paid`` before the deposit is paid and ``nothing_to_pay`` when the
-    deposit covers the total; a quote paid in full, or not accepted, has no balance (409).
-    """
-    from storefront.checkout.quotes import create_order_for_quote
-
-    if quote.status != QuoteStatus.ACCEPTED or quote.payment_option != PaymentOption.DEPOSIT:
-        raise Conflict("This quote has no balance to pay online.", code="no_balance",
-                       errors={"payment": ["only an accepted quote paid by deposit has a balance"]})
-    placed = create_order_for_quote(
-        session, gateway, quote_ref=quote.reference, lines=order_lines(quote),
-        quoted_total=quote.quoted_total, currency=quote.quote_currency or quote.currency,
-        email=quote.email, payment="balance", precautions=precautions(quote),
-        precautions_acknowledged=True, settings=settings,
-    )
-    if not placed.replayed:
-        workflow.record(session, quote, actor=actor or f"buyer:{quote.email}",
-                        action="balance_order_created", now=utcnow(),
-                        order_ref=placed.order.public_id, amount=placed.order.total_amount)
-        session.commit()
-    return placed

@@ -8,24 +8,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from storefront.catalog.models import Product, Regulatory, Status
+from storefront.money import format_money
 
 # Currencies a quote may be priced in; all have two decimal places (minor unit = 1/100).
 CURRENCIES = ("USD", "EUR", "GBP", "CAD", "AUD", "CHF")
-_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "CAD": "CA$", "AUD": "A$", "CHF": "CHF "}
 
 # Stripe takes one card payment of 50 to 99,999,999 minor units (e.g. $0.50 to $999,999.99).
 MIN_ONLINE_AMOUNT = 50
 MAX_ONLINE_AMOUNT = 99_999_999
-
-
-def format_money(amount: int | None, currency: str) -> str:
-    """Render integer minor units as e.g. ``$1,234.50`` (no floats involved)."""
-    if amount is None:
-        return "—"
-    sign = "-" if amount < 0 else ""
-    major, minor = divmod(abs(int(amount)), 100)
-    symbol = _SYMBOLS.get(currency, currency + " ")
-    return f"{sign}{symbol}{major:,}.{minor:02d}"
 
 
 @dataclass(frozen=True)

@@ -10,17 +10,14 @@ from flask import current_app
 
 from storefront.extensions import limiter
 
-DEFAULT_SUBMIT_LIMIT = "5 per minute;30 per hour"
-DEFAULT_PRICE_LIMIT = "120 per minute"
-
 
 def _submit_value() -> str:
-    return current_app.config.get("QUOTE_RATE_LIMIT") or DEFAULT_SUBMIT_LIMIT
+    return current_app.config["QUOTE_RATE_LIMIT"]
 
 
 def price_limit() -> str:
     """The limit on indicative price look-ups (the form calls it as the buyer types)."""
-    return current_app.config.get("QUOTE_PRICE_RATE_LIMIT") or DEFAULT_PRICE_LIMIT
+    return current_app.config["QUOTE_PRICE_RATE_LIMIT"]
 
 
 # One bucket for POST /oem/quote and POST /api/v1/quotes: switching route does not reset it.

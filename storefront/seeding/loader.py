@@ -112,6 +112,12 @@ def _chunks(items: list) -> list[tuple[int, list]]:
     return [(start, items[start:start + CHUNK]) for start in range(0, len(items), CHUNK)]
 
 
+def _warm_rules() -> None:
+    from storefront.compliance.rules import active_rules
+
+    active_rules()
+
+
 def _validate_items(items: list, gate: bool, progress: Callable[[int], None] | None,
                     workers: int | None):
     workers = workers if workers is not None else (os.cpu_count() or 1)
@@ -121,13 +127,14 @@ def _validate_items(items: list, gate: bool, progress: Callable[[int], None] | N
             if progress:
                 progress(len(chunk))
         return
-    if gate:
-        from storefront.compliance.rules import active_rules
-
-        active_rules()  # compile once here; forked workers inherit it instead of each compiling
-    # fork keeps the loaded schemas and rules; children only compute, never touch the DB.
-    ctx = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+    # Not plain fork: the parent may run threads (a web server, the test suite's localstripe)
+    # and forking a threaded process can deadlock the child. A fork server starts clean,
+    # imports the schemas once, and forks the workers from there; each compiles the claim
+    # rules once. Children only compute, never touch the DB.
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["storefront.seeding.loader"])
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
+                             initializer=_warm_rules if gate else None) as pool:
         futures = [pool.submit(_validate_chunk, offset, chunk, gate) for offset, chunk in _chunks(items)]
         for fut, (_, chunk) in zip(futures, _chunks(items), strict=True):
             yield fut.result()
@@ -282,7 +289,7 @@ def _bulk_insert(session: Session, records: list[dict]) -> list[int]:
         session.execute(insert(Product.__table__),
                         [{**record_to_row(r), "created_at": now, "updated_at": now} for r in batch])
         ids = dict(session.execute(select(Product.sku, Product.id)
-                                   .where(Product.sku.in_([r["sku"] for r in batch]))).tuples().all())
+                                   .where(Product.sku.in_([r["sku"] for r in batch]))).all())
         bands = [{**b, "product_id": ids[r["sku"]]} for r in batch for b in band_rows(r)]
         tiers = [{**t, "product_id": ids[r["sku"]]} for r in batch for t in tier_rows(r)]
         if bands:

@@ -6,16 +6,14 @@ the audit trail around them.
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from storefront import money
 from storefront.errors import ValidationError
 from storefront.orders.models import Order, OrderRefund
-from storefront.orders.money import ZERO_DECIMAL
-from storefront.orders.states import OrderStatus
 from storefront.staff.audit import record
 from storefront.staff.models import StaffUser
 
@@ -45,21 +43,12 @@ def get_order(session: Session, public_id: str) -> Order | None:
 
 def parse_amount(text: str, currency: str) -> int | None:
     """Turn "12.50" into minor units for ``currency``; blank means "everything left"."""
-    text = (text or "").strip().replace(",", "")
-    if not text:
+    if not (text or "").strip():
         return None
-    exponent = 0 if currency.upper() in ZERO_DECIMAL else 2
     try:
-        value = Decimal(text)
-    except InvalidOperation:
-        value = None
-    if value is None or not value.is_finite() or value <= 0:
-        raise ValidationError("invalid amount", errors={"amount": ["Enter a positive amount."]})
-    minor = value.scaleb(exponent)
-    if minor != minor.to_integral_value():
-        raise ValidationError("invalid amount", errors={
-            "amount": [f"Use at most {exponent} decimal places for {currency.upper()}."]})
-    return int(minor)
+        return money.parse_major(text, currency)
+    except ValueError as exc:
+        raise ValidationError("invalid amount", errors={"amount": [str(exc)]}) from None
 
 
 def snapshot(order: Order) -> dict[str, Any]:
@@ -106,5 +95,3 @@ def fulfil(session: Session, actor: StaffUser, order: Order, *, ip: str | None =
            after=snapshot(order), ip=ip)
     session.flush()
 
-
-REFUNDABLE = frozenset({OrderStatus.PAID, OrderStatus.FULFILLED, OrderStatus.PARTIALLY_REFUNDED})

@@ -8,7 +8,7 @@ from storefront.cart import service as carts
 from storefront.errorhandlers import wants_json
 from storefront.errors import DomainError
 from storefront.extensions import db
-from storefront.orders.money import format_money
+from storefront.money import format_money
 
 bp = Blueprint("cart", __name__)
 

@@ -13,6 +13,7 @@ from webargs.multidictproxy import MultiDictProxy
 from werkzeug.datastructures import MultiDict
 
 from storefront.cart.service import MAX_QUANTITY as MAX_CART_QUANTITY
+from storefront.catalog.cache import catalog_cache, fragment_cache
 from storefront.catalog.display import availability, render_markdown
 from storefront.catalog.dose import product_dose_table
 from storefront.catalog.filters import (
@@ -21,7 +22,6 @@ from storefront.catalog.filters import (
     SORTS,
     CatalogueFormQuerySchema,
     Filters,
-    laser_class_label,
 )
 from storefront.catalog.gate import precautions_for
 from storefront.catalog.models import Product, Regulatory
@@ -34,10 +34,10 @@ from storefront.catalog.queries import (
     load_products,
     product_head,
 )
-from storefront.catalog.schemas import US_LASER_CLASSES
+from storefront.compliance import laser_class
 from storefront.errors import NotFound
 from storefront.extensions import db
-from storefront.web import catalog_cache, fragment_cache, shared_page_ok
+from storefront.web import shared_page_ok
 from storefront.web.charts import band_description, wavelength_chart
 from storefront.web.seo import product_jsonld
 from storefront.web.specs import SPEC_LABELS, num, spec_rows
@@ -117,7 +117,7 @@ class Links:
             return self.url(coverage=tuple(k for k in COVERAGE_BUCKETS if k in keys), page=1)
         if facet == "laser_class":
             keys = set(f.laser_classes) ^ {value}
-            return self.url(laser_classes=tuple(c for c in US_LASER_CLASSES if c in keys), page=1)
+            return self.url(laser_classes=tuple(c for c in laser_class.US_CLASSES if c in keys), page=1)
         if facet == "price":
             lo, hi = value
             if (f.min_price, f.max_price) == (lo, hi):
@@ -184,19 +184,12 @@ def home():
     return _index()
 
 
-LASER_ADVICE = {
-    "IV": "Avoid eye or skin exposure to direct or scattered radiation.",
-    "IIIb": "Avoid exposure to the beam.",
-    "IIIa": "Avoid direct eye exposure.",
-}
-
-
 def laser_notice(p: Product) -> dict | None:
     """The laser class label and hazard advice, for lasers only."""
     if not (p.is_laser or p.laser_class_us or p.laser_class_iec):
         return None
-    return {"label": laser_class_label(p.laser_class_us, p.laser_class_iec),
-            "advice": LASER_ADVICE.get(p.laser_class_us or "", "Do not stare into the beam.")}
+    return {"label": laser_class.label(p.laser_class_us, p.laser_class_iec),
+            "advice": laser_class.advice(p.laser_class_us)}
 
 
 def meta_description(p: Product, limit: int = 155) -> str:

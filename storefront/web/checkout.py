@@ -26,8 +26,8 @@ from storefront.checkout.settings import CheckoutSettings
 from storefront.errors import DomainError, flatten_errors
 from storefront.extensions import db, limiter
 from storefront.mail import send_after_commit
+from storefront.money import format_money
 from storefront.orders.models import Channel
-from storefront.orders.money import format_money
 from storefront.orders.service import find_by_idempotency_key
 from storefront.orders.states import OrderStatus
 from storefront.payments import gateway_for
@@ -115,12 +115,12 @@ def pay(order_id: str):
     if order.status != OrderStatus.PENDING_PAYMENT or order.payment_status in ("succeeded", "processing"):
         return redirect(url_for("orders.show", order_id=order_id), 303)
     return render_template("checkout/pay.html", order=order,
-                           publishable_key=current_app.config.get("STRIPE_PUBLISHABLE_KEY", ""),
-                           stripe_js_url=current_app.config.get("STRIPE_JS_URL", ""))
+                           publishable_key=current_app.config["STRIPE_PUBLISHABLE_KEY"],
+                           stripe_js_url=current_app.config["STRIPE_JS_URL"])
 
 
 def _pay_limit() -> str:
-    return current_app.config.get("CHECKOUT_PAY_RATE_LIMIT", "20 per minute")
+    return current_app.config["CHECKOUT_PAY_RATE_LIMIT"]
 
 
 @bp.post("/checkout/pay/<order_id>")
@@ -147,24 +147,3 @@ def pay_result(order_id: str):
     outcome = flow.sync_order(db.session, gateway_for(current_app), _settings(), order_id,
                               source="web", apply_success=False)
     return jsonify({"status": outcome, "redirect": url_for("orders.show", order_id=order_id)})
-
-
-def register(app) -> None:
-    """Register the cart, checkout and order pages, the orders API and the Stripe webhook."""
-    from storefront.api.orders import blp as orders_api_blp
-    from storefront.api.webhooks import bp as webhooks_bp
-    from storefront.extensions import api, csrf
-    from storefront.payments import check_key
-    from storefront.web.cart import bp as cart_bp
-    from storefront.web.orders import bp as orders_bp
-
-    # Refuse to start with a live key unless live mode was asked for explicitly.
-    check_key(app.config.get("STRIPE_SECRET_KEY") or "",
-              bool(app.config.get("STOREFRONT_ALLOW_LIVE_STRIPE")))
-    app.register_blueprint(cart_bp)
-    app.register_blueprint(bp)
-    app.register_blueprint(orders_bp)
-    csrf.exempt(orders_api_blp)  # JSON, no cookie authority
-    api.register_blueprint(orders_api_blp)
-    csrf.exempt(webhooks_bp)  # Stripe signs its requests instead
-    app.register_blueprint(webhooks_bp)

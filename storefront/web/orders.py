@@ -10,7 +10,7 @@ from storefront.checkout.settings import CheckoutSettings
 from storefront.errors import DomainError
 from storefront.extensions import db
 from storefront.mail import send_after_commit
-from storefront.orders.money import format_money
+from storefront.money import format_money
 from storefront.orders.service import get_order
 from storefront.orders.states import RELEASED, OrderStatus
 from storefront.payments import gateway_for

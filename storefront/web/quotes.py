@@ -22,13 +22,15 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import RequestEntityTooLarge, TooManyRequests
 
 from storefront.catalog.models import Kind, Product, Status
+from storefront.checkout import quote_orders
 from storefront.db import utcnow
 from storefront.errors import DomainError
 from storefront.extensions import db, limiter
 from storefront.mail import send_after_commit
+from storefront.money import format_money
 from storefront.quotes import attachments, intake, ordering, workflow
 from storefront.quotes.models import QuoteStatus
-from storefront.quotes.pricing import CURRENCIES, format_money
+from storefront.quotes.pricing import CURRENCIES
 from storefront.quotes.ratelimit import submit_limit
 from storefront.quotes.schemas import CERTIFICATIONS, MAX_LINES, QuoteRequestSchema, countries
 from storefront.web.quote_form import blank, flatten, form_to_request, to_form_paths
@@ -65,8 +67,7 @@ def _render_form(form=None, errors=None, status=200, message=None):
         max_lines=MAX_LINES, products=_products(), kinds=[k.value for k in Kind],
         countries=countries(), currencies=CURRENCIES, certifications=CERTIFICATIONS,
         honeypot=HONEYPOT,
-        max_attachment_mb=current_app.config.get("QUOTE_ATTACHMENT_MAX_BYTES",
-                                                 attachments.DEFAULT_MAX_BYTES) / (1024 * 1024),
+        max_attachment_mb=current_app.config["QUOTE_ATTACHMENT_MAX_BYTES"] / (1024 * 1024),
     )
     return html, status
 
@@ -108,15 +109,14 @@ def submit_request():
     upload = request.files.get("attachment")
     attachment = None
     if upload is not None and upload.filename:
-        limit = current_app.config.get("QUOTE_ATTACHMENT_MAX_BYTES", attachments.DEFAULT_MAX_BYTES)
+        limit = current_app.config["QUOTE_ATTACHMENT_MAX_BYTES"]
         attachment = (upload.filename, upload.stream.read(limit + 1))
     upload_dir = current_app.config["UPLOAD_DIR"]
     try:
         result = intake.create_request(
             db.session, loaded, source="web", staff_email=current_app.config["STAFF_EMAIL"],
             upload_dir=upload_dir, attachment=attachment,
-            max_attachment_bytes=current_app.config.get("QUOTE_ATTACHMENT_MAX_BYTES",
-                                                        attachments.DEFAULT_MAX_BYTES),
+            max_attachment_bytes=current_app.config["QUOTE_ATTACHMENT_MAX_BYTES"],
             client_ip=request.remote_addr,
         )
     except DomainError as exc:
@@ -171,7 +171,7 @@ def _too_many(err):
 def _too_large(err):
     """The body was over the size limit; the form cannot be read, so show it empty with the reason."""
     db.session.rollback()
-    limit_mb = current_app.config.get("QUOTE_ATTACHMENT_MAX_BYTES", attachments.DEFAULT_MAX_BYTES) / (1024 * 1024)
+    limit_mb = current_app.config["QUOTE_ATTACHMENT_MAX_BYTES"] / (1024 * 1024)
     return _render_form(MultiDict(), {"attachment": [f"must be at most {limit_mb:g} MB"]}, 413,
                         "The upload was too large, so the form could not be read. Please send it again "
                         "with a smaller attachment.")
@@ -242,7 +242,7 @@ def _continue_payment(quote, token):
     if not ordering.payable_online(quote):
         return redirect(here, 303)
     try:
-        ordering.start_payment(
+        quote_orders.start_quote_payment(
             db.session, gateway_for(current_app), quote, precautions_acknowledged=True,
             settings=CheckoutSettings.from_config(current_app.config, site_url=request.host_url),
         )
@@ -299,7 +299,7 @@ def _pay_balance(quote, token):
     from storefront.payments.gateway import PaymentsUnavailable, gateway_for
 
     try:
-        placed = ordering.start_balance_payment(
+        placed = quote_orders.start_balance_payment(
             db.session, gateway_for(current_app), quote,
             settings=CheckoutSettings.from_config(current_app.config, site_url=request.host_url))
     except PaymentsUnavailable as exc:

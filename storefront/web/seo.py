@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, render_template, url_for
 
-from storefront.catalog.display import availability, decimal_amount
+from storefront.catalog.display import availability
 from storefront.catalog.filters import KIND_LABELS
 from storefront.catalog.models import Product, Regulatory
 from storefront.catalog.queries import published_slugs
 from storefront.extensions import db
+from storefront.money import decimal_amount
 
 bp = Blueprint("seo", __name__)
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from storefront.catalog.filters import KIND_LABELS, laser_class_label
+from storefront.catalog.filters import KIND_LABELS
 from storefront.catalog.models import Kind, Product, Regulatory
+from storefront.compliance import laser_class
 
 KIND_NAMES = {Kind.BELT: "Belt / wrap", Kind.HANDHELD: "Handheld", Kind.PANEL: "Panel",
               Kind.LASER: "Therapy laser"}
@@ -77,7 +78,7 @@ def spec_rows(p: Product) -> list[tuple[str, str]]:
     add("Optical output", p.optical_output_w, " W")
     add("Electrical power draw", p.power_draw_w, " W")
     if p.laser_class_us or p.laser_class_iec:
-        rows.append(("Laser class", laser_class_label(p.laser_class_us, p.laser_class_iec)))
+        rows.append(("Laser class", laser_class.label(p.laser_class_us, p.laser_class_iec)))
     add("Beam divergence", p.beam_divergence_mrad, " mrad")
     add("Spot size", p.spot_size_mm, " mm")
     add("Modes", mode_text(p.modes))

@@ -16,7 +16,7 @@ import requests
 
 from storefront.payments import StripeGateway
 from storefront.payments.localstripe import LocalStripe, serve_in_thread
-from storefront.payments.webhooks import signature_header
+from storefront.payments.signatures import signature_header
 
 CARD_OK = "4242424242424242"
 CARD_DECLINED = "4000000000000002"

@@ -16,7 +16,7 @@ from storefront.extensions import db
 from storefront.mail import OutboxEmail, drain
 from storefront.orders.models import Order, OrderEvent, StockReservation
 from storefront.payments.models import StripeEvent
-from storefront.payments.webhooks import signature_header
+from storefront.payments.signatures import signature_header
 from tests.checkout.fixtures import CARD_OK, order_body, stripe_event, wait_for
 from tests.checkout.live import SmtpSink, start_gunicorn
 from tests.conftest import drop_database, free_port, fresh_database_url, make_app, require_postgres

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from storefront.checkout.quotes import create_order_for_quote
+from storefront.checkout.quote_orders import create_order_for_quote
 from storefront.checkout.settings import CheckoutSettings
 from storefront.errors import ValidationError
 from storefront.orders.models import Order
@@ -75,7 +75,7 @@ def _settle(db_session, order, paid, refunded=0, status="paid"):
 
 
 def test_balance_is_the_quoted_total_minus_the_deposit_kept(shop, db_session, gateway):
-    from storefront.checkout.quotes import DepositNotPaid, NothingToPay
+    from storefront.checkout.quote_orders import DepositNotPaid, NothingToPay
 
     def balance(ref, quoted_total, **kw):
         return create_order_for_quote(db_session, gateway, quote_ref=ref, lines=LINES, currency="USD",

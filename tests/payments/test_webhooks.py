@@ -65,7 +65,7 @@ def test_forged_and_stale_signatures_are_400_and_change_nothing(shop, client, db
 
 def test_signed_non_event_body_is_400(shop, client, db_session, webhook_secret):
     payload = b'{"hello": "world"}'
-    from storefront.payments.webhooks import signature_header
+    from storefront.payments.signatures import signature_header
 
     resp = client.post("/stripe/webhook", data=payload,
                        headers={"Stripe-Signature": signature_header(payload, webhook_secret)})

@@ -2,7 +2,8 @@
 
 import pytest
 
-from storefront.quotes.pricing import format_money, indicative_price
+from storefront.money import format_money
+from storefront.quotes.pricing import indicative_price
 
 
 @pytest.mark.parametrize(

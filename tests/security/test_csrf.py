@@ -103,7 +103,7 @@ def test_json_api_routes_are_the_only_exemptions(csrf_on):
 def test_stripe_webhook_is_exempt_but_signature_checked(csrf_on, client, monkeypatch):
     if "/stripe/webhook" not in {r.rule for r in csrf_on.url_map.iter_rules()}:
         pytest.skip("the Stripe webhook route is not registered in this build")
-    from storefront.payments.webhooks import signature_header
+    from storefront.payments.signatures import signature_header
 
     monkeypatch.setitem(csrf_on.config, "STRIPE_WEBHOOK_SECRET", "whsec_test_csrf")
     event = {"id": "evt_csrf_matrix", "type": "csrf.matrix.unknown", "data": {"object": {}}}

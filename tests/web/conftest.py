@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from storefront.web import clear_caches
+from storefront.catalog.cache import clear_caches
 from tests.factories import create_products, laser_record, product_record
 
 

@@ -150,7 +150,7 @@ def test_json_ld_cannot_break_out_of_its_script(client, db_session):
 
 
 def test_product_page_queries_are_bounded(app, client, shop, query_counter):
-    from storefront.web import clear_caches
+    from storefront.catalog.cache import clear_caches
 
     url = f"/products/{shop['W-BELT-1'].slug}"
     clear_caches(app)

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from flask import Flask, abort, current_app, flash, g, jsonify, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
+from storefront.errorhandlers import wants_json
 from storefront.extensions import db, login_manager
 from storefront.staff import services
 from storefront.staff.models import StaffUser
@@ -18,15 +19,6 @@ from storefront.staff.policy import PERMISSIONS, can
 
 LOGIN_AT = "_staff_login_at"
 SEEN_AT = "_staff_seen_at"
-
-DEFAULTS = {
-    "STAFF_IDLE_TIMEOUT": 30 * 60,  # seconds without a request before a staff login ends
-    "STAFF_ABSOLUTE_TIMEOUT": 12 * 3600,  # seconds after login, however active
-    "STAFF_LOGIN_RATE_IP": "20 per minute; 200 per day",
-    "STAFF_LOGIN_RATE_ACCOUNT": "5 per minute; 30 per day",  # failed attempts only
-    "STAFF_LOGIN_MAX_BYTES": 16 * 1024,  # a login request body larger than this is a 413
-}
-
 
 def now() -> float:
     """Wall-clock seconds (patched in tests)."""
@@ -37,11 +29,6 @@ def client_ip() -> str | None:
     """The requesting address as the app sees it (behind ProxyFix when deployed so)."""
     return request.remote_addr
 
-
-def wants_json() -> bool:
-    """Whether the client asked for JSON rather than a page."""
-    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
-    return request.is_json or best == "application/json"
 
 
 def safe_next(target: str | None) -> str | None:
@@ -144,8 +131,6 @@ def staff_required(permission: str = "staff", **loaders: Callable[..., Any]):
 
 def init_app(app: Flask) -> None:
     """Bind Flask-Login to the app and enforce timeouts on every request."""
-    for key, value in DEFAULTS.items():
-        app.config.setdefault(key, value)
     login_manager.session_protection = "strong"
     login_manager.login_view = "staff.login"
     login_manager.init_app(app)

@@ -7,8 +7,8 @@ from flask_login import current_user
 
 from storefront.errors import DomainError, ValidationError
 from storefront.extensions import db
-from storefront.orders.money import format_money
-from storefront.orders.states import OrderStatus
+from storefront.money import format_money
+from storefront.orders.states import REFUNDABLE, OrderStatus
 from storefront.staff import audit as auditlog
 from storefront.staff import orders as svc
 from storefront.staff.policy import can
@@ -27,7 +27,7 @@ def _render(order, *, status=200, message=None, errors=None, form=None):
         "staff/order.html", order=order, money=format_money, message=message,
         errors=errors or {}, form=form or {},
         history=auditlog.for_object(db.session, "order", order.public_id),
-        may_refund=can(me, "orders.refund", order) and order.status in svc.REFUNDABLE
+        may_refund=can(me, "orders.refund", order) and order.status in REFUNDABLE
         and order.refundable_amount > 0,
         may_fulfil=can(me, "orders.fulfil", order) and order.status == OrderStatus.PAID,
     ), status

@@ -21,7 +21,7 @@ from flask_login import current_user
 from storefront.errors import DomainError, NotFound, ValidationError
 from storefront.extensions import db
 from storefront.mail import send_after_commit
-from storefront.orders.money import format_money
+from storefront.money import format_money
 from storefront.quotes import attachments, export, workflow
 from storefront.quotes.models import QuoteStatus
 from storefront.staff import audit as auditlog

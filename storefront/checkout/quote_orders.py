@@ -1,4 +1,9 @@
-"""Orders that collect payment for an accepted quote, paid through the normal checkout."""
+"""Orders that collect payment for an accepted quote, paid through the normal checkout.
+
+``create_order_for_quote`` works from plain lines and amounts; ``start_quote_payment`` and
+``start_balance_payment`` take the accepted quote itself (its lines, precautions, amount due)
+and remember the order on it.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +12,18 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from storefront.checkout.flow import PlacedOrder, _replay
+from storefront.checkout.flow import PlacedOrder, replay_order
 from storefront.checkout.pricing import check_amount
 from storefront.checkout.settings import CheckoutSettings
 from storefront.db import utcnow
 from storefront.errors import Conflict, ValidationError
 from storefront.orders import service as orders
 from storefront.orders.models import Channel, Order
-from storefront.orders.states import CAPTURED, RELEASED
+from storefront.orders.states import RELEASED
 from storefront.payments.gateway import StripeGateway
 from storefront.payments.intents import ensure_intent
+from storefront.quotes import ordering, workflow
+from storefront.quotes.models import PaymentOption, Quote, QuoteStatus
 
 PAYMENTS = ("deposit", "full", "balance")
 
@@ -29,28 +36,13 @@ class NothingToPay(Conflict):
     code = "nothing_to_pay"
 
 
-def paid_for_quote(session: Session, quote_ref: str, payment: str) -> int:
-    """Money kept from the quote's ``payment`` orders: paid minus refunded, captured orders only."""
-    return int(session.scalar(
-        select(func.coalesce(func.sum(Order.amount_paid - Order.amount_refunded), 0))
-        .where(Order.quote_ref == quote_ref, Order.quote_payment == payment,
-               Order.status.in_(CAPTURED))) or 0)
-
-
-def latest_quote_order(session: Session, quote_ref: str, payment: str) -> Order | None:
-    """The newest order made for the quote's ``payment`` kind (deposit, full or balance)."""
-    return session.scalar(select(Order).where(Order.quote_ref == quote_ref,
-                                              Order.quote_payment == payment)
-                          .order_by(Order.id.desc()).limit(1))
-
-
 def balance_amount(session: Session, quote_ref: str, quoted_total: int) -> int:
     """What is left to pay after the deposit: the quoted total minus the deposit kept.
 
     Raises ``DepositNotPaid`` (409) before any deposit is paid and ``NothingToPay`` (409) when
     the deposit already covers the total.
     """
-    deposit = paid_for_quote(session, quote_ref, "deposit")
+    deposit = orders.paid_for_quote(session, quote_ref, "deposit")
     if deposit <= 0:
         raise DepositNotPaid("The balance can be paid once the deposit has been received.",
                              errors={"payment": ["deposit not paid yet"]})
@@ -109,9 +101,9 @@ def create_order_for_quote(session: Session, gateway: StripeGateway, *, quote_re
     if payment not in PAYMENTS:
         raise ValidationError("Unknown quote payment kind.",
                               errors={"payment": ["deposit, full or balance"]})
-    latest = latest_quote_order(session, quote_ref, payment)
+    latest = orders.latest_quote_order(session, quote_ref, payment)
     if latest is not None and latest.status not in RELEASED:
-        return _replay(gateway, latest, None)
+        return replay_order(gateway, latest, None)
     if payment == "balance":
         if not isinstance(quoted_total, int) or isinstance(quoted_total, bool):
             raise ValidationError("The balance needs the quoted total.",
@@ -147,3 +139,47 @@ def create_order_for_quote(session: Session, gateway: StripeGateway, *, quote_re
         source=f"quote:{quote_ref}")
     session.commit()
     return PlacedOrder(order, intent.client_secret)
+
+
+def start_quote_payment(session: Session, gateway, quote: Quote, *, settings=None,
+                  precautions_acknowledged: bool = False, actor: str | None = None):
+    """Create (or find again) the order that collects the accepted amount; returns checkout's PlacedOrder.
+
+    Commits (checkout does). Returns None when nothing is to be paid online.
+    """
+    if not ordering.payable_online(quote):
+        return None
+    placed = create_order_for_quote(
+        session, gateway, quote_ref=quote.reference, lines=ordering.order_lines(quote),
+        amount=quote.amount_due, currency=quote.quote_currency or quote.currency, email=quote.email,
+        payment=quote.payment_option.value, precautions=ordering.precautions(quote),
+        precautions_acknowledged=precautions_acknowledged, settings=settings,
+    )
+    public_id = placed.order.public_id
+    if quote.order_ref != public_id:
+        workflow.attach_order(session, quote, order_ref=public_id, actor=actor or f"buyer:{quote.email}")
+    return placed
+
+
+def start_balance_payment(session: Session, gateway, quote: Quote, *, settings=None,
+                          actor: str | None = None):
+    """Create (or find again) the order for the balance after a paid deposit (commits).
+
+    Raises 409 ``deposit_not_paid`` before the deposit is paid and ``nothing_to_pay`` when the
+    deposit covers the total; a quote paid in full, or not accepted, has no balance (409).
+    """
+    if quote.status != QuoteStatus.ACCEPTED or quote.payment_option != PaymentOption.DEPOSIT:
+        raise Conflict("This quote has no balance to pay online.", code="no_balance",
+                       errors={"payment": ["only an accepted quote paid by deposit has a balance"]})
+    placed = create_order_for_quote(
+        session, gateway, quote_ref=quote.reference, lines=ordering.order_lines(quote),
+        quoted_total=quote.quoted_total, currency=quote.quote_currency or quote.currency,
+        email=quote.email, payment="balance", precautions=ordering.precautions(quote),
+        precautions_acknowledged=True, settings=settings,
+    )
+    if not placed.replayed:
+        workflow.record(session, quote, actor=actor or f"buyer:{quote.email}",
+                        action="balance_order_created", now=utcnow(),
+                        order_ref=placed.order.public_id, amount=placed.order.total_amount)
+        session.commit()
+    return placed
