@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from storefront.compliance.evaluate import load_rows
-
 from storefront.compliance import RulesError, check_copy, load_rules
+from storefront.compliance.evaluate import load_rows
 from storefront.compliance.literals import candidates, matches, required_prefixes, start_prefixes
 from storefront.compliance.rules import ENV_VAR, active_rules
 from storefront.compliance.text import SentenceIndex
