@@ -113,7 +113,18 @@ def within_indications(claim: str, indications: str | None) -> bool:
         need = [w for w in need if w not in _SITES]
         if not need:
             return False
-    return bool(need) and all(w in allowed for w in need)
+    # The claim must end where an indication ends: "minor arthritis pain" is cleared,
+    # "arthritis" (the disease) is not.
+    return bool(need) and all(w in allowed for w in need) and need[-1] in _heads(indications)
+
+
+@lru_cache(maxsize=512)
+def _heads(indications: str) -> frozenset[str]:
+    """Indication words not followed by another content word ("pain", not "arthritis")."""
+    words = [_norm_word(w) for w in _WORD.findall(indications)]
+    content = [w not in _STOP and w not in _DOWNWARD for w in words]
+    return frozenset(w for i, w in enumerate(words)
+                     if content[i] and (i + 1 == len(words) or not content[i + 1]))
 
 
 # --- per-document context ----------------------------------------------------------------
@@ -346,7 +357,8 @@ def check_copy(text: str, kind: str | None = None, regulatory: str | None = None
         s, e = plain.span_to_source(start, end)
         out.append(Finding(rule.id, severity, s, e, message, suggestion, rewrite=rewrite))
     if model:
-        out.extend(_model_findings(facts, plain, spans, analysed, findings))
+        out.extend(_model_findings(facts, plain, spans, analysed, findings,
+                                   _term(rules, "citation"), _term(rules, "typical"), text))
     if whole_copy:
         out.extend(_required(rules, facts, plain.text, text))
     out.sort(key=lambda f: (f.start, f.end, f.rule))
@@ -465,7 +477,12 @@ MODEL_RULE = "likely-claim"
 MIN_MODEL_WORDS = 3
 
 
-def _model_findings(facts: _Facts, plain: PlainText, spans, analysed, findings) -> list:
+_CLAIM_CATS = frozenset({"effect_soft", "effect_strong", "effect_boost", "minor", "moderate",
+                         "serious", "condition_generic", "body_function"})
+
+
+def _model_findings(facts: _Facts, plain: PlainText, spans, analysed, findings,
+                    citation: re.Pattern, typical: re.Pattern, source: str) -> list:
     """The statistical second opinion on sentences the rules left alone."""
     mdl = active_model()
     if mdl is None:
@@ -477,6 +494,16 @@ def _model_findings(facts: _Facts, plain: PlainText, spans, analysed, findings) 
             continue  # FAQ questions ("Is it FDA approved?") ask, they do not claim
         if "precaution" in sent.cats():
             continue  # a warning, not a claim: the phrase rules and families judge those
+        if citation.search(sent.text) or citation.search(source[slice(
+                *plain.span_to_source(ss, se))]):
+            continue  # a cited statement: the rules decide what a citation excuses
+        cats = sent.cats()
+        if "refund" in cats and not (cats & _CLAIM_CATS):
+            continue  # a money-back promise, not a health one
+        a = plain.text.rfind("\n", 0, ss) + 1
+        b = plain.text.find("\n", se)
+        if typical.search(plain.text, a, len(plain.text) if b < 0 else b):
+            continue  # the paragraph states typical results (testimonial context)
         if any(a < se and b > ss for a, b in covered):
             continue
         verdict, score = _model_verdict(sent.text, facts.kind, facts.regulatory)

@@ -232,7 +232,12 @@ class Hit:
 
 
 def _occurrences(s: Sentence, cats: frozenset[str]) -> list[tuple[int, int]]:
-    return sorted({(a, b) for c, a, b in s.tags if c in cats})
+    """Spans of the categories, the longest term at each start ("arthritis pain")."""
+    longest: dict[int, int] = {}
+    for c, a, b in s.tags:
+        if c in cats and b > longest.get(a, -1):
+            longest[a] = b
+    return sorted(longest.items())
 
 
 def _clause_has(s: Sentence, cats: frozenset[str], clause: int, before: int | None = None

@@ -59,8 +59,12 @@ def _parse_jsonl(stream) -> list[tuple[object, dict]]:
             markdown = entry.get("markdown", True)
             if not isinstance(markdown, bool):
                 raise ValueError(f"line {lineno}: 'markdown' must be true or false")
+            scope = entry.get("scope", "document")
+            if scope not in ("document", "sentence"):
+                raise ValueError(f"line {lineno}: 'scope' must be 'document' or 'sentence'")
             items.append((entry["id"], dict(
                 text=text, kind=kind, regulatory=status, markdown=markdown,
+                whole_copy=scope == "document",
                 k_number=_opt_str(entry, "k_number", lineno),
                 indications=_opt_str(entry, "indications", lineno))))
         except json.JSONDecodeError as e:
@@ -82,7 +86,9 @@ def _parse_jsonl(stream) -> list[tuple[object, dict]]:
 @click.option("--k-number", default=None, help="The product's 510(k) number, e.g. K123456.")
 @click.option("--indications", default=None, help="The product's cleared indications for use.")
 @click.option("--jsonl", is_flag=True,
-              help='Batch: each line {"id","text","kind","regulatory"}; one result line each.')
+              help='Batch: each line {"id","text","kind","regulatory"} (optional "k_number", '
+                   '"indications", "scope": "sentence" to skip whole-copy requirements); '
+                   'one result line each.')
 @click.option("--plain", is_flag=True, help="Treat the text as plain text, not Markdown.")
 @click.argument("file", type=click.File("r", encoding="utf-8"), default="-")
 def check(kind, regulatory, k_number, indications, jsonl, plain, file):
@@ -102,7 +108,7 @@ def check(kind, regulatory, k_number, indications, jsonl, plain, file):
                 args["text"], args["kind"] or kind, args["regulatory"] or regulatory,
                 k_number=args["k_number"] or k_number,
                 indications=args["indications"] or indications,
-                markdown=args["markdown"] and not plain)
+                markdown=args["markdown"] and not plain, whole_copy=args["whole_copy"])
             blocked = blocked or any(f.severity == "block" for f in findings)
             click.echo(json.dumps({"id": item_id, "findings": [f.to_dict() for f in findings]},
                                   ensure_ascii=False))

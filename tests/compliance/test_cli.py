@@ -105,3 +105,17 @@ def test_jsonl_bad_lines_are_reported_with_line_numbers_and_exit_2(runner):
                    "line 5: 'text' must be a string", "line 6: expected a JSON object"):
         assert needle in res.output, res.output
     assert '"findings"' not in res.output  # nothing checked when the input is bad
+
+
+def test_jsonl_sentence_scope_skips_whole_copy_requirements(runner):
+    line = {"id": "s", "text": "A class 4 laser with a 6 mm spot.", "kind": "laser",
+            "regulatory": "rx_only", "k_number": "K123456",
+            "indications": "Temporary relief of minor muscle pain."}
+    res = invoke(runner, "--jsonl", input=json.dumps(line) + "\n")
+    whole = json.loads(res.output)["findings"]
+    assert [(f["rule"], f["scope"], f["start"], f["end"]) for f in whole] == [
+        ("rx-only-statement", "document", 0, 0)]
+    res = invoke(runner, "--jsonl", input=json.dumps(line | {"scope": "sentence"}) + "\n")
+    assert res.exit_code == 0 and json.loads(res.output)["findings"] == []
+    res = invoke(runner, "--jsonl", input=json.dumps(line | {"scope": "page"}) + "\n")
+    assert res.exit_code == 2 and "scope" in res.output
