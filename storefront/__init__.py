@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
+if TYPE_CHECKING:  # pragma: no cover
+    from flask import Flask
 
-from storefront import config as config_module
-from storefront.extensions import csrf, db, limiter, migrate
-
+# Flask and the extensions are imported when an app is created, not when a submodule is:
+# the pure packages (compliance, money) load without the web stack.
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Create and configure the app; ``config`` overrides settings from the environment."""
+    from flask import Flask
+
+    from storefront import config as config_module
+
     app = Flask(
         __name__,
         template_folder=str(ROOT / "templates"),
@@ -49,7 +53,7 @@ def apply_proxy_fix(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     import storefront.model_registry  # noqa: F401  (registers every table on the metadata)
-    from storefront.extensions import openapi
+    from storefront.extensions import csrf, db, limiter, migrate, openapi
 
     db.init_app(app)
     from storefront.catalog.search import include_name
@@ -85,7 +89,7 @@ def register_blueprints(app: Flask) -> None:
     from storefront.api.products import blp as products_api
     from storefront.api.quotes import blp as quotes_api
     from storefront.api.webhooks import bp as stripe_webhook
-    from storefront.extensions import openapi
+    from storefront.extensions import csrf, openapi
     from storefront.health import bp as health
     from storefront.staff.views import init_app as init_staff
     from storefront.web import cart, catalog, checkout, orders, quotes, seo

@@ -492,8 +492,8 @@ def _model_findings(facts: _Facts, plain: PlainText, spans, analysed, findings,
     for (ss, se), sent in zip(spans, analysed, strict=True):
         if len(sent.stems) < MIN_MODEL_WORDS or _QUESTION.match(sent.text):
             continue  # FAQ questions ("Is it FDA approved?") ask, they do not claim
-        if "precaution" in sent.cats():
-            continue  # a warning, not a claim: the phrase rules and families judge those
+        if sent.cats() & {"precaution", "hedge_research"}:
+            continue  # a warning or a research summary: the rules and families judge those
         if citation.search(sent.text) or citation.search(source[slice(
                 *plain.span_to_source(ss, se))]):
             continue  # a cited statement: the rules decide what a citation excuses

@@ -169,6 +169,32 @@ def first_pass(path: Path) -> dict:
     return entry
 
 
+def _pct(fig: dict | None, key: str) -> str:
+    return "–" if fig is None else f"{fig[key]:.1%}"
+
+
+def first_pass_table() -> str:
+    """The first-pass record as Markdown: one row per batch and layer."""
+    lines = ["| batch | n | checker | layer | block recall | warn recall | honest blocked "
+             "| warn-level blocked | any finding on a claim | honest flagged |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for raw in FIRST_PASS.read_text("utf-8").splitlines():
+        if not raw.strip():
+            continue
+        e = json.loads(raw)
+        for layer in LAYERS:
+            fig = e.get(layer)
+            if e.get("model") is None and layer != "rules":
+                continue  # no model existed yet: rules alone
+            n = (fig or e["rules"])["n"]
+            lines.append(
+                f"| {e['batch']} | {n} | {e['checker_commit']} | {layer} | "
+                f"{_pct(fig, 'block_recall')} | {_pct(fig, 'warn_recall')} | "
+                f"{_pct(fig, 'honest_blocked')} | {_pct(fig, 'warn_blocked')} | "
+                f"{_pct(fig, 'any_recall')} | {_pct(fig, 'honest_flagged')} |")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Command line: figures per batch and split, or a first pass of one new batch."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -176,7 +202,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--misses", action="store_true", help="list what the checker got wrong")
     ap.add_argument("--split", help="only rows of this split")
     ap.add_argument("--layer", default="both", choices=LAYERS)
+    ap.add_argument("--table", action="store_true",
+                    help="print the first-pass record as a Markdown table")
     args = ap.parse_args(argv)
+    if args.table:
+        print(first_pass_table())
+        return
     if args.first_pass:
         first_pass(args.first_pass)
         return
