@@ -151,6 +151,21 @@ def dump(doc: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def same_model(a: dict, b: dict, tol: float = 2e-3) -> bool:
+    """True when two model documents agree (weights within ``tol``: BLAS builds differ)."""
+    if {k: v for k, v in a.items() if k not in ("weights", "intercept")} != {
+            k: v for k, v in b.items() if k not in ("weights", "intercept")}:
+        return False
+    if any(abs(x - y) > tol for x, y in zip(a["intercept"], b["intercept"], strict=True)):
+        return False
+    wa, wb = a["weights"], b["weights"]
+    for k in wa.keys() | wb.keys():
+        x, y = wa.get(k, [0.0] * 3), wb.get(k, [0.0] * 3)
+        if any(abs(p - q) > tol for p, q in zip(x, y, strict=True)):
+            return False
+    return True
+
+
 def main(argv: list[str] | None = None) -> None:
     """Command line entry point."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -158,8 +173,8 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     text = dump(build())
     if args.check:
-        current = MODEL_PATH.read_text("utf-8") if MODEL_PATH.exists() else ""
-        if current != text:
+        current = MODEL_PATH.read_text("utf-8") if MODEL_PATH.exists() else "{}"
+        if not same_model(json.loads(current), json.loads(text)):
             sys.exit(f"{MODEL_PATH} is stale: run `python -m storefront.compliance.train`")
         print("model.json is current")
         return
