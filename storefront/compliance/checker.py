@@ -371,6 +371,7 @@ def check_copy(text: str, kind: str | None = None, regulatory: str | None = None
 _CONTEXT_PASS = {
     "serious-condition": frozenset({"precaution", "hedge_research", "debunk", "correction"}),
     "guaranteed-result": frozenset({"precaution", "hedge_research", "correction"}),
+    "vulnerable-groups": frozenset({"precaution", "correction"}),
     "fda-approval": frozenset({"debunk", "correction"}),
     "mechanism-as-fact": frozenset({"hedge_research"}),
     "disease-claim": frozenset({"correction", "hedge_research"}),
@@ -492,8 +493,8 @@ def _model_findings(facts: _Facts, plain: PlainText, spans, analysed, findings,
     for (ss, se), sent in zip(spans, analysed, strict=True):
         if len(sent.stems) < MIN_MODEL_WORDS or _QUESTION.match(sent.text):
             continue  # FAQ questions ("Is it FDA approved?") ask, they do not claim
-        if sent.cats() & {"precaution", "hedge_research"}:
-            continue  # a warning or a research summary: the rules and families judge those
+        if sent.cats() & {"precaution", "hedge_research", "correction"}:
+            continue  # a warning, a research summary or a correction: the rules judge those
         if citation.search(sent.text) or citation.search(source[slice(
                 *plain.span_to_source(ss, se))]):
             continue  # a cited statement: the rules decide what a citation excuses

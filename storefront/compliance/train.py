@@ -5,10 +5,10 @@
 
 Deterministic: same corpus and code, same file. Logistic regression (lbfgs, L2) on the
 train split; the regularisation strength and both thresholds are chosen on the dev split:
-the block threshold is the lowest at which the model's blocks on dev are at least 98 %
-precise (over at least a handful of blocks), the review threshold the lowest at which
-honest dev sentences the rules leave alone are flagged at most ``REVIEW_BUDGET`` of the
-time. The test split is never looked at here.
+both are set on the dev sentences the rules leave alone (where the model acts): the
+block threshold is the lowest at which the model's blocks there are at least 98 % precise
+(over at least a handful of blocks), the review threshold the lowest at which honest ones
+are flagged at most ``REVIEW_BUDGET`` of the time. The test split is never looked at here.
 """
 
 from __future__ import annotations
@@ -114,9 +114,10 @@ def build() -> dict:
             best = (loss, c, clf, proba)
     _, c, clf, proba = best
 
-    block_t = _block_threshold([p[2] for p in proba], y_dev)
-    silent_honest = [p[1] + p[2] for p, r in zip(proba, dev, strict=True)
-                     if r["expect"] == "pass" and _rules_silent(r)]
+    # The model acts only where the rules are silent, so its thresholds are set there.
+    silent = [(p, r) for p, r in zip(proba, dev, strict=True) if _rules_silent(r)]
+    block_t = _block_threshold([p[2] for p, _ in silent], [r["expect"] for _, r in silent])
+    silent_honest = [p[1] + p[2] for p, r in silent if r["expect"] == "pass"]
     review_t = _review_threshold(silent_honest)
 
     names = vec.get_feature_names_out()
@@ -132,7 +133,7 @@ def build() -> dict:
         "block_threshold": round(float(block_t), 4),
         "review_threshold": round(float(review_t), 4),
         "meta": {"C": c, "train_rows": len(train), "anchor_rows": len(anchors),
-                 "dev_rows": len(dev),
+                 "dev_rows": len(dev), "dev_rows_rules_silent": len(silent),
                  "features": len(weights), "block_precision_on_dev": BLOCK_PRECISION,
                  "review_budget_on_dev": REVIEW_BUDGET,
                  "batches": sorted({r["batch"] for r in rows})},
