@@ -164,6 +164,7 @@ class Family:
     unless_after: frozenset[str]
     ignore_pairs: frozenset[tuple[tuple[str, ...], tuple[str, ...]]]
     unless_preceded_by: frozenset[str]
+    cross_clause: bool
     unless_term: str | None
     unless_scope: str
     why: str
@@ -210,6 +211,7 @@ def load_families(path: Path = FAMILIES_PATH) -> tuple[Family, ...]:
             ignore_cues=frozenset(_norm_term(t) for t in opt("ignore_cues", [])),
             unless_after=_expand(opt("unless_after", []), groups),
             unless_preceded_by=frozenset(word_stem(w) for w in opt("unless_preceded_by", [])),
+            cross_clause=bool(opt("cross_clause", False)),
             ignore_pairs=frozenset((_norm_term(a), _norm_term(b))
                                    for a, b in opt("ignore_pairs", [])),
             unless_term=opt("unless_term"), unless_scope=opt("unless_scope", "sentence"),
@@ -240,10 +242,12 @@ def _occurrences(s: Sentence, cats: frozenset[str]) -> list[tuple[int, int]]:
     return sorted(longest.items())
 
 
-def _clause_has(s: Sentence, cats: frozenset[str], clause: int, before: int | None = None
-                ) -> bool:
+def _clause_has(s: Sentence, cats: frozenset[str], clause: int | None,
+                before: int | None = None) -> bool:
+    """A category in the clause (None: anywhere in the sentence), optionally before a word."""
     for c, a, _ in s.tags:
-        if c in cats and s.clause[a] == clause and (before is None or a < before):
+        if c in cats and (clause is None or s.clause[a] == clause) and (
+                before is None or a < before):
             return True
     return False
 
@@ -276,7 +280,7 @@ def match_families(s: Sentence, kind: str | None, regulatory: str,
             if fam.unless_after and _between(s, fam.unless_after, max(a1, b1),
                                              max(a1, b1) + 3):
                 continue
-            clause = s.clause[a0]
+            clause = None if fam.cross_clause else s.clause[a0]
             first = min(a0, b0)
             if fam.unless and _clause_has(s, fam.unless, clause):
                 continue
@@ -284,7 +288,7 @@ def match_families(s: Sentence, kind: str | None, regulatory: str,
                 continue
             if fam.blockers and _between(s, fam.blockers, min(a1, b1), max(a0, b0)):
                 continue
-            if fam.negatable and _negated(s, clause, first):
+            if fam.negatable and _negated(s, s.clause[first], first):
                 continue
             is_serious = _has_at(s, "serious", b0, b1)
             strong = _has_at(s, "effect_strong", a0, a1)
@@ -328,7 +332,7 @@ def _pairs(s: Sentence, fam: Family) -> Iterator[tuple[int, int, int, int]]:
     seconds = _occurrences(s, fam.parts[1])
     for a0, a1 in firsts:
         for b0, b1 in seconds:
-            if s.clause[a0] != s.clause[b0]:
+            if s.clause[a0] != s.clause[b0] and not fam.cross_clause:
                 continue
             if b0 >= a1 and b0 - a1 <= fam.window:
                 yield a0, a1, b0, b1
