@@ -376,7 +376,7 @@ _CONTEXT_PASS = {
     "mechanism-as-fact": frozenset({"hedge_research"}),
     "disease-claim": frozenset({"correction", "hedge_research"}),
     "wellness-medical-mix": frozenset({"correction", "hedge_research"}),
-    "drug-or-surgery-comparison": frozenset({"correction"}),
+    "drug-or-surgery-comparison": frozenset({"correction", "precaution"}),
     "absolute-safety": frozenset({"correction"}),
 }
 _QUESTION = re.compile(r"^\W*(?:is|are|was|were|has|have|does|do)\b[^?]*\?\W*$", re.IGNORECASE)
