@@ -1,4 +1,4 @@
-"""``storefront seed load`` and ``storefront seed export``."""
+"""``storefront seed load``, ``storefront seed export`` and ``storefront seed schema``."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from flask.cli import AppGroup
 
 from storefront.catalog.records import prune_empty
 from storefront.extensions import db
+from storefront.seeding.json_schema import schema_command
 from storefront.seeding.loader import (
     SeedError,
     apply_records,
@@ -20,6 +21,7 @@ from storefront.seeding.loader import (
 )
 
 seed_cli = AppGroup("seed", help="Load and export the product catalogue as JSON.")
+seed_cli.add_command(schema_command)  # needs no app context: it only reads the schemas
 
 PROGRESS_THRESHOLD = 500
 

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 from jsonschema import Draft202012Validator
-from marshmallow import ValidationError
+from marshmallow import Schema, ValidationError, fields, validate
 
-from storefront.catalog.schemas import ProductRecordSchema
+from storefront.catalog.schemas import ProductRecordSchema, Text
+from storefront.seeding.json_schema import build, render
 from tests.factories import laser_record, product_record
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -265,3 +266,65 @@ def test_k_number_digits_are_ascii():
     record = _with(OTC, "regulatory.k_number", "K\u0661\u0662\u0663\u0664\u0665\u0666")
     assert _json_errors(record)
     assert _marshmallow_errors(record) is not None
+
+
+# --- the committed file is generated from the marshmallow schema -----------------------
+
+def test_committed_schema_is_what_the_generator_writes():
+    committed = (ROOT / "seed" / "products.schema.json").read_text(encoding="utf-8")
+    assert committed == render(), "seed/products.schema.json is stale: run `storefront seed schema`"
+
+
+def test_seed_schema_command_writes_and_checks(app, tmp_path):
+    runner = app.test_cli_runner()
+    path = tmp_path / "products.schema.json"
+    written = runner.invoke(args=["seed", "schema", str(path)])
+    assert written.exit_code == 0, written.output
+    assert path.read_text(encoding="utf-8") == render()
+    assert runner.invoke(args=["seed", "schema", str(path), "--check"]).exit_code == 0
+    path.write_text(render().replace('"minItems": 1', '"minItems": 2'), encoding="utf-8")
+    stale = runner.invoke(args=["seed", "schema", str(path), "--check"])
+    assert stale.exit_code == 1
+    assert "out of date" in stale.output
+    printed = runner.invoke(args=["seed", "schema", "-"])
+    assert json.loads(printed.output) == build()
+
+
+def test_rules_become_if_then_in_declaration_order():
+    conditions = [entry["if"] for entry in SCHEMA["$defs"]["product"]["allOf"]]
+    kinds = [c["properties"].get("kind") for c in conditions]
+    assert kinds[:2] == [{"const": "laser"}, {"not": {"const": "laser"}}]
+    assert len(conditions) == len({r.when for r in ProductRecordSchema.rules})
+
+
+def test_generator_refuses_what_it_cannot_translate():
+    class Custom(Schema):
+        code = fields.String(validate=lambda v: v.isupper())
+
+    class Unanchored(Schema):
+        code = fields.String(validate=validate.Regexp(r"[A-Z]+"))
+
+    for schema in (Custom, Unanchored):
+        with pytest.raises(TypeError):
+            build(schema)
+
+
+@pytest.mark.parametrize(("lo", "hi", "good", "bad"), [
+    (0, 3, ["", "  ", " abc ", "a"], ["abcd"]),
+    (1, 3, ["a", " a b "], ["", "   ", "abcd"]),
+    (2, None, ["ab", " a  b "], ["a", "  a  "]),
+    (3, 3, [" abc "], ["ab", "abcd"]),
+])
+def test_trimmed_length_patterns_match_strip(lo, hi, good, bad):
+    class S(Schema):
+        t = Text(validate=validate.Length(equal=lo) if lo == hi else validate.Length(lo, hi))
+
+    validator = Draft202012Validator(build(S))
+    for value in good + bad:
+        json_ok = validator.is_valid({"t": value})
+        try:
+            S().load({"t": value})
+            marshmallow_ok = True
+        except ValidationError:
+            marshmallow_ok = False
+        assert json_ok == marshmallow_ok == (value in good), value
