@@ -30,6 +30,8 @@ VOCAB_DIR = HERE / "vocab"
 FAMILIES_PATH = HERE / "families.toml"
 MAX_TERM = 5  # longest vocabulary term, in words
 
+# Abbreviations whose full stops end no clause ("the U.S. Food and Drug Administration").
+_ABBREV = re.compile(r"\b(?:[A-Za-z]\.){2,}|\b(?:e\.g|i\.e|vs|Dr|Mr|Mrs|Ms|St|approx|etc)\.")
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|#", re.IGNORECASE)
 # Irregular plurals the stemmer cannot reach.
 _IRREGULAR = {"children": "child", "feet": "foot", "teeth": "tooth", "women": "woman",
@@ -124,7 +126,7 @@ def analyse(text: str, lexicon: Lexicon | None = None) -> Sentence:
     matches = list(_WORD.finditer(text.replace("\u2019", "'")))
     spans = tuple(m.span() for m in matches)
     stems = [word_stem(m.group(0)) for m in matches]
-    bounds = clause_bounds(text)
+    bounds = clause_bounds(_ABBREV.sub(lambda m: m.group(0).replace(".", " "), text))
     clause = []
     ci = 0
     for s, _ in spans:

@@ -23,7 +23,7 @@ from storefront.compliance.model import CLASSES, FEATURE_VERSION, MODEL_PATH, fe
 BLOCK_PRECISION = 0.98
 MIN_BLOCKS = 5
 REVIEW_BUDGET = 0.08
-C_GRID = (0.5, 1.0, 2.0, 4.0, 8.0)
+C_GRID = (2.0, 4.0, 8.0, 16.0, 32.0)
 PRUNE = 1e-4
 
 
