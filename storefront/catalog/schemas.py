@@ -159,6 +159,25 @@ class OemSchema(_Strict):
             raise ValidationError({"tiers": errors})
 
 
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp")
+
+
+def _relative_image_path(value: str) -> None:
+    parts = value.replace("\\", "/").split("/")
+    if value.startswith(("/", "\\")) or ":" in parts[0] or ".." in parts:
+        raise ValidationError("must be a path relative to the catalogue file, inside its folder")
+    if not value.lower().endswith(IMAGE_EXTENSIONS):
+        raise ValidationError("must name a .jpg, .png or .webp file")
+
+
+class ImageRefSchema(_Strict):
+    """A picture of the product: a file path relative to the seed file, and its alt text."""
+
+    path = Text(required=True, validate=[validate.Length(1, 500), _relative_image_path])
+    alt = Text(required=True, validate=validate.Length(
+        1, 300, error="alt text is required (at most 300 characters)"))
+
+
 class CopySchema(_Strict):
     headline = Text(load_default="", validate=validate.Length(max=200))
     summary = Text(load_default="", validate=validate.Length(max=2000))
@@ -189,6 +208,9 @@ class ProductRecordSchema(_Strict):
     oem = fields.Nested(OemSchema, load_default=_empty_oem)
     copy = fields.Nested(CopySchema, load_default=lambda: {"headline": "", "summary": "", "body": ""})
     precautions = fields.List(Text(validate=validate.Length(1, 500)), load_default=list)
+    # None: the record says nothing about pictures (keep what the product has); [] removes them.
+    images = fields.List(fields.Nested(ImageRefSchema), load_default=None, allow_none=True,
+                         validate=validate.Length(max=12, error="at most 12 images a product"))
 
     @validates_schema(skip_on_field_errors=True)
     def _per_kind(self, data, **kwargs):
