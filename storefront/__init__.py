@@ -88,7 +88,7 @@ def register_blueprints(app: Flask) -> None:
     from storefront.extensions import openapi
     from storefront.health import bp as health
     from storefront.staff.views import init_app as init_staff
-    from storefront.web import cart, catalog, checkout, orders, quotes, seo
+    from storefront.web import cart, catalog, checkout, media, orders, quotes, seo
     from storefront.web import init_app as init_web
 
     app.register_blueprint(health)  # /healthz
@@ -96,7 +96,8 @@ def register_blueprints(app: Flask) -> None:
     init_web(app)  # the pages' template helpers
     for page_bp in (quotes.bp,  # /oem/quote, /oem/quotes/<token>
                     catalog.bp, seo.bp,  # catalogue, product, compare; sitemap.xml, robots.txt
-                    cart.bp, checkout.bp, orders.bp):  # /cart, /checkout, /orders/<id>
+                    cart.bp, checkout.bp, orders.bp,  # /cart, /checkout, /orders/<id>
+                    media.bp):  # /media/<key> (product images)
         app.register_blueprint(page_bp)
     # The JSON API takes no cookies for authority, and Stripe signs its requests instead:
     # both are exempt from the form CSRF check.

@@ -129,16 +129,18 @@ def check_images(records: list[tuple[int, dict]], source: ImageSource) -> tuple[
     return errors, files
 
 
-def _signature(images: list[ProductImage]) -> list[tuple[str, str]]:
-    return [(img.alt, img.source_sha256) for img in images]
+def same_images(current: list[ProductImage], incoming: list[tuple[str, str]]) -> bool:
+    """Whether a product's images match (alt, sha256) pairs from a file, in order.
 
-
-def _same(current: list[ProductImage], incoming: list[tuple[str, str]]) -> bool:
+    A file matches an image when it is the upload it came from or the master an export wrote.
+    """
     if len(current) != len(incoming):
         return False
     for img, (alt, sha) in zip(current, incoming, strict=True):
         master_digest = img.master_key.split("/")[-1][:32]
-        if img.alt != alt or sha not in (img.source_sha256, ) and sha[:32] != master_digest:
+        if img.alt != alt:
+            return False
+        if sha != img.source_sha256 and sha[:32] != master_digest:
             return False
     return True
 
@@ -157,7 +159,7 @@ def sync_images(session: Session, storage: Storage, records: list[dict],
         pid = ids[rec["sku"]]
         incoming = [(ref["alt"], hashlib.sha256(files[ref["path"]]).hexdigest())
                     for ref in rec["images"]]
-        if _same(current[pid], incoming):
+        if same_images(current[pid], incoming):
             continue
         for img in current[pid]:
             session.delete(img)

@@ -26,7 +26,7 @@ from storefront.jobs import report_progress
 from storefront.media import service as media
 from storefront.media.storage import Storage
 from storefront.seeding import loader
-from storefront.seeding.images import check_images, export_images, open_bundle
+from storefront.seeding.images import check_images, export_images, open_bundle, same_images
 from storefront.staff.audit import record
 from storefront.staff.models import StaffUser
 
@@ -240,9 +240,9 @@ def _actions(session: Session, records: list[dict], existing: dict[str, Product]
         entry["product_id"] = current.id
         entry["diff"] = field_diff(product_to_record(current), loader.without_images(rec))
         if rec.get("images") is not None and all(r["path"] in files for r in rec["images"]):
-            have = [(img.alt, img.source_sha256) for img in current_images.get(current.id, [])]
+            have = current_images.get(current.id, [])
             want = [(r["alt"], hashlib.sha256(files[r["path"]]).hexdigest()) for r in rec["images"]]
-            if have != want:
+            if not same_images(have, want):
                 entry["diff"].append({"field": "images",
                                       "before": f"{len(have)} picture(s)",
                                       "after": f"{len(want)} picture(s) from the file"})

@@ -45,6 +45,10 @@ def init_app(app: Flask) -> None:
     app.add_template_global(availability, "availability")
     app.add_template_global(laser_class.label, "laser_class_label")
     app.add_template_global(band_class, "band_class")
+    from storefront.web.media import image_url, srcsets
+
+    app.add_template_global(image_url, "image_url")
+    app.add_template_global(srcsets, "image_srcsets")
 
     @app.context_processor
     def _layout():
