@@ -67,6 +67,7 @@ def init_app(app: Flask) -> None:
         catalog_import,
         orders,
         pages,
+        product_editor,
         products,
         quotes,
     )
