@@ -117,11 +117,13 @@ def register_errorhandlers(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     from storefront.compliance.cli import compliance_cli  # `check`, and `report` over the catalogue
     from storefront.mail.cli import mail_cli
+    from storefront.media.cli import media_cli
     from storefront.seeding.cli import seed_cli
 
     app.cli.add_command(compliance_cli)
     app.cli.add_command(seed_cli)
     app.cli.add_command(mail_cli)
+    app.cli.add_command(media_cli)
     from storefront.quotes.cli import quotes_cli
 
     app.cli.add_command(quotes_cli)

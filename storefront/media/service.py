@@ -87,12 +87,27 @@ def add_image(session: Session, storage: Storage, product_id: int, data: bytes, 
                          **store(storage, processed))
     session.add(image)
     session.flush()
+    touch(product_id, session)
     return image
 
 
 def _renumber(images: list[ProductImage]) -> None:
     for i, img in enumerate(images):
         img.position = i
+    if images:
+        touch(images[0].product_id)
+
+
+def touch(product_id: int, session: Session | None = None) -> None:
+    """Bump the product's updated_at: cached listing and product pages are keyed on it."""
+    from sqlalchemy import update
+
+    from storefront.catalog.models import Product
+    from storefront.db import utcnow
+    from storefront.extensions import db
+
+    (session or db.session).execute(update(Product).where(Product.id == product_id)
+                                    .values(updated_at=utcnow()))
 
 
 def move(session: Session, image: ProductImage, offset: int) -> None:
