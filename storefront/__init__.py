@@ -92,7 +92,7 @@ def register_blueprints(app: Flask) -> None:
     from storefront.extensions import csrf, openapi
     from storefront.health import bp as health
     from storefront.staff.views import init_app as init_staff
-    from storefront.web import cart, catalog, checkout, orders, quotes, seo
+    from storefront.web import cart, catalog, checkout, media, orders, quotes, seo
     from storefront.web import init_app as init_web
 
     app.register_blueprint(health)  # /healthz
@@ -100,7 +100,8 @@ def register_blueprints(app: Flask) -> None:
     init_web(app)  # the pages' template helpers
     for page_bp in (quotes.bp,  # /oem/quote, /oem/quotes/<token>
                     catalog.bp, seo.bp,  # catalogue, product, compare; sitemap.xml, robots.txt
-                    cart.bp, checkout.bp, orders.bp):  # /cart, /checkout, /orders/<id>
+                    cart.bp, checkout.bp, orders.bp,  # /cart, /checkout, /orders/<id>
+                    media.bp):  # /media/<key> (product images)
         app.register_blueprint(page_bp)
     # The JSON API takes no cookies for authority, and Stripe signs its requests instead:
     # both are exempt from the form CSRF check.
@@ -120,11 +121,13 @@ def register_errorhandlers(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     from storefront.compliance.cli import compliance_cli  # `check`, and `report` over the catalogue
     from storefront.mail.cli import mail_cli
+    from storefront.media.cli import media_cli
     from storefront.seeding.cli import seed_cli
 
     app.cli.add_command(compliance_cli)
     app.cli.add_command(seed_cli)
     app.cli.add_command(mail_cli)
+    app.cli.add_command(media_cli)
     from storefront.quotes.cli import quotes_cli
 
     app.cli.add_command(quotes_cli)

@@ -84,6 +84,22 @@ def from_env() -> dict:
         "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "shop@localhost"),
         "STAFF_EMAIL": os.environ.get("STAFF_EMAIL", "sales@localhost"),
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR", str(ROOT / "instance" / "uploads")),
+        # Product images (storefront/media/storage.py): "local" (files under MEDIA_DIR, served
+        # at /media/) or "s3" (S3-compatible; needs boto3 and MEDIA_S3_BUCKET).
+        "MEDIA_STORAGE": _str("MEDIA_STORAGE", "local"),
+        "MEDIA_DIR": _str("MEDIA_DIR", str(ROOT / "instance" / "media")),
+        "MEDIA_S3_BUCKET": _str("MEDIA_S3_BUCKET"),
+        "MEDIA_S3_ENDPOINT_URL": _str("MEDIA_S3_ENDPOINT_URL"),
+        "MEDIA_S3_PREFIX": _str("MEDIA_S3_PREFIX"),
+        "MEDIA_PUBLIC_URL": _str("MEDIA_PUBLIC_URL"),
+        # Largest image accepted, in pixels (decoded size; refuses decompression bombs).
+        "MEDIA_MAX_PIXELS": _int("MEDIA_MAX_PIXELS", 40_000_000),
+        # Catalogue import in the browser: largest upload (JSON or .zip with images), and the
+        # product count from which a dry run runs as a background job.
+        "IMPORT_MAX_BYTES": _int("IMPORT_MAX_BYTES", 64 * 1024 * 1024),
+        "IMPORT_JOB_THRESHOLD": _int("IMPORT_JOB_THRESHOLD", 500),
+        # Development only: the staff page listing every email the shop would have sent.
+        "DEV_MAIL_PAGE": _bool("DEV_MAIL_PAGE", env == "development"),
         # Absolute links in emails and Stripe return URLs sent outside a request.
         "SITE_URL": _str("SITE_URL"),
         # Send queued mail right after commit in the request (None: when MAIL_SERVER is set;

@@ -1,4 +1,9 @@
-"""`make run`: migrate, load the demo catalogue and serve the storefront locally.
+"""`make run`: migrate, load the demo catalogue into an empty database and serve locally.
+
+The demo catalogue (and its generated illustrations) is loaded only when the database has
+no products, so staff edits survive a restart. To reload it over your changes, run
+``.venv/bin/storefront seed load seed/products.json`` (or delete ``instance/storefront.db``).
+``PORT`` (default 5000) picks the port; when it is taken, this exits non-zero.
 
 With no STRIPE_SECRET_KEY in the environment it also starts localstripe on
 127.0.0.1:8420, registers the shop's webhook with it and points the app at it, so a whole
@@ -25,12 +30,26 @@ def _storefront(*args: str, env: dict[str, str]) -> None:
 
 
 def _port_free(port: int) -> bool:
+    # SO_REUSEADDR, as the servers we start use it: a socket left in TIME_WAIT by the last
+    # run does not count as taken, a listening one does.
     with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind((HOST, port))
         except OSError:
             return False
     return True
+
+
+def _catalogue_empty(env: dict[str, str]) -> bool:
+    code = ("from storefront import create_app\n"
+            "from storefront.extensions import db\n"
+            "from storefront.catalog.models import Product\n"
+            "import sqlalchemy as sa, sys\n"
+            "app = create_app()\n"
+            "with app.app_context():\n"
+            "    sys.exit(0 if db.session.scalar(sa.select(sa.func.count(Product.id))) == 0 else 3)\n")
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env).returncode == 0
 
 
 def _start_localstripe(env: dict[str, str]) -> subprocess.Popen:
@@ -64,8 +83,16 @@ def main() -> None:
     """Prepare the database, start localstripe when no Stripe keys are set, and serve."""
     env = dict(os.environ)
     env.setdefault("SECRET_KEY", "dev-only-" + "not-secret")
+    if not _port_free(PORT):
+        sys.exit(f"Port {PORT} on {HOST} is in use (another `make run`?). Stop it, or choose "
+                 "another port: make run PORT=5001")
     _storefront("db", "upgrade", "heads", env=env)
-    _storefront("seed", "load", str(ROOT / "seed" / "products.json"), env=env)
+    if _catalogue_empty(env):
+        _storefront("seed", "load", str(ROOT / "seed" / "products.json"), env=env)
+        _storefront("media", "illustrate", env=env)
+    else:
+        print("Catalogue already loaded: keeping it (reload with "
+              "`.venv/bin/storefront seed load seed/products.json`).", flush=True)
     stripe_proc = None if env.get("STRIPE_SECRET_KEY") else _start_localstripe(env)
     print(f"Storefront on http://{HOST}:{PORT}", flush=True)
     try:

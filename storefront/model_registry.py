@@ -3,6 +3,7 @@
 import storefront.catalog.queries  # noqa: F401  (listing indexes on products)
 from storefront.catalog.models import PriceTier, Product, WavelengthBand  # noqa: F401
 from storefront.mail.outbox import OutboxEmail  # noqa: F401
+from storefront.media.models import ProductImage  # noqa: F401
 from storefront.orders.models import (  # noqa: F401
     Order,
     OrderEvent,
@@ -19,4 +20,5 @@ from storefront.quotes.models import (  # noqa: F401
     QuoteMessage,
     QuoteSequence,
 )
+from storefront.staff.imports import CatalogImport  # noqa: F401
 from storefront.staff.models import AuditLog, StaffUser  # noqa: F401

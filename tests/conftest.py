@@ -59,6 +59,7 @@ def make_app(database_url: str, **overrides):
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
         "SERVER_NAME": None,
+        "MEDIA_DIR": overrides.pop("MEDIA_DIR", None) or str(Path(os.environ.get("TMPDIR", "/tmp")) / f"sf-media-{uuid.uuid4().hex[:6]}"),
         "UPLOAD_DIR": overrides.pop("UPLOAD_DIR", None) or str(Path(os.environ.get("TMPDIR", "/tmp")) / f"sf-uploads-{uuid.uuid4().hex[:6]}"),
     }
     config.update(overrides)

@@ -211,3 +211,24 @@
     if (form) liveCheck(form);
   });
 })();
+
+// Import page: poll the job's status and show its progress, then reload.
+(function () {
+  var box = document.getElementById('job-progress');
+  if (!box) return;
+  var bar = box.querySelector('progress');
+  var label = box.querySelector('.progress-label');
+  function poll() {
+    fetch(box.dataset.statusUrl, {headers: {Accept: 'application/json'}, credentials: 'same-origin'})
+      .then(function (r) { return r.json(); })
+      .then(function (s) {
+        var p = s.job && typeof s.job.progress === 'number' ? s.job.progress : null;
+        if (p !== null) { bar.value = p; label.textContent = Math.round(p * 100) + ' %'; }
+        if (s.state !== 'checking' && s.state !== 'applying') { window.location.reload(); return; }
+        if (s.job && s.job.status === 'failed') { label.textContent = 'failed: ' + (s.job.error || ''); }
+        setTimeout(poll, 1000);
+      })
+      .catch(function () { setTimeout(poll, 3000); });
+  }
+  poll();
+})();

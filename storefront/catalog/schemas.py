@@ -267,6 +267,26 @@ class OemSchema(_Strict):
             raise ValidationError({"tiers": errors})
 
 
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp")
+# Relative to the catalogue file and inside its folder (no leading slash or backslash, no
+# drive letter, no '..' segment), naming a JPEG, PNG or WebP file. One regex, so the JSON
+# Schema generator states the same rule.
+IMAGE_PATH_RE = (r"^(?![/\\])(?![A-Za-z]:)(?!(?:.*[/\\])?\.\.(?:[/\\]|$))"
+                 r".*\.(?:[jJ][pP][eE]?[gG]|[pP][nN][gG]|[wW][eE][bB][pP])\Z")
+
+
+class ImageRefSchema(_Strict):
+    """A picture of the product: a file path relative to the seed file, and its alt text."""
+
+    path = Text(required=True, validate=[validate.Length(1, 500), validate.Regexp(
+        IMAGE_PATH_RE, error="must be a .jpg, .png or .webp path relative to the catalogue "
+                             "file, inside its folder")],
+        metadata=_doc("Image file, relative to the catalogue file."))
+    alt = Text(required=True, validate=validate.Length(
+        1, 300, error="alt text is required (at most 300 characters)"),
+        metadata=_doc("Alt text describing the picture."))
+
+
 class CopySchema(_Strict):
     headline = Text(load_default="", validate=validate.Length(max=200), metadata=_doc("Headline."))
     summary = Text(load_default="", validate=validate.Length(max=2000), metadata=_doc("Summary shown in listings."))
@@ -333,6 +353,10 @@ class ProductRecordSchema(_Strict):
     precautions = fields.List(Text(validate=validate.Length(1, 500), metadata=_doc("A precaution line.")),
                               load_default=list,
                               metadata=_doc("Staff-added precaution lines, shown after the mandatory ones."))
+    # None: the record says nothing about pictures (keep what the product has); [] removes them.
+    images = fields.List(fields.Nested(ImageRefSchema), load_default=None, allow_none=True,
+                         validate=validate.Length(max=12, error="at most 12 images a product"),
+                         metadata=_doc("Pictures, in display order; the first is the primary."))
 
     # These compare bands with each other, which JSON Schema cannot state: `seed load` only.
     @validates_schema(skip_on_field_errors=True)

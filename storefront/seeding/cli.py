@@ -7,15 +7,18 @@ import sys
 from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from storefront.catalog.records import prune_empty
 from storefront.extensions import db
+from storefront.media.service import storage_for
+from storefront.seeding.images import DirectorySource, NoFiles, check_images, export_images
 from storefront.seeding.json_schema import schema_command
 from storefront.seeding.loader import (
     SeedError,
-    apply_records,
     export_records,
+    load_records,
     parse_json,
     validate_document,
 )
@@ -62,6 +65,10 @@ def load_command(path: str, dry_run: bool, prune: bool) -> None:
     else:
         records, errors, warnings = validate_document(doc)
     del doc, items  # the validated records replace the parsed document
+    files: dict[str, bytes] = {}
+    if not errors and any(r.get("images") is not None for r in records):
+        source = NoFiles() if path == "-" else DirectorySource(Path(path).resolve().parent)
+        errors, files = check_images(list(enumerate(records)), source)
     if errors:
         _fail(errors)
     for w in warnings:
@@ -69,9 +76,11 @@ def load_command(path: str, dry_run: bool, prune: bool) -> None:
     try:
         if large:
             with click.progressbar(length=len(records), label="Writing   ", file=sys.stderr) as bar:
-                summary = apply_records(db.session, records, prune=prune, progress=bar.update)
+                summary = load_records(db.session, records, prune=prune, progress=bar.update,
+                                       storage=storage_for(current_app), files=files)
         else:
-            summary = apply_records(db.session, records, prune=prune)
+            summary = load_records(db.session, records, prune=prune,
+                                   storage=storage_for(current_app), files=files)
     except SeedError as exc:
         db.session.rollback()
         _fail(exc.errors)
@@ -88,11 +97,20 @@ def load_command(path: str, dry_run: bool, prune: bool) -> None:
 @seed_cli.command("export")
 @click.argument("path")
 def export_command(path: str) -> None:
-    """Write the whole catalogue (stock included) to PATH as a loadable JSON file."""
+    """Write the whole catalogue (stock included) to PATH as a loadable JSON file.
+
+    Product pictures are written beside it under images/ (not when PATH is -).
+    """
     records = [prune_empty(r) for r in export_records(db.session)]
+    files = {} if path == "-" else export_images(db.session, storage_for(current_app), records)
     text = json.dumps({"products": records}, indent=2, ensure_ascii=False) + "\n"
     if path == "-":
         sys.stdout.write(text)
     else:
+        base = Path(path).resolve().parent
+        for rel, data in files.items():
+            (base / rel).parent.mkdir(parents=True, exist_ok=True)
+            (base / rel).write_bytes(data)
         Path(path).write_text(text, encoding="utf-8")
-        click.echo(f"Exported {len(records)} products to {path}.")
+        extra = f" and {len(files)} image(s) under {base / 'images'}" if files else ""
+        click.echo(f"Exported {len(records)} products to {path}{extra}.")

@@ -237,7 +237,7 @@ def apply_records(session: Session, records: list[dict], *, prune: bool = False,
         if current is None:
             new_records.append(rec)
             summary.created.append(rec["sku"])
-        elif product_to_record(current) == rec:
+        elif product_to_record(current) == without_images(rec):
             summary.unchanged.append(rec["sku"])
         else:
             to_update.append((current, rec))
@@ -258,6 +258,26 @@ def apply_records(session: Session, records: list[dict], *, prune: bool = False,
             p.status = Status.ARCHIVED
             summary.pruned.append(p.sku)
     session.flush()
+    return summary
+
+
+def without_images(rec: dict) -> dict:
+    """The record as ``product_to_record`` shapes it (pictures are compared separately)."""
+    return {k: v for k, v in rec.items() if k != "images"}
+
+
+def load_records(session: Session, records: list[dict], *, prune: bool = False,
+                 storage=None, files: dict[str, bytes] | None = None,
+                 progress: Callable[[int], None] | None = None) -> LoadSummary:
+    """Upsert records and their pictures; a product whose pictures changed counts as updated."""
+    from storefront.seeding.images import sync_images
+
+    summary = apply_records(session, records, prune=prune, progress=progress)
+    if storage is not None and any(r.get("images") is not None for r in records):
+        for sku in sync_images(session, storage, records, files or {}):
+            if sku in summary.unchanged:
+                summary.unchanged.remove(sku)
+                summary.updated.append(sku)
     return summary
 
 

@@ -14,6 +14,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "products.view": frozenset({A, E, S}),
     "products.edit": frozenset({A, E}),
     "products.publish": frozenset({A, E}),
+    "catalog.import": frozenset({A, E}),
     "orders.view": frozenset({A, S}),
     "orders.refund": frozenset({A, S}),
     "orders.fulfil": frozenset({A, S}),

@@ -45,6 +45,26 @@ def init_app(app: Flask) -> None:
     app.add_template_global(availability, "availability")
     app.add_template_global(laser_class.label, "laser_class_label")
     app.add_template_global(band_class, "band_class")
+    from storefront.web.media import image_url, srcsets
+
+    app.add_template_global(image_url, "image_url")
+    app.add_template_global(srcsets, "image_srcsets")
+
+    def primary_images(products) -> dict:
+        from storefront.extensions import db
+        from storefront.media.service import images_for
+
+        found = images_for(db.session, [p.id for p in products or []])
+        return {pid: imgs[0] for pid, imgs in found.items() if imgs}
+
+    def product_images(product) -> list:
+        from storefront.extensions import db
+        from storefront.media.service import images_of
+
+        return images_of(db.session, product.id)
+
+    app.add_template_global(primary_images, "primary_images")
+    app.add_template_global(product_images, "product_images")
 
     @app.context_processor
     def _layout():
