@@ -269,18 +269,20 @@ class OemSchema(_Strict):
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp")
 # Relative to the catalogue file and inside its folder (no leading slash or backslash, no
-# drive letter, no '..' segment), naming a JPEG, PNG or WebP file. One regex, so the JSON
-# Schema generator states the same rule.
-IMAGE_PATH_RE = (r"^(?![/\\])(?![A-Za-z]:)(?!(?:.*[/\\])?\.\.(?:[/\\]|$))"
-                 r".*\.(?:[jJ][pP][eE]?[gG]|[pP][nN][gG]|[wW][eE][bB][pP])\Z")
+# drive letter, no '..' segment), naming a JPEG, PNG or WebP file. Regexes, so the JSON
+# Schema generator states the same rules.
+IMAGE_PATH_RE = r"^(?![/\\])(?![A-Za-z]:)(?!(?:.*[/\\])?\.\.(?:[/\\]|$)).*\Z"
+IMAGE_FILE_RE = r"^.*\.(?:[jJ][pP][eE]?[gG]|[pP][nN][gG]|[wW][eE][bB][pP])\Z"
 
 
 class ImageRefSchema(_Strict):
     """A picture of the product: a file path relative to the seed file, and its alt text."""
 
-    path = Text(required=True, validate=[validate.Length(1, 500), validate.Regexp(
-        IMAGE_PATH_RE, error="must be a .jpg, .png or .webp path relative to the catalogue "
-                             "file, inside its folder")],
+    path = Text(required=True, validate=[
+        validate.Length(1, 500),
+        validate.Regexp(IMAGE_PATH_RE, error="must be a path relative to the catalogue file, "
+                                             "inside its folder"),
+        validate.Regexp(IMAGE_FILE_RE, error="must name a .jpg, .png or .webp file")],
         metadata=_doc("Image file, relative to the catalogue file."))
     alt = Text(required=True, validate=validate.Length(
         1, 300, error="alt text is required (at most 300 characters)"),

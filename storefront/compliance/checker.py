@@ -121,10 +121,13 @@ def within_indications(claim: str, indications: str | None) -> bool:
 @lru_cache(maxsize=512)
 def _heads(indications: str) -> frozenset[str]:
     """Indication words not followed by another content word ("pain", not "arthritis")."""
-    words = [_norm_word(w) for w in _WORD.findall(indications)]
-    content = [w not in _STOP and w not in _DOWNWARD for w in words]
-    return frozenset(w for i, w in enumerate(words)
+    heads: set[str] = set()
+    for part in re.split(r"[,;:.()/]", indications):
+        words = [_norm_word(w) for w in _WORD.findall(part)]
+        content = [w not in _STOP and w not in _DOWNWARD for w in words]
+        heads.update(w for i, w in enumerate(words)
                      if content[i] and (i + 1 == len(words) or not content[i + 1]))
+    return frozenset(heads)
 
 
 # --- per-document context ----------------------------------------------------------------
