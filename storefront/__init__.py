@@ -118,6 +118,10 @@ def register_commands(app: Flask) -> None:
     from storefront.mail.cli import mail_cli
     from storefront.seeding.cli import seed_cli
 
+    from storefront.guides.cli import COMMANDS as GUIDE_SEED_COMMANDS
+
+    for command in GUIDE_SEED_COMMANDS:  # `seed articles`, `seed export-articles`
+        seed_cli.add_command(command)
     app.cli.add_command(compliance_cli)
     app.cli.add_command(seed_cli)
     app.cli.add_command(mail_cli)

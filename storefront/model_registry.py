@@ -20,3 +20,4 @@ from storefront.quotes.models import (  # noqa: F401
     QuoteSequence,
 )
 from storefront.staff.models import AuditLog, StaffUser  # noqa: F401
+from storefront.guides.models import Guide, GuideProduct  # noqa: F401
