@@ -88,7 +88,8 @@ def register_blueprints(app: Flask) -> None:
     from storefront.extensions import openapi
     from storefront.health import bp as health
     from storefront.staff.views import init_app as init_staff
-    from storefront.web import cart, catalog, checkout, orders, quotes, seo
+    from storefront.api.guides import blp as guides_api
+    from storefront.web import cart, catalog, checkout, guides, orders, quotes, seo
     from storefront.web import init_app as init_web
 
     app.register_blueprint(health)  # /healthz
@@ -96,11 +97,13 @@ def register_blueprints(app: Flask) -> None:
     init_web(app)  # the pages' template helpers
     for page_bp in (quotes.bp,  # /oem/quote, /oem/quotes/<token>
                     catalog.bp, seo.bp,  # catalogue, product, compare; sitemap.xml, robots.txt
-                    cart.bp, checkout.bp, orders.bp):  # /cart, /checkout, /orders/<id>
+                    cart.bp, checkout.bp, orders.bp,  # /cart, /checkout, /orders/<id>
+                    guides.bp):  # /guides, /guides/<slug>, /guides/feed.xml
         app.register_blueprint(page_bp)
     # The JSON API takes no cookies for authority, and Stripe signs its requests instead:
     # both are exempt from the form CSRF check.
-    for api_bp in (quotes_api, products_api, orders_api):  # /api/v1/quotes, products, orders
+    # /api/v1/quotes, products, orders, guides
+    for api_bp in (quotes_api, products_api, orders_api, guides_api):
         csrf.exempt(api_bp)
         openapi.register_blueprint(api_bp)
     csrf.exempt(stripe_webhook)

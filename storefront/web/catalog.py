@@ -37,6 +37,7 @@ from storefront.catalog.queries import (
 from storefront.compliance import laser_class
 from storefront.errors import NotFound
 from storefront.extensions import db
+from storefront.guides.services import featuring
 from storefront.web import shared_page_ok
 from storefront.web.charts import band_description, wavelength_chart
 from storefront.web.seo import product_jsonld
@@ -249,12 +250,14 @@ def product(slug: str):
         parts = product_parts(p)
         if fragments is not None:
             fragments.put(key, parts)
+    # Guides that feature the product: one indexed query, live, so it joins the page key.
+    featured = tuple(featuring(session, head.id))
     context = {"parts": parts, "p": head, "rx_only": head.regulatory == Regulatory.RX_ONLY,
-               "max_quantity": min(head.stock, MAX_CART_QUANTITY)}
+               "max_quantity": min(head.stock, MAX_CART_QUANTITY), "guides": featured}
     if fragments is None or not shared_page_ok():
         return render_template("catalog/product.html", **context)
     # Visitors with no cart, messages or login see the same page but for their CSRF token.
-    page_key = ("product-page", head.version, head.price_amount, head.stock)
+    page_key = ("product-page", head.version, head.price_amount, head.stock, featured)
     page = fragments.get(page_key)
     if page is None:
         page = render_template("catalog/product.html", csrf_value=CSRF_PLACEHOLDER, **context)
