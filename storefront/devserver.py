@@ -66,6 +66,7 @@ def main() -> None:
     env.setdefault("SECRET_KEY", "dev-only-" + "not-secret")
     _storefront("db", "upgrade", "heads", env=env)
     _storefront("seed", "load", str(ROOT / "seed" / "products.json"), env=env)
+    _storefront("seed", "articles", str(ROOT / "seed" / "articles"), env=env)  # demo guides
     stripe_proc = None if env.get("STRIPE_SECRET_KEY") else _start_localstripe(env)
     print(f"Storefront on http://{HOST}:{PORT}", flush=True)
     try:

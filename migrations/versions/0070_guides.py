@@ -44,6 +44,7 @@ def upgrade():
         sa.Column('product_id', sa.Integer(), nullable=False),
         sa.Column('position', sa.Integer(), nullable=False),
         sa.Column('card', sa.Boolean(), nullable=False),
+        sa.Column('related', sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(['guide_id'], ['guides.id'], ondelete='CASCADE',
                                 name=op.f('fk_guide_products_guide_id_guides')),
         sa.ForeignKeyConstraint(['product_id'], ['products.id'], ondelete='CASCADE',

@@ -60,6 +60,7 @@ class GuideProduct(Base):
                                             index=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
     card: Mapped[bool] = mapped_column(Boolean, default=False)  # embedded by shortcode
+    related: Mapped[bool] = mapped_column(Boolean, default=False)  # listed in front matter
 
     guide: Mapped[Guide] = relationship(back_populates="links")
     product: Mapped[Product] = relationship()

@@ -87,7 +87,7 @@ def guide_to_record(g: Guide) -> dict[str, Any]:
                      "reviewed_on": g.reviewed_on.isoformat()},
         "references": [dict(r) for r in g.references or []],
         "tags": list(g.tags or []),
-        "products": [link.product.slug for link in g.links if not link.card],
+        "products": [link.product.slug for link in g.links if link.related],
         "status": str(g.status),
     }
 
@@ -156,12 +156,13 @@ def _clean_ref(ref: dict[str, Any]) -> dict[str, Any]:
 
 def _set_links(session: Session, guide: Guide, cards: list[str], related: list[str]) -> None:
     found = published_products(session, cards + related)
-    wanted = [(s, True) for s in cards] + [(s, False) for s in related if s not in cards]
+    wanted = list(dict.fromkeys(related + cards))  # related first, in their order
     guide.links.clear()
     session.flush()
-    for pos, (slug, card) in enumerate(wanted):
+    for pos, slug in enumerate(wanted):
         if slug in found:
-            guide.links.append(GuideProduct(product=found[slug], position=pos, card=card))
+            guide.links.append(GuideProduct(product=found[slug], position=pos,
+                                            card=slug in cards, related=slug in related))
 
 
 def publish(session: Session, guide: Guide) -> ArticleReport:

@@ -88,8 +88,8 @@ def article(slug: str):
     blocks = [(Markup(b.html), cards.get(b.product) if b.product else None,
                Markup(b.caption_html)) for b in rendered.blocks]
     canonical = url_for("guides.article", slug=g.slug, _external=True)
-    related_products = [cards[link.product.slug] for link in g.links if not link.card
-                        and link.product.slug in cards]
+    related_products = [cards[link.product.slug] for link in g.links
+                        if link.related and not link.card and link.product.slug in cards]
     return render_template(
         "guides/article.html", g=g, blocks=blocks, toc=rendered.toc,
         minutes=rendered.reading_minutes, canonical=canonical,
