@@ -81,6 +81,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Every blueprint, in one place: pages, the JSON API (flask-smorest) and the Stripe webhook."""
+    from storefront.api.guides import blp as guides_api
     from storefront.api.orders import blp as orders_api
     from storefront.api.products import blp as products_api
     from storefront.api.quotes import blp as quotes_api
@@ -88,7 +89,6 @@ def register_blueprints(app: Flask) -> None:
     from storefront.extensions import openapi
     from storefront.health import bp as health
     from storefront.staff.views import init_app as init_staff
-    from storefront.api.guides import blp as guides_api
     from storefront.web import cart, catalog, checkout, guides, orders, quotes, seo
     from storefront.web import init_app as init_web
 
@@ -118,10 +118,9 @@ def register_errorhandlers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from storefront.compliance.cli import compliance_cli  # `check`, and `report` over the catalogue
+    from storefront.guides.cli import COMMANDS as GUIDE_SEED_COMMANDS
     from storefront.mail.cli import mail_cli
     from storefront.seeding.cli import seed_cli
-
-    from storefront.guides.cli import COMMANDS as GUIDE_SEED_COMMANDS
 
     for command in GUIDE_SEED_COMMANDS:  # `seed articles`, `seed export-articles`
         seed_cli.add_command(command)

@@ -2,6 +2,7 @@
 
 import storefront.catalog.queries  # noqa: F401  (listing indexes on products)
 from storefront.catalog.models import PriceTier, Product, WavelengthBand  # noqa: F401
+from storefront.guides.models import Guide, GuideProduct  # noqa: F401
 from storefront.mail.outbox import OutboxEmail  # noqa: F401
 from storefront.orders.models import (  # noqa: F401
     Order,
@@ -20,4 +21,3 @@ from storefront.quotes.models import (  # noqa: F401
     QuoteSequence,
 )
 from storefront.staff.models import AuditLog, StaffUser  # noqa: F401
-from storefront.guides.models import Guide, GuideProduct  # noqa: F401
