@@ -18,7 +18,7 @@ def guide_record(**overrides):
     """A valid, publishable guide record (schema-loaded shape, ISO date)."""
     n = next(_seq)
     rec = {
-        "slug": f"test-guide-{n}", "title": f"Reading a panel's specifications {n}",
+        "slug": f"test-guide-{n}", "title": f"Reading panel specifications {n}",
         "summary": "How to read irradiance, distance and dose on a listing.",
         "body": "## Irradiance\n\nIrradiance is power per area, in mW/cm², at a stated distance.\n",
         "author": "Editorial team",
