@@ -248,16 +248,17 @@ def product(slug: str):
         if p is None:  # withdrawn between the two reads
             raise NotFound("We could not find that product; it may have been withdrawn.")
         parts = product_parts(p)
+        # Guides featuring the product ride with the cached parts: a guide published or
+        # withdrawn shows here within the cache's TTL (CATALOG_CACHE_SECONDS).
+        parts["guides"] = tuple(featuring(session, p.id))
         if fragments is not None:
             fragments.put(key, parts)
-    # Guides that feature the product: one indexed query, live, so it joins the page key.
-    featured = tuple(featuring(session, head.id))
     context = {"parts": parts, "p": head, "rx_only": head.regulatory == Regulatory.RX_ONLY,
-               "max_quantity": min(head.stock, MAX_CART_QUANTITY), "guides": featured}
+               "max_quantity": min(head.stock, MAX_CART_QUANTITY), "guides": parts["guides"]}
     if fragments is None or not shared_page_ok():
         return render_template("catalog/product.html", **context)
     # Visitors with no cart, messages or login see the same page but for their CSRF token.
-    page_key = ("product-page", head.version, head.price_amount, head.stock, featured)
+    page_key = ("product-page", head.version, head.price_amount, head.stock)
     page = fragments.get(page_key)
     if page is None:
         page = render_template("catalog/product.html", csrf_value=CSRF_PLACEHOLDER, **context)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import flash, jsonify, redirect, render_template, request, url_for
+from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from storefront.catalog.cache import clear_caches
 from storefront.errors import ValidationError
 from storefront.extensions import db
 from storefront.guides import presentation, services
@@ -133,6 +134,7 @@ def guide_publish(guide_id: int, guide):
         return _render(guide, svc.form_of(guide), errors=err.errors, status=422,
                        message=err.message)
     db.session.commit()
+    clear_caches(current_app)  # product pages list the guides featuring them
     flash("Published.", "success")
     return redirect(url_for("staff.guide_detail", guide_id=guide.id), code=303)
 
@@ -143,5 +145,6 @@ def guide_unpublish(guide_id: int, guide):
     """Take the guide off the shop."""
     svc.unpublish(db.session, _me(), guide, ip=client_ip())
     db.session.commit()
+    clear_caches(current_app)
     flash("Unpublished; the guide is a draft again.", "success")
     return redirect(url_for("staff.guide_detail", guide_id=guide.id), code=303)
