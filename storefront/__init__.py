@@ -85,6 +85,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Every blueprint, in one place: pages, the JSON API (flask-smorest) and the Stripe webhook."""
+    from storefront.api.guides import blp as guides_api
     from storefront.api.orders import blp as orders_api
     from storefront.api.products import blp as products_api
     from storefront.api.quotes import blp as quotes_api
@@ -92,7 +93,7 @@ def register_blueprints(app: Flask) -> None:
     from storefront.extensions import csrf, openapi
     from storefront.health import bp as health
     from storefront.staff.views import init_app as init_staff
-    from storefront.web import cart, catalog, checkout, media, orders, quotes, seo
+    from storefront.web import cart, catalog, checkout, guides, media, orders, quotes, seo
     from storefront.web import init_app as init_web
 
     app.register_blueprint(health)  # /healthz
@@ -101,11 +102,13 @@ def register_blueprints(app: Flask) -> None:
     for page_bp in (quotes.bp,  # /oem/quote, /oem/quotes/<token>
                     catalog.bp, seo.bp,  # catalogue, product, compare; sitemap.xml, robots.txt
                     cart.bp, checkout.bp, orders.bp,  # /cart, /checkout, /orders/<id>
-                    media.bp):  # /media/<key> (product images)
+                    media.bp,  # /media/<key> (product images)
+                    guides.bp):  # /guides, /guides/<slug>, /guides/feed.xml
         app.register_blueprint(page_bp)
     # The JSON API takes no cookies for authority, and Stripe signs its requests instead:
     # both are exempt from the form CSRF check.
-    for api_bp in (quotes_api, products_api, orders_api):  # /api/v1/quotes, products, orders
+    # /api/v1/quotes, products, orders, guides
+    for api_bp in (quotes_api, products_api, orders_api, guides_api):
         csrf.exempt(api_bp)
         openapi.register_blueprint(api_bp)
     csrf.exempt(stripe_webhook)
@@ -120,10 +123,13 @@ def register_errorhandlers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from storefront.compliance.cli import compliance_cli  # `check`, and `report` over the catalogue
+    from storefront.guides.cli import COMMANDS as GUIDE_SEED_COMMANDS
     from storefront.mail.cli import mail_cli
     from storefront.media.cli import media_cli
     from storefront.seeding.cli import seed_cli
 
+    for command in GUIDE_SEED_COMMANDS:  # `seed articles`, `seed export-articles`
+        seed_cli.add_command(command)
     app.cli.add_command(compliance_cli)
     app.cli.add_command(seed_cli)
     app.cli.add_command(mail_cli)

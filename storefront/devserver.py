@@ -90,9 +90,11 @@ def main() -> None:
     if _catalogue_empty(env):
         _storefront("seed", "load", str(ROOT / "seed" / "products.json"), env=env)
         _storefront("media", "illustrate", env=env)
+        _storefront("seed", "articles", str(ROOT / "seed" / "articles"), env=env)  # demo guides
     else:
         print("Catalogue already loaded: keeping it (reload with "
-              "`.venv/bin/storefront seed load seed/products.json`).", flush=True)
+              "`.venv/bin/storefront seed load seed/products.json` and "
+              "`.venv/bin/storefront seed articles seed/articles`).", flush=True)
     stripe_proc = None if env.get("STRIPE_SECRET_KEY") else _start_localstripe(env)
     print(f"Storefront on http://{HOST}:{PORT}", flush=True)
     try:

@@ -2,6 +2,7 @@
 
 import storefront.catalog.queries  # noqa: F401  (listing indexes on products)
 from storefront.catalog.models import PriceTier, Product, WavelengthBand  # noqa: F401
+from storefront.guides.models import Guide, GuideProduct  # noqa: F401
 from storefront.mail.outbox import OutboxEmail  # noqa: F401
 from storefront.media.models import ProductImage  # noqa: F401
 from storefront.orders.models import (  # noqa: F401

@@ -1,7 +1,7 @@
 """staff media: product images and browser catalogue imports
 
 Revision ID: 0080
-Revises: 0050
+Revises: 0070
 Create Date: 2026-11-23 09:00:00
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = '0080'
-down_revision = '0050'
+down_revision = '0070'
 branch_labels = None
 depends_on = None
 

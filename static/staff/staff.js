@@ -40,6 +40,7 @@
       li.appendChild(sev);
       li.appendChild(document.createTextNode(" "));
       li.appendChild(rule);
+      if (f.path) li.appendChild(document.createTextNode(" in " + f.path));
       li.appendChild(document.createTextNode(" \u201c" + f.text + "\u201d \u2014 " + f.message));
       if (f.suggestion) {
         li.appendChild(document.createElement("br"));
@@ -66,7 +67,9 @@
 
     function payload() {
       var data = {};
-      ["headline", "summary", "body"].forEach(function (name) {
+      // The fields the check reads: data-fields on the form (guides), else product copy.
+      var names = (form.getAttribute("data-fields") || "headline,summary,body").split(",");
+      names.forEach(function (name) {
         var el = form.elements.namedItem(name);
         data[name] = el ? el.value : "";
       });

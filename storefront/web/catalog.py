@@ -37,6 +37,7 @@ from storefront.catalog.queries import (
 from storefront.compliance import laser_class
 from storefront.errors import NotFound
 from storefront.extensions import db
+from storefront.guides.services import featuring
 from storefront.web import shared_page_ok
 from storefront.web.charts import band_description, wavelength_chart
 from storefront.web.seo import product_jsonld
@@ -247,10 +248,13 @@ def product(slug: str):
         if p is None:  # withdrawn between the two reads
             raise NotFound("We could not find that product; it may have been withdrawn.")
         parts = product_parts(p)
+        # Guides featuring the product ride with the cached parts: a guide published or
+        # withdrawn shows here within the cache's TTL (CATALOG_CACHE_SECONDS).
+        parts["guides"] = tuple(featuring(session, p.id))
         if fragments is not None:
             fragments.put(key, parts)
     context = {"parts": parts, "p": head, "rx_only": head.regulatory == Regulatory.RX_ONLY,
-               "max_quantity": min(head.stock, MAX_CART_QUANTITY)}
+               "max_quantity": min(head.stock, MAX_CART_QUANTITY), "guides": parts["guides"]}
     if fragments is None or not shared_page_ok():
         return render_template("catalog/product.html", **context)
     # Visitors with no cart, messages or login see the same page but for their CSRF token.

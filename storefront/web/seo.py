@@ -9,6 +9,7 @@ from storefront.catalog.filters import KIND_LABELS
 from storefront.catalog.models import Product, Regulatory
 from storefront.catalog.queries import published_slugs
 from storefront.extensions import db
+from storefront.guides.services import published_slugs as published_guides
 from storefront.money import decimal_amount
 
 bp = Blueprint("seo", __name__)
@@ -55,10 +56,14 @@ def product_jsonld(p: Product, url: str) -> dict:
 
 @bp.get("/sitemap.xml")
 def sitemap():
-    """Every published product page plus the catalogue, as a sitemaps.org urlset."""
+    """The catalogue, every published product page and guide, as a sitemaps.org urlset."""
     urls = [(url_for("catalog.index", _external=True), None)]
     for slug, updated in published_slugs(db.session):
         urls.append((url_for("catalog.product", slug=slug, _external=True),
+                     updated.date().isoformat() if updated else None))
+    urls.append((url_for("guides.index", _external=True), None))
+    for slug, updated in published_guides(db.session):
+        urls.append((url_for("guides.article", slug=slug, _external=True),
                      updated.date().isoformat() if updated else None))
     xml = render_template("catalog/sitemap.xml", urls=urls)
     return Response(xml, mimetype="application/xml")

@@ -31,6 +31,7 @@ def _no_store(response):
 
 NAV = [
     ("Products", "staff.products", "products.view"),
+    ("Guides", "staff.guides", "guides.view"),
     ("Orders", "staff.orders", "orders.view"),
     ("Import", "staff.catalog_import", "catalog.import"),
     ("Quotes", "staff.quotes", "quotes.view"),
@@ -65,6 +66,7 @@ def init_app(app: Flask) -> None:
         audit_log,
         auth,
         catalog_import,
+        guides,
         orders,
         pages,
         product_editor,
