@@ -105,6 +105,25 @@ class Order(Base):
                       if r.status in (RefundStatus.REQUESTED, RefundStatus.SUBMITTED))
         return max(0, self.amount_paid - self.amount_refunded - pending)
 
+    @property
+    def display_number(self) -> str:
+        """``#10042`` (the token for the rare order made before numbers existed)."""
+        return f"#{self.number}" if self.number is not None else self.public_id
+
+    @property
+    def shipping_figures(self) -> dict:
+        return {"method": self.shipping_method, "name": self.shipping_method_name,
+                "amount": self.shipping_amount}
+
+    @property
+    def tax_figures(self) -> dict:
+        return {"amount": self.tax_amount, "included": self.tax_included,
+                "lines": list(self.tax_lines or [])}
+
+    @property
+    def discount_figures(self) -> dict:
+        return {"code": self.promotion_code, "amount": self.discount_amount}
+
     def __repr__(self) -> str:
         return f"<Order {self.public_id} {self.status}>"
 
