@@ -26,6 +26,14 @@ from storefront.payments import gateway_for
 blp = Blueprint("orders_api", __name__, url_prefix="/api/v1/orders",
                 description="Orders priced on the server and paid through Stripe.")
 
+@blp.after_request
+def _bearer(resp):
+    """An order's token is its authority: answers about it are never cached or leaked."""
+    resp.headers["Cache-Control"] = "no-store"
+    resp.headers["Referrer-Policy"] = "no-referrer"
+    return resp
+
+
 _KEY_RE = re.compile(r"^[A-Za-z0-9_.:\-]{8,200}$")
 
 

@@ -179,8 +179,6 @@ class OrderOutSchema(_Figures):
     reservation_expires_at = fields.DateTime(allow_none=True)
     created_at = fields.DateTime()
     paid_at = fields.DateTime(allow_none=True)
-    email = fields.String()
-    shipping_address = fields.Dict(allow_none=True)
     lines = fields.List(fields.Nested(OrderLineOutSchema))
 
 

@@ -123,7 +123,7 @@ def test_get_order_json(shop, client, db_session):
     assert body["order_id"] == order_id and body["status"] == "pending_payment"
     assert body["amount"] == 12345 and body["precautions_acknowledged"] is True
     assert body["lines"] == [{"sku": belt.sku, "name": belt.name, "unit_price": 12345,
-                              "quantity": 1, "line_total": 12345}]
+                              "quantity": 1, "line_total": 12345, "discount": 0, "tax": 0}]
     assert "email" not in body
     assert client.get("/api/v1/orders/nope").status_code == 404
 
