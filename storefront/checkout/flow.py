@@ -207,6 +207,24 @@ def quote_order(session: Session, priced, req: OrderRequest,
                           table=settings.shipping_table(), tax=settings.tax_calculator())
 
 
+def estimate_order(session: Session, req: OrderRequest, settings: CheckoutSettings):
+    """Figures for a cart or a half-filled form: (totals or None, the problem or None).
+
+    An unusable promotion code is reported but the rest of the figures are still shown.
+    """
+    from storefront.errors import DomainError
+
+    try:
+        priced = price_items(session, req.items)
+        try:
+            return quote_order(session, priced, req, settings), None
+        except promotions.PromotionInvalid as err:
+            plain = OrderRequest(**{**req.__dict__, "promotion_code": None})
+            return quote_order(session, priced, plain, settings), err
+    except DomainError as err:
+        return None, err
+
+
 def _past_expiry(order: Order) -> bool:
     return (order.status == OrderStatus.PENDING_PAYMENT and order.reservation_expires_at is not None
             and order.reservation_expires_at <= utcnow())

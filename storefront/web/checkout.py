@@ -21,7 +21,6 @@ from flask import (
 from storefront.cart import service as carts
 from storefront.catalog.gate import precautions_for
 from storefront.checkout import addresses, flow
-from storefront.checkout.pricing import price_items
 from storefront.checkout.schemas import OrderCreateSchema, PaymentSchema
 from storefront.checkout.settings import CheckoutSettings
 from storefront.errors import DomainError, flatten_errors
@@ -32,7 +31,6 @@ from storefront.orders.models import Channel
 from storefront.orders.service import find_by_idempotency_key
 from storefront.orders.states import OrderStatus
 from storefront.payments import gateway_for
-from storefront.promotions.service import PromotionInvalid
 from storefront.web.cart import current_cart, save_cart
 
 bp = Blueprint("checkout", __name__)
@@ -76,20 +74,11 @@ def summarise(view, form, settings: CheckoutSettings):
     """The order summary for what the form says so far: (totals or None, problem or None)."""
     if not view.lines:
         return None, None
-    address = _address_of(form)
     req = flow.OrderRequest(items=view.items(), email=(form.get("email") or "").strip(),
-                            shipping_address=address, precautions_acknowledged=True,
+                            shipping_address=_address_of(form), precautions_acknowledged=True,
                             shipping_method=form.get("shipping_method") or None,
                             promotion_code=form.get("promotion_code") or None)
-    try:
-        priced = price_items(db.session, req.items)
-        try:
-            return flow.quote_order(db.session, priced, req, settings), None
-        except PromotionInvalid as err:  # show the rest of the figures, and why the code failed
-            req.promotion_code = None
-            return flow.quote_order(db.session, priced, req, settings), err
-    except DomainError as err:
-        return None, err
+    return flow.estimate_order(db.session, req, settings)
 
 
 def _form_page(view, *, form=None, errors=None, error=None, status=200):
