@@ -342,3 +342,51 @@ def latest_quote_order(session: Session, quote_ref: str, payment: str) -> Order 
     return session.scalar(select(Order).where(Order.quote_ref == quote_ref,
                                               Order.quote_payment == payment)
                           .order_by(Order.id.desc()).limit(1))
+
+
+def check_restock(order: Order, quantities: dict[int, int]) -> None:
+    """422 unless every quantity can go back (checked before a refund is sent)."""
+    from storefront.errors import ValidationError
+
+    lines = {line.id: line for line in order.lines}
+    errors: dict[str, list[str]] = {}
+    for line_id, qty in quantities.items():
+        line = lines.get(line_id)
+        if line is None or line.product_id is None:
+            errors[f"restock-{line_id}"] = ["Not a line of this order that holds stock."]
+        elif qty < 0 or qty > line.quantity - line.restocked_quantity:
+            errors[f"restock-{line_id}"] = [
+                f"Between 0 and {line.quantity - line.restocked_quantity}."]
+    if errors:
+        raise ValidationError("Cannot put those quantities back.", errors=errors)
+    if quantities and order.status not in CAPTURED:
+        raise IllegalTransition("Only a paid order's units can be put back after a refund.")
+
+
+def restock(session: Session, order: Order, quantities: dict[int, int], *, source: str = "") -> int:
+    """Put refunded units back on the shelf, per line (staff choose which and how many).
+
+    Each line's ``restocked_quantity`` only grows, and never beyond what was sold (a
+    conditional UPDATE, so two staff pressing at once cannot restock twice). Returns units.
+    """
+    check_restock(order, quantities)
+    lines = {line.id: line for line in order.lines}
+    total = 0
+    for line_id in sorted(quantities):
+        qty, line = quantities[line_id], lines[line_id]
+        if qty == 0:
+            continue
+        res = session.execute(
+            update(OrderLine).where(OrderLine.id == line_id,
+                                    OrderLine.restocked_quantity + qty <= OrderLine.quantity)
+            .values(restocked_quantity=OrderLine.restocked_quantity + qty)
+            .execution_options(synchronize_session=False))
+        if res.rowcount != 1:
+            raise Conflict(f"{line.sku}: those units were already put back.", code="already_restocked")
+        session.execute(update(Product).where(Product.id == line.product_id)
+                        .values(stock=Product.stock + qty, updated_at=Product.updated_at)
+                        .execution_options(synchronize_session=False))
+        set_committed_value(line, "restocked_quantity", line.restocked_quantity + qty)
+        note(session, order, f"put back {qty} x {line.sku} after a refund", source=source)
+        total += qty
+    return total
