@@ -112,8 +112,10 @@ def banner_findings(text: str) -> list[str]:
 
 def get(session: Session, code: str) -> Promotion:
     """A promotion by code, with its redemptions; 404 when there is none."""
-    promo = session.scalar(select(Promotion).where(Promotion.code == normalise_code(code))
-                           .options(selectinload(Promotion.redemptions)))
+    norm = normalise_code(code) or ""
+    promo = session.scalar(select(Promotion).where(Promotion.code == norm)
+                           .options(selectinload(Promotion.redemptions))) \
+        if CODE_RE.match(norm) else None
     if promo is None:
         raise NotFound(f"No promotion with code {normalise_code(code)}.")
     return promo
@@ -167,8 +169,10 @@ def evaluate(session: Session, code: str | None, *, lines: list[EligibleLine], c
     if code is None:
         return None
     now = now or utcnow()
-    promo = session.scalar(select(Promotion).where(Promotion.code == code))
-    if promo is None or not CODE_RE.match(code):
+    # Checked before the query: a code with NUL or control characters never reaches the database.
+    promo = session.scalar(select(Promotion).where(Promotion.code == code)) \
+        if CODE_RE.match(code) else None
+    if promo is None:
         raise _invalid("We don't recognise that code. Check it and try again.")
     if promo.status != PromotionStatus.ACTIVE:
         raise _invalid("That code is not available at the moment.")
