@@ -37,6 +37,7 @@ bp = Blueprint("checkout", __name__)
 
 ADDRESS_FIELDS = ("name", "line1", "line2", "city", "state", "postal_code", "country")
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+_EMAILISH = re.compile(r"^[^\s@\x00-\x1f\x7f]{1,200}@[^\s@\x00-\x1f\x7f]{1,120}\Z")
 
 
 @bp.context_processor
@@ -74,7 +75,10 @@ def summarise(view, form, settings: CheckoutSettings):
     """The order summary for what the form says so far: (totals or None, problem or None)."""
     if not view.lines:
         return None, None
-    req = flow.OrderRequest(items=view.items(), email=(form.get("email") or "").strip(),
+    email = (form.get("email") or "").strip()
+    if not _EMAILISH.match(email):
+        email = ""  # the per-email limit is checked again, on a validated address, at order time
+    req = flow.OrderRequest(items=view.items(), email=email,
                             shipping_address=_address_of(form), precautions_acknowledged=True,
                             shipping_method=form.get("shipping_method") or None,
                             promotion_code=form.get("promotion_code") or None)
