@@ -144,3 +144,19 @@ def test_refund_puts_chosen_units_back_and_records_it(client, db_session, paid_o
     assert again.status_code == 422  # only one unit is left to put back
     assert len(_order(db_session, paid_order.public_id).refunds) == 1
     assert db_session.get(Product, line.product_id).stock == stock_before + 1
+
+
+def test_staff_create_pause_and_review_promotions(client, db_session):
+    login(client, add_staff(db_session, Role.SALES))
+    assert "Promotion codes" in client.get("/staff/promotions").get_data(as_text=True)
+    bad = client.post("/staff/promotions", data={"code": "CURE", "percent": "10",
+                                                 "banner": "Cures arthritis in a week!"})
+    assert bad.status_code == 422 and "banner" not in (bad.headers.get("Location") or "")
+    resp = client.post("/staff/promotions", data={"code": "spring15", "percent": "15",
+                                                  "limit": "50", "kinds": "belt",
+                                                  "banner": "Spring sale: 15% off belts."})
+    assert resp.status_code == 303 and resp.headers["Location"].endswith("/staff/promotions/SPRING15")
+    page = client.get("/staff/promotions/SPRING15").get_data(as_text=True)
+    assert "15 % off" in page and "redeemed 0 of 50" in page
+    assert client.post("/staff/promotions/SPRING15/status", data={"status": "paused"}).status_code == 303
+    assert 'id="promotion-status">paused' in client.get("/staff/promotions/SPRING15").get_data(as_text=True)

@@ -33,6 +33,7 @@ NAV = [
     ("Products", "staff.products", "products.view"),
     ("Orders", "staff.orders", "orders.view"),
     ("Quotes", "staff.quotes", "quotes.view"),
+    ("Promotions", "staff.promotions", "promotions.view"),
     ("Audit log", "staff.audit", "audit.view"),
 ]
 
@@ -60,7 +61,15 @@ def _staff_json(value) -> str:
 
 def init_app(app: Flask) -> None:
     """Register the staff blueprint and its login machinery."""
-    from storefront.staff.views import audit_log, auth, orders, pages, products, quotes  # noqa: F401
+    from storefront.staff.views import (  # noqa: F401
+        audit_log,
+        auth,
+        orders,
+        pages,
+        products,
+        promotions,
+        quotes,
+    )
 
     auth.init_app(app)
     app.register_blueprint(bp)
