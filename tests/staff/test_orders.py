@@ -160,3 +160,10 @@ def test_staff_create_pause_and_review_promotions(client, db_session):
     assert "15 % off" in page and "redeemed 0 of 50" in page
     assert client.post("/staff/promotions/SPRING15/status", data={"status": "paused"}).status_code == 303
     assert 'id="promotion-status">paused' in client.get("/staff/promotions/SPRING15").get_data(as_text=True)
+
+
+def test_staff_see_the_shipping_zones_in_force(client, db_session):
+    login(client, add_staff(db_session, Role.SALES))
+    html = client.get("/staff/shipping").get_data(as_text=True)
+    assert "zones.toml" in html and "Express (1–2 business days)" in html
+    assert "Therapy lasers are not shipped to the EU" in html

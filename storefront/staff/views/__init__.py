@@ -34,6 +34,7 @@ NAV = [
     ("Orders", "staff.orders", "orders.view"),
     ("Quotes", "staff.quotes", "quotes.view"),
     ("Promotions", "staff.promotions", "promotions.view"),
+    ("Shipping", "staff.shipping_zones", "promotions.view"),
     ("Audit log", "staff.audit", "audit.view"),
 ]
 

@@ -120,3 +120,17 @@ def promotion_status(code: str):
     db.session.commit()
     flash(f"{promo.code} is {promo.status.value}.", "success")
     return redirect(url_for("staff.promotion_detail", code=promo.code), 303)
+
+
+@bp.get("/shipping")
+@staff_required("promotions.view")
+def shipping_zones():
+    """The shipping zones, methods and exclusions in force (edited in the data file)."""
+    from flask import current_app
+
+    from storefront.checkout.settings import CheckoutSettings
+    from storefront.shipping import DEFAULT_FILE
+
+    settings = CheckoutSettings.from_config(current_app.config)
+    return render_template("staff/shipping.html", table=settings.shipping_table(),
+                           path=settings.shipping_file or str(DEFAULT_FILE), money=format_money)
