@@ -137,7 +137,10 @@ def register_commands(app: Flask) -> None:
     from storefront.quotes.cli import quotes_cli
 
     app.cli.add_command(quotes_cli)
+    from storefront.promotions.cli import promotions_cli
     from storefront.staff.cli import staff_cli
+
+    app.cli.add_command(promotions_cli)
 
     app.cli.add_command(staff_cli)
     from storefront.checkout.cli import ORDER_COMMANDS

@@ -109,6 +109,9 @@ def from_env() -> dict:
         "CATALOG_CACHE_SECONDS": _float("CATALOG_CACHE_SECONDS", 30),
         # Checkout: how long stock stays reserved for an unpaid order, a quote's payment
         # window, and how long a payment may wait for its webhook before a sync asks Stripe.
+        # Shipping zones and tax rates (data files staff edit); blank: the ones in the package.
+        "SHIPPING_FILE": _str("SHIPPING_FILE"),
+        "TAX_FILE": _str("TAX_FILE"),
         "ORDER_RESERVATION_MINUTES": _float("ORDER_RESERVATION_MINUTES", 30),
         "QUOTE_PAYMENT_HOURS": _float("QUOTE_PAYMENT_HOURS", 168),
         "WEBHOOK_GRACE_SECONDS": _float("WEBHOOK_GRACE_SECONDS", 60),

@@ -9,10 +9,12 @@ from storefront.orders.models import (  # noqa: F401
     Order,
     OrderEvent,
     OrderLine,
+    OrderNumberCounter,
     OrderRefund,
     StockReservation,
 )
 from storefront.payments.models import PaymentIntentRecord, StripeEvent  # noqa: F401
+from storefront.promotions.models import Promotion, PromotionRedemption  # noqa: F401
 from storefront.quotes.models import (  # noqa: F401
     Quote,
     QuoteAttachment,

@@ -26,6 +26,14 @@ from storefront.payments import gateway_for
 blp = Blueprint("orders_api", __name__, url_prefix="/api/v1/orders",
                 description="Orders priced on the server and paid through Stripe.")
 
+@blp.after_request
+def _bearer(resp):
+    """An order's token is its authority: answers about it are never cached or leaked."""
+    resp.headers["Cache-Control"] = "no-store"
+    resp.headers["Referrer-Policy"] = "no-referrer"
+    return resp
+
+
 _KEY_RE = re.compile(r"^[A-Za-z0-9_.:\-]{8,200}$")
 
 
@@ -50,7 +58,9 @@ def _idempotency_key() -> str | None:
 @blp.alt_response(413, schema=ErrorSchema, description="Body over MAX_CONTENT_LENGTH")
 @blp.alt_response(422, schema=ErrorSchema, description=(
     "Invalid request (field errors by path); prescription_only for Rx-only devices; "
-    "precautions_not_acknowledged; idempotency_key_reused"))
+    "precautions_not_acknowledged; idempotency_key_reused; promotion_invalid (unknown, "
+    "expired, used up or not applicable code); not_shippable (country not served, or an item "
+    "excluded from it, with the reason); shipping_method_invalid"))
 @blp.alt_response(503, schema=ErrorSchema, description=(
     "Stripe unavailable or not configured (only once the request is valid); nothing reserved"))
 def create_order(data):
@@ -62,11 +72,15 @@ def create_order(data):
     req = flow.OrderRequest(
         items=data["items"], email=data["email"], shipping_address=data["shipping_address"],
         precautions_acknowledged=data["precautions_acknowledged"], channel=Channel.API,
-        idempotency_key=_idempotency_key())
+        idempotency_key=_idempotency_key(), shipping_method=data["shipping_method"],
+        promotion_code=data["promotion_code"])
     placed = flow.place_order(db.session, gateway_for(current_app), req, _settings())
     order = placed.order
     return {"order_id": order.public_id, "status": order.status.value, "amount": order.total_amount,
-            "currency": order.currency, "client_secret": placed.client_secret}
+            "currency": order.currency, "client_secret": placed.client_secret,
+            "number": order.number, "subtotal": order.subtotal_amount,
+            "shipping": order.shipping_figures, "tax": order.tax_figures,
+            "discount": order.discount_figures}
 
 
 @blp.route("/<string:order_id>", methods=["GET"])

@@ -18,7 +18,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from storefront.catalog.models import Product
-from storefront.checkout.pricing import precautions_snapshot, price_items
+from storefront.checkout.pricing import (
+    CheckoutTotals,
+    precautions_snapshot,
+    price_checkout,
+    price_items,
+)
 from storefront.checkout.settings import CheckoutSettings
 from storefront.checkout.stripe_events import (
     Outcome,
@@ -39,6 +44,7 @@ from storefront.payments.gateway import (
     StripeGateway,
 )
 from storefront.payments.intents import ensure_intent, release_quietly
+from storefront.promotions import service as promotions
 
 log = logging.getLogger(__name__)
 
@@ -55,10 +61,16 @@ class OrderRequest:
     precautions_acknowledged: bool
     channel: Channel = Channel.API
     idempotency_key: str | None = None  # namespaced by the edge ("api:…", "web:…")
+    shipping_method: str | None = None  # None: the zone's first (cheapest standard) method
+    promotion_code: str | None = None
 
     def fingerprint(self) -> str:
-        return orders.fingerprint({"items": self.items, "email": self.email.lower(),
-                                   "shipping_address": self.shipping_address})
+        body: dict[str, Any] = {"items": self.items, "email": self.email.lower(),
+                                "shipping_address": self.shipping_address}
+        if self.shipping_method or self.promotion_code:
+            body.update(shipping_method=self.shipping_method,
+                        promotion_code=(self.promotion_code or "").upper() or None)
+        return orders.fingerprint(body)
 
 
 @dataclass
@@ -127,8 +139,10 @@ def place_order(session: Session, gateway: StripeGateway, req: OrderRequest,
     if req.precautions_acknowledged is not True:
         raise ValidationError(
             "Please confirm you have read the precautions for the products you are buying.",
-            errors={"precautions_acknowledged": ["Must be true."]},
+            errors={"precautions_acknowledged": [
+                "Tick the box to confirm you have read the precautions."]},
             code="precautions_not_acknowledged")
+    totals = quote_order(session, priced, req, settings)
     precautions = precautions_snapshot(priced)
     public_id = orders.new_public_id(req.idempotency_key, settings.secret_key)
     request_key = req.idempotency_key or f"order:{public_id}"
@@ -136,19 +150,29 @@ def place_order(session: Session, gateway: StripeGateway, req: OrderRequest,
     session.commit()  # end the read transaction before talking to Stripe
 
     intent = ensure_intent(session, gateway, request_key=request_key, order_ref=public_id,
-                           amount=priced.total, currency=priced.currency)
+                           amount=totals.total, currency=totals.currency)
     # A retry served by a process with another SECRET_KEY keeps the first attempt's order id.
     public_id = intent.metadata.get("order_id") or public_id
 
     def insert() -> Order:
         now = utcnow()
-        return orders.create_order(
-            session, public_id=public_id, lines=priced.lines, email=req.email,
-            currency=priced.currency, total_amount=priced.total, channel=req.channel,
+        order = orders.create_order(
+            session, public_id=public_id, lines=totals.lines, email=req.email,
+            currency=totals.currency, total_amount=totals.total, channel=req.channel,
             shipping_address=req.shipping_address, payment_intent_id=intent.id,
             precautions=precautions, acknowledged_at=now, idempotency_key=req.idempotency_key,
             request_fingerprint=req.fingerprint(), expires_at=now + settings.reservation,
-            source=req.channel.value)
+            source=req.channel.value, shipping_amount=totals.shipping,
+            shipping_method=totals.shipping_method,
+            shipping_method_name=totals.shipping_method_name, discount_amount=totals.discount,
+            tax_amount=totals.tax_amount, tax_included=totals.tax.included,
+            tax_lines=[t.to_dict() for t in totals.tax.lines],
+            promotion_code=totals.promotion.code if totals.promotion else None)
+        if totals.promotion:
+            # Holds one use in this transaction: a racer for the last use gets 422 here.
+            promotions.hold(session, totals.promotion.promotion_id, order_id=order.id,
+                            email=req.email, amount=totals.discount)
+        return order
 
     try:
         try:
@@ -158,7 +182,7 @@ def place_order(session: Session, gateway: StripeGateway, req: OrderRequest,
             if not _free_stale_stock(session, gateway, settings, product_ids):
                 raise
             order = insert()
-    except orders.OutOfStock:
+    except (orders.OutOfStock, promotions.PromotionInvalid):
         session.rollback()
         release_quietly(gateway, intent.id)
         raise
@@ -172,6 +196,33 @@ def place_order(session: Session, gateway: StripeGateway, req: OrderRequest,
         return replay_order(gateway, existing, req.fingerprint())
     session.commit()
     return PlacedOrder(order, intent.client_secret)
+
+
+def quote_order(session: Session, priced, req: OrderRequest,
+                settings: CheckoutSettings) -> CheckoutTotals:
+    """Discount, shipping and tax for a request's priced items (no writes)."""
+    return price_checkout(session, priced, address=req.shipping_address,
+                          shipping_method=req.shipping_method,
+                          promotion_code=req.promotion_code, email=req.email,
+                          table=settings.shipping_table(), tax=settings.tax_calculator())
+
+
+def estimate_order(session: Session, req: OrderRequest, settings: CheckoutSettings):
+    """Figures for a cart or a half-filled form: (totals or None, the problem or None).
+
+    An unusable promotion code is reported but the rest of the figures are still shown.
+    """
+    from storefront.errors import DomainError
+
+    try:
+        priced = price_items(session, req.items)
+        try:
+            return quote_order(session, priced, req, settings), None
+        except promotions.PromotionInvalid as err:
+            plain = OrderRequest(**{**req.__dict__, "promotion_code": None})
+            return quote_order(session, priced, plain, settings), err
+    except DomainError as err:
+        return None, err
 
 
 def _past_expiry(order: Order) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import select
@@ -12,6 +12,17 @@ from storefront.cart.service import MAX_QUANTITY, PrescriptionOnly
 from storefront.catalog.models import Product, Regulatory, Status
 from storefront.errors import ValidationError
 from storefront.orders.service import LineSpec, OutOfStock
+from storefront.promotions.service import Discount, EligibleLine
+from storefront.promotions.service import evaluate as evaluate_promotion
+from storefront.shipping import (
+    NotShippable,
+    ParcelLine,
+    ShippingOption,
+    ShippingQuote,
+    ShippingTable,
+)
+from storefront.shipping import quote as ship_quote
+from storefront.tax import TaxableLine, TaxCalculator, TaxRequest, TaxResult
 
 # Stripe's bounds for a card payment in two-decimal currencies (minor units).
 MIN_CHARGE = 50
@@ -104,3 +115,106 @@ def precautions_snapshot(priced: PricedOrder) -> list[dict[str, Any]]:
         seen.append({"sku": product.sku, "name": product.name,
                      "text": precautions_for(product).render_text()})
     return seen
+
+
+@dataclass
+class CheckoutTotals:
+    """Every figure of an order, in minor units, as cart, checkout, order and Stripe see it.
+
+    ``total = subtotal - discount + shipping + tax`` when tax is added (US, Canada); with
+    tax-inclusive prices (EU, UK) the tax is part of the lines and shipping and not added.
+    """
+
+    currency: str
+    lines: list[LineSpec]
+    subtotal: int
+    discount: int = 0
+    promotion: Discount | None = None
+    shipping: int = 0
+    shipping_method: str | None = None
+    shipping_method_name: str | None = None
+    shipping_options: list[ShippingOption] = field(default_factory=list)
+    tax: TaxResult = field(default_factory=TaxResult)
+
+    @property
+    def tax_amount(self) -> int:
+        return self.tax.amount
+
+    @property
+    def total(self) -> int:
+        return self.subtotal - self.discount + self.shipping + self.tax.added
+
+    def to_dict(self) -> dict[str, Any]:
+        """The figures for JSON (cart estimate, checkout summary)."""
+        return {"currency": self.currency, "subtotal": self.subtotal,
+                "discount": {"amount": self.discount,
+                             "code": self.promotion.code if self.promotion else None},
+                "shipping": {"amount": self.shipping, "method": self.shipping_method,
+                             "name": self.shipping_method_name,
+                             "options": [{"code": o.code, "name": o.name, "amount": o.amount}
+                                         for o in self.shipping_options]},
+                "tax": {"amount": self.tax.amount, "included": self.tax.included,
+                        "lines": [t.to_dict() for t in self.tax.lines]},
+                "total": self.total}
+
+
+def _where(address: dict[str, Any] | None) -> tuple[str, str | None]:
+    address = address or {}
+    return (str(address.get("country") or "").upper(),
+            (str(address.get("state")).upper() if address.get("state") else None))
+
+
+def shipping_quote(priced: PricedOrder, goods: int, address: dict[str, Any] | None,
+                   table: ShippingTable) -> ShippingQuote:
+    """Shipping options for the priced lines to ``address``; 422 not_shippable with the reason."""
+    country, region = _where(address)
+    parcel = [ParcelLine(sku=line.sku or "", kind=str(priced.products[line.product_id].kind),
+                         quantity=line.quantity,
+                         weight_g=priced.products[line.product_id].weight_g)
+              for line in priced.lines]
+    quoted = ship_quote(table, country=country, region=region, lines=parcel, goods=goods,
+                        currency=priced.currency)
+    if quoted.zone is None:
+        msg = "Sorry, we don't ship to that country yet."
+        raise NotShippable(msg, errors={"shipping_address.country": [msg]})
+    if quoted.blocked:
+        paths = {line.sku: line.path.replace(".quantity", ".sku") for line in priced.lines}
+        names = {line.sku: line.name for line in priced.lines}
+        raise NotShippable(
+            " ".join(f"{names[sku]}: {reason}" for sku, reason in quoted.blocked.items()),
+            errors={paths.get(sku) or "items": [reason] for sku, reason in quoted.blocked.items()})
+    return quoted
+
+
+def price_checkout(session: Session, priced: PricedOrder, *, address: dict[str, Any] | None,
+                   shipping_method: str | None, promotion_code: str | None,
+                   email: str | None, table: ShippingTable,
+                   tax: TaxCalculator) -> CheckoutTotals:
+    """Discount, shipping and tax for priced lines: the one place an order's total is made."""
+    products = priced.products
+    discount = evaluate_promotion(
+        session, promotion_code, currency=priced.currency, email=email,
+        lines=[EligibleLine(line.sku or "", str(products[line.product_id].kind), line.line_total)
+               for line in priced.lines])
+    off = discount.per_line if discount else {}
+    subtotal = priced.total
+    goods = subtotal - sum(off.values())
+    quoted = shipping_quote(priced, goods, address, table)
+    option = quoted.option(shipping_method)
+    if option is None:
+        codes = ", ".join(o.code for o in quoted.options)
+        msg = f"Choose a delivery option available for this address ({codes})."
+        raise ValidationError(msg, errors={"shipping_method": [msg]}, code="shipping_method_invalid")
+    country, region = _where(address)
+    taxed = tax.calculate(TaxRequest(
+        currency=priced.currency, country=country, region=region, shipping=option.amount,
+        lines=tuple(TaxableLine(line.sku or "", line.line_total - off.get(line.sku or "", 0))
+                    for line in priced.lines)))
+    lines = [replace(line, discount_amount=off.get(line.sku or "", 0),
+                     tax_amount=taxed.per_line.get(line.sku or "", 0)) for line in priced.lines]
+    totals = CheckoutTotals(
+        currency=priced.currency, lines=lines, subtotal=subtotal, discount=sum(off.values()),
+        promotion=discount, shipping=option.amount, shipping_method=option.code,
+        shipping_method_name=option.name, shipping_options=quoted.options, tax=taxed)
+    check_amount(totals.total)
+    return totals

@@ -17,6 +17,20 @@ class CheckoutSettings:
     webhook_grace: timedelta = timedelta(seconds=60)
     staff_email: str = "sales@localhost"  # receives "ship this order" requests
     site_url: str = ""  # absolute base for links in emails
+    shipping_file: str = ""  # shipping zones (default: storefront/shipping/zones.toml)
+    tax_file: str = ""  # tax rates (default: storefront/tax/rates.toml)
+
+    def shipping_table(self):
+        """The shipping zones and methods in force."""
+        from storefront.shipping import load_table
+
+        return load_table(self.shipping_file or None)
+
+    def tax_calculator(self):
+        """The tax calculator in force (the rate table; a hosted service could replace it)."""
+        from storefront.tax import load_calculator
+
+        return load_calculator(self.tax_file or None)
 
     @classmethod
     def from_config(cls, config: Any, *, site_url: str = "") -> CheckoutSettings:
@@ -28,4 +42,6 @@ class CheckoutSettings:
             webhook_grace=timedelta(seconds=float(config["WEBHOOK_GRACE_SECONDS"])),
             staff_email=config["STAFF_EMAIL"],
             site_url=config["SITE_URL"] or site_url,
+            shipping_file=config.get("SHIPPING_FILE") or "",
+            tax_file=config.get("TAX_FILE") or "",
         )

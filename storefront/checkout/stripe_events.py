@@ -20,6 +20,7 @@ from storefront.orders.models import Order, RefundStatus
 from storefront.orders.states import CAPTURED, RELEASED, OrderStatus
 from storefront.payments.gateway import Intent
 from storefront.payments.models import StripeEvent
+from storefront.promotions import service as promotions
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +100,10 @@ def _mark_paid(session: Session, order: Order, *, amount: int, charge_id: str | 
         return Outcome(f"already_{order.status}", ref)
     if not moved:
         return Outcome("unchanged", ref)
+    if order.promotion_code and promotions.redeem(session, order.id) == "over_limit":
+        orders.note(session, order, f"Paid with code {order.promotion_code} after its hold was "
+                    "released, and its last use has gone since: the discount was given but "
+                    "not counted.", source=source, attention=True)
     emails.queue_confirmation(session, order, site_url=settings.site_url)
     emails.queue_fulfilment_request(session, order, staff_email=settings.staff_email)
     return Outcome("paid", ref)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storefront.db import Base, JSONType, StrEnumType, UTCDateTime, utcnow
@@ -38,6 +38,8 @@ class Order(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     # Unguessable token shown in URLs; the database id never leaves the server.
     public_id: Mapped[str] = mapped_column(String(40), unique=True)
+    # Human order number (#10042) for people and support; sequential, never a key in URLs.
+    number: Mapped[int | None] = mapped_column(Integer, unique=True, index=True)
     status: Mapped[OrderStatus] = mapped_column(
         StrEnumType(OrderStatus, 32), default=OrderStatus.PENDING_PAYMENT)
     channel: Mapped[Channel] = mapped_column(StrEnumType(Channel, 16), default=Channel.WEB)
@@ -47,9 +49,19 @@ class Order(Base):
     currency: Mapped[str] = mapped_column(String(3))
     subtotal_amount: Mapped[int] = mapped_column(Integer)
     shipping_amount: Mapped[int] = mapped_column(Integer, default=0)
+    discount_amount: Mapped[int] = mapped_column(Integer, default=0)
+    tax_amount: Mapped[int] = mapped_column(Integer, default=0)
+    # True when the prices include the tax (EU / UK VAT): then it is not added to the total.
+    tax_included: Mapped[bool] = mapped_column(Boolean, default=False)
+    tax_lines: Mapped[list] = mapped_column(JSONType, default=list)  # [{name, rate, amount}]
+    # total = subtotal - discount + shipping + (tax unless included); quote orders may differ.
     total_amount: Mapped[int] = mapped_column(Integer)
     amount_paid: Mapped[int] = mapped_column(Integer, default=0)
     amount_refunded: Mapped[int] = mapped_column(Integer, default=0)
+
+    shipping_method: Mapped[str | None] = mapped_column(String(40))  # "standard", "express"
+    shipping_method_name: Mapped[str | None] = mapped_column(String(120))
+    promotion_code: Mapped[str | None] = mapped_column(String(40), index=True)
 
     payment_intent_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     stripe_customer_id: Mapped[str | None] = mapped_column(String(255))
@@ -93,6 +105,25 @@ class Order(Base):
                       if r.status in (RefundStatus.REQUESTED, RefundStatus.SUBMITTED))
         return max(0, self.amount_paid - self.amount_refunded - pending)
 
+    @property
+    def display_number(self) -> str:
+        """``#10042`` (the token for the rare order made before numbers existed)."""
+        return f"#{self.number}" if self.number is not None else self.public_id
+
+    @property
+    def shipping_figures(self) -> dict:
+        return {"method": self.shipping_method, "name": self.shipping_method_name,
+                "amount": self.shipping_amount}
+
+    @property
+    def tax_figures(self) -> dict:
+        return {"amount": self.tax_amount, "included": self.tax_included,
+                "lines": list(self.tax_lines or [])}
+
+    @property
+    def discount_figures(self) -> dict:
+        return {"code": self.promotion_code, "amount": self.discount_amount}
+
     def __repr__(self) -> str:
         return f"<Order {self.public_id} {self.status}>"
 
@@ -102,6 +133,8 @@ class OrderLine(Base):
     __table_args__ = (
         CheckConstraint("quantity > 0", name="quantity_positive"),
         CheckConstraint("unit_price >= 0", name="unit_price_non_negative"),
+        CheckConstraint("restocked_quantity >= 0 AND restocked_quantity <= quantity",
+                        name="restock_within_quantity"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -115,8 +148,21 @@ class OrderLine(Base):
     unit_price: Mapped[int] = mapped_column(Integer)
     quantity: Mapped[int] = mapped_column(Integer)
     line_total: Mapped[int] = mapped_column(Integer)
+    discount_amount: Mapped[int] = mapped_column(Integer, default=0)  # this line's share
+    tax_amount: Mapped[int] = mapped_column(Integer, default=0)  # rounded per line
+    # Units staff put back on the shelf after a refund (never more than were sold).
+    restocked_quantity: Mapped[int] = mapped_column(Integer, default=0)
 
     order: Mapped[Order] = relationship(back_populates="lines")
+
+
+class OrderNumberCounter(Base):
+    """The last order number handed out (SQLite; PostgreSQL uses the order_number_seq sequence)."""
+
+    __tablename__ = "order_number_counter"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last_value: Mapped[int] = mapped_column(Integer)
 
 
 class StockReservation(Base):

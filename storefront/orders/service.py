@@ -12,15 +12,23 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from storefront.catalog.models import Product, Status
 from storefront.db import utcnow
 from storefront.errors import Conflict, NotFound
-from storefront.orders.models import Channel, Order, OrderEvent, OrderLine, StockReservation
+from storefront.orders.models import (
+    Channel,
+    Order,
+    OrderEvent,
+    OrderLine,
+    OrderNumberCounter,
+    StockReservation,
+)
 from storefront.orders.states import CAPTURED, RELEASED, OrderStatus, can_transition
+from storefront.promotions import service as promotions
 
 
 class OutOfStock(Conflict):
@@ -41,10 +49,31 @@ class LineSpec:
     quantity: int
     product_id: int | None = None
     path: str = ""  # field path of the request item, for error messages
+    discount_amount: int = 0  # this line's share of a promotion
+    tax_amount: int = 0  # tax on this line, rounded per line
 
     @property
     def line_total(self) -> int:
         return self.unit_price * self.quantity
+
+
+def next_number(session: Session) -> int:
+    """The next human order number (10001, 10002, ...), unique however many buyers race.
+
+    PostgreSQL hands it out from a sequence (no lock held); SQLite increments a counter row,
+    whose UPDATE takes the database's write lock until the order commits.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        return int(session.execute(text("SELECT nextval('order_number_seq')")).scalar_one())
+    return int(session.execute(
+        update(OrderNumberCounter).where(OrderNumberCounter.id == 1)
+        .values(last_value=OrderNumberCounter.last_value + 1)
+        .returning(OrderNumberCounter.last_value)).scalar_one())
+
+
+def format_number(number: int | None) -> str:
+    """``10042`` -> ``"#10042"``."""
+    return f"#{number}" if number is not None else ""
 
 
 def new_public_id(request_key: str | None = None, secret: str = "") -> str:
@@ -176,16 +205,25 @@ def create_order(session: Session, *, public_id: str, lines: list[LineSpec], ema
                  precautions: list[dict] | None = None, acknowledged_at: datetime | None = None,
                  idempotency_key: str | None = None, request_fingerprint: str | None = None,
                  expires_at: datetime | None = None, quote_ref: str | None = None,
-                 quote_payment: str | None = None, source: str = "") -> Order:
+                 quote_payment: str | None = None, source: str = "",
+                 shipping_amount: int = 0, shipping_method: str | None = None,
+                 shipping_method_name: str | None = None, discount_amount: int = 0,
+                 tax_amount: int = 0, tax_included: bool = False,
+                 tax_lines: list[dict] | None = None, promotion_code: str | None = None) -> Order:
     """Reserve stock, then insert the order with its line snapshots; raises OutOfStock."""
     # The conditional UPDATEs come first: on SQLite the transaction takes the write lock at
     # its first statement and never has to upgrade a stale read snapshot.
     reserve_stock(session, lines)
     subtotal = sum(spec.line_total for spec in lines)
     order = Order(
-        public_id=public_id, status=OrderStatus.PENDING_PAYMENT, channel=channel, email=email,
+        public_id=public_id, number=next_number(session), status=OrderStatus.PENDING_PAYMENT,
+        channel=channel, email=email,
         shipping_address=shipping_address, currency=currency.upper(), subtotal_amount=subtotal,
-        shipping_amount=0, total_amount=total_amount, amount_paid=0, amount_refunded=0,
+        shipping_amount=shipping_amount, shipping_method=shipping_method,
+        shipping_method_name=shipping_method_name, discount_amount=discount_amount,
+        tax_amount=tax_amount, tax_included=tax_included, tax_lines=tax_lines or [],
+        promotion_code=promotion_code,
+        total_amount=total_amount, amount_paid=0, amount_refunded=0,
         payment_intent_id=payment_intent_id, precautions_snapshot=precautions or [],
         precautions_acknowledged_at=acknowledged_at, idempotency_key=idempotency_key,
         request_fingerprint=request_fingerprint, reservation_expires_at=expires_at,
@@ -193,7 +231,9 @@ def create_order(session: Session, *, public_id: str, lines: list[LineSpec], ema
     )
     order.lines = [
         OrderLine(position=i, product_id=spec.product_id, sku=spec.sku, name=spec.name,
-                  unit_price=spec.unit_price, quantity=spec.quantity, line_total=spec.line_total)
+                  unit_price=spec.unit_price, quantity=spec.quantity, line_total=spec.line_total,
+                  discount_amount=spec.discount_amount, tax_amount=spec.tax_amount,
+                  restocked_quantity=0)
         for i, spec in enumerate(lines)
     ]
     wanted: dict[int, int] = {}
@@ -252,12 +292,14 @@ def note(session: Session, order: Order, reason: str, *, source: str = "",
 
 def fail_released(session: Session, order: Order, target: OrderStatus, *, reason: str,
                   source: str = "") -> bool:
-    """Move a pending order to failed / cancelled / expired and put its stock back."""
+    """Move a pending order to failed / cancelled / expired; put its stock and promotion back."""
     if target not in RELEASED:
         raise ValueError(f"{target} is not a releasing status")
     if not transition(session, order, target, reason=reason, source=source):
         return False
     release_stock(session, order)
+    if order.promotion_code:
+        promotions.release(session, order.id)
     return True
 
 
@@ -300,3 +342,51 @@ def latest_quote_order(session: Session, quote_ref: str, payment: str) -> Order 
     return session.scalar(select(Order).where(Order.quote_ref == quote_ref,
                                               Order.quote_payment == payment)
                           .order_by(Order.id.desc()).limit(1))
+
+
+def check_restock(order: Order, quantities: dict[int, int]) -> None:
+    """422 unless every quantity can go back (checked before a refund is sent)."""
+    from storefront.errors import ValidationError
+
+    lines = {line.id: line for line in order.lines}
+    errors: dict[str, list[str]] = {}
+    for line_id, qty in quantities.items():
+        line = lines.get(line_id)
+        if line is None or line.product_id is None:
+            errors[f"restock-{line_id}"] = ["Not a line of this order that holds stock."]
+        elif qty < 0 or qty > line.quantity - line.restocked_quantity:
+            errors[f"restock-{line_id}"] = [
+                f"Between 0 and {line.quantity - line.restocked_quantity}."]
+    if errors:
+        raise ValidationError("Cannot put those quantities back.", errors=errors)
+    if quantities and order.status not in CAPTURED:
+        raise IllegalTransition("Only a paid order's units can be put back after a refund.")
+
+
+def restock(session: Session, order: Order, quantities: dict[int, int], *, source: str = "") -> int:
+    """Put refunded units back on the shelf, per line (staff choose which and how many).
+
+    Each line's ``restocked_quantity`` only grows, and never beyond what was sold (a
+    conditional UPDATE, so two staff pressing at once cannot restock twice). Returns units.
+    """
+    check_restock(order, quantities)
+    lines = {line.id: line for line in order.lines}
+    total = 0
+    for line_id in sorted(quantities):
+        qty, line = quantities[line_id], lines[line_id]
+        if qty == 0:
+            continue
+        res = session.execute(
+            update(OrderLine).where(OrderLine.id == line_id,
+                                    OrderLine.restocked_quantity + qty <= OrderLine.quantity)
+            .values(restocked_quantity=OrderLine.restocked_quantity + qty)
+            .execution_options(synchronize_session=False))
+        if res.rowcount != 1:
+            raise Conflict(f"{line.sku}: those units were already put back.", code="already_restocked")
+        session.execute(update(Product).where(Product.id == line.product_id)
+                        .values(stock=Product.stock + qty, updated_at=Product.updated_at)
+                        .execution_options(synchronize_session=False))
+        set_committed_value(line, "restocked_quantity", line.restocked_quantity + qty)
+        note(session, order, f"put back {qty} x {line.sku} after a refund", source=source)
+        total += qty
+    return total

@@ -57,6 +57,32 @@ def snapshot(order: Order) -> dict[str, Any]:
             "amount_refunded": order.amount_refunded, "refundable": order.refundable_amount}
 
 
+def parse_restock(form, order: Order) -> dict[int, int]:
+    """``restock-<line id>`` fields: how many units of each line go back on the shelf."""
+    out: dict[int, int] = {}
+    for line in order.lines:
+        raw = (form.get(f"restock-{line.id}") or "").strip()
+        if not raw:
+            continue
+        if not raw.isdigit() or len(raw) > 4:
+            raise ValidationError("invalid quantity", errors={f"restock-{line.id}": ["A whole number."]})
+        if int(raw):
+            out[line.id] = int(raw)
+    return out
+
+
+def restock(session: Session, actor: StaffUser, order: Order, quantities: dict[int, int], *,
+            ip: str | None = None) -> int:
+    """Put refunded units back on the shelf, audited."""
+    from storefront.orders import service
+
+    units = service.restock(session, order, quantities, source=f"staff:{actor.email}")
+    record(session, actor, "order.restock", "order", order.public_id,
+           after={"lines": {str(k): v for k, v in quantities.items()}, "units": units}, ip=ip)
+    session.flush()
+    return units
+
+
 def refund(session: Session, gateway, actor: StaffUser, order: Order, *, amount: int | None,
            reason: str = "", ip: str | None = None) -> OrderRefund:
     """Refund through the checkout's refund service, audited (that service commits)."""

@@ -23,6 +23,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "orders.fulfil": frozenset({A, S}),
     "quotes.view": frozenset({A, S}),
     "quotes.manage": frozenset({A, S}),
+    "promotions.view": frozenset({A, S}),
+    "promotions.manage": frozenset({A, S}),
     "audit.view": frozenset({A}),
     "staff.manage": frozenset({A}),
 }

@@ -35,9 +35,34 @@ def _json_cart(cart: dict[str, int]):
                     "currency": view.currency})
 
 
+def estimate(view) -> dict:
+    """Shipping, tax and discount for the cart, to the country (and state) the shopper chose."""
+    from flask import current_app
+
+    from storefront.checkout import addresses, flow
+    from storefront.checkout.settings import CheckoutSettings
+
+    settings = CheckoutSettings.from_config(current_app.config, site_url=request.url_root)
+    country = (request.args.get("country") or "US").upper()[:2]
+    state = (request.args.get("state") or "").upper()[:3] or None
+    code = session.get("promotion_code")
+    totals, problem = (None, None)
+    if view.lines:
+        req = flow.OrderRequest(items=view.items(), email="", precautions_acknowledged=True,
+                                shipping_address={"country": country, "state": state},
+                                promotion_code=code)
+        totals, problem = flow.estimate_order(db.session, req, settings)
+    names = addresses.country_names()
+    countries = sorted(((c, names.get(c, c)) for c in settings.shipping_table().countries()),
+                       key=lambda c: c[1])
+    return {"totals": totals, "problem": problem, "country": country, "state": state,
+            "countries": countries, "regions": addresses.regions(country),
+            "region_label": addresses.region_label(country), "promotion_code": code}
+
+
 def _render(error: DomainError | None = None, status: int = 200):
     view = carts.view(db.session, current_cart())
-    return render_template("cart/cart.html", cart=view, error=error), status
+    return render_template("cart/cart.html", cart=view, error=error, est=estimate(view)), status
 
 
 def _apply(change):
@@ -65,7 +90,28 @@ def show():
         save_cart({sku: qty for sku, qty in cart.items() if sku not in view.unavailable})
     if wants_json():
         return _json_cart(current_cart())
-    return render_template("cart/cart.html", cart=view, error=None)
+    return render_template("cart/cart.html", cart=view, error=None, est=estimate(view))
+
+
+@bp.post("/cart/promotion")
+def promotion():
+    """Remember a promotion code for checkout (checked now, applied on the server at checkout)."""
+    code = (request.form.get("promotion_code") or "").strip().upper()[:40]
+    if request.form.get("remove") or not code:
+        session.pop("promotion_code", None)
+        return redirect(url_for("cart.show"), 303)
+    from storefront.promotions.service import EligibleLine, PromotionInvalid, evaluate
+
+    view = carts.view(db.session, current_cart())
+    try:
+        evaluate(db.session, code, currency=view.currency or "USD",
+                 lines=[EligibleLine(line.product.sku, str(line.product.kind), line.line_total)
+                        for line in view.lines])
+    except PromotionInvalid as err:
+        return _render(err, 422)
+    session["promotion_code"] = code
+    flash(f"Code {code} applied.", "success")
+    return redirect(url_for("cart.show"), 303)
 
 
 @bp.post("/cart/items")

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 
 from storefront.cart import service as carts
-from storefront.checkout import flow
+from storefront.checkout import addresses, flow
 from storefront.checkout.settings import CheckoutSettings
 from storefront.errors import DomainError
 from storefront.extensions import db
@@ -21,7 +30,19 @@ bp = Blueprint("orders", __name__)
 
 @bp.context_processor
 def _helpers():
-    return {"fmt_money": format_money}
+    return {"fmt_money": format_money, "country_name": country_name}
+
+
+def country_name(code: str | None) -> str:
+    return addresses.country_names().get((code or "").upper(), code or "")
+
+
+@bp.after_request
+def _bearer_pages(resp):
+    """Order pages are bearer links (the token is in the URL): never cached or leaked."""
+    resp.headers["Cache-Control"] = "no-store"
+    resp.headers["Referrer-Policy"] = "no-referrer"
+    return resp
 
 
 def display_state(order) -> str:
@@ -39,6 +60,8 @@ def show(order_id: str):
     settings = CheckoutSettings.from_config(current_app.config, site_url=request.url_root)
     order = flow.view_order(db.session, gateway_for(current_app), settings, order_id)
     send_after_commit(current_app._get_current_object())
+    if order.status != OrderStatus.PENDING_PAYMENT and order.status not in RELEASED:
+        session.pop("checkout_prefill", None)  # paid: the details need not linger in the cookie
     return render_template("orders/order.html", order=order, state=display_state(order))
 
 
@@ -58,6 +81,11 @@ def retry(order_id: str):
         except DomainError:
             skipped.append(line.name)
     save_cart(cart)
+    # The shopper's details come back into the form (a declined card should not cost them).
+    address = order.shipping_address or {}
+    session["checkout_prefill"] = {"email": order.email, **{k: address.get(k) or "" for k in (
+        "name", "line1", "line2", "city", "state", "postal_code", "country")},
+        "shipping_method": order.shipping_method or "", "promotion_code": order.promotion_code or ""}
     if skipped:
         flash("Some items could not be added back: " + ", ".join(skipped), "warning")
     return redirect(url_for("checkout.start"), 303)

@@ -23,8 +23,8 @@ CARD_DECLINED = "4000000000000002"
 CARD_3DS = "4000002760003184"
 CARD_CHARGE_DECLINED = "4000000000000341"  # attaches fine, refused when charged
 
-ADDRESS = {"name": "A Buyer", "line1": "1 Main St", "line2": None, "city": "Austin",
-           "state": "TX", "postal_code": "78701", "country": "US"}
+ADDRESS = {"name": "A Buyer", "line1": "1 Main St", "line2": None, "city": "Portland",
+           "state": "OR", "postal_code": "97201", "country": "US"}
 
 
 def order_body(*items: tuple[str, int], **overrides: Any) -> dict[str, Any]:

@@ -59,7 +59,7 @@ class GunicornShop:
 
 def start_gunicorn(database_url: str, port: int, ls: LocalStripe, *, workers: int = 2,
                    threads: int = 8, extra_env: dict[str, str] | None = None,
-                   config: dict | None = None) -> GunicornShop:
+                   config: dict | None = None, start_timeout: float = 30) -> GunicornShop:
     """gunicorn with ``workers`` processes serving the shop on 127.0.0.1:``port``."""
     secret = "whsec_" + secrets.token_hex(16)
     env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "race-" + secrets.token_hex(8),
@@ -70,7 +70,7 @@ def start_gunicorn(database_url: str, port: int, ls: LocalStripe, *, workers: in
            "--log-level", "warning", "--graceful-timeout", "5", f"storefront:create_app({cfg!r})"]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + start_timeout
     while True:
         try:
             if requests.get(f"{url}/healthz", timeout=1).status_code == 200:

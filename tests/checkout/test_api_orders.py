@@ -19,7 +19,10 @@ def test_create_order_prices_on_server_reserves_stock_and_opens_intent(shop, cli
     resp = client.post("/api/v1/orders", json=order_body((belt.sku, 2)))
     assert resp.status_code == 201, resp.get_json()
     body = resp.get_json()
-    assert set(body) == {"order_id", "status", "amount", "currency", "client_secret"}
+    # The contract's fields, plus the figures the order JSON grew (number, shipping, tax, ...).
+    assert {"order_id", "status", "amount", "currency", "client_secret"} <= set(body)
+    assert set(body) - {"order_id", "status", "amount", "currency", "client_secret"} == {
+        "number", "subtotal", "shipping", "tax", "discount"}
     assert body["status"] == "pending_payment"
     assert body["amount"] == 39800 and body["currency"] == "USD"
     assert len(body["order_id"]) >= 20
@@ -120,7 +123,7 @@ def test_get_order_json(shop, client, db_session):
     assert body["order_id"] == order_id and body["status"] == "pending_payment"
     assert body["amount"] == 12345 and body["precautions_acknowledged"] is True
     assert body["lines"] == [{"sku": belt.sku, "name": belt.name, "unit_price": 12345,
-                              "quantity": 1, "line_total": 12345}]
+                              "quantity": 1, "line_total": 12345, "discount": 0, "tax": 0}]
     assert "email" not in body
     assert client.get("/api/v1/orders/nope").status_code == 404
 

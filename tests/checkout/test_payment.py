@@ -61,7 +61,7 @@ def test_card_payment_is_confirmed_by_the_webhook_once(shop, client, db_session,
         OrderEvent.order_id == order.id, OrderEvent.to_status == "paid")) == 1
     assert db_session.scalar(select(Product.stock).where(Product.sku == belt.sku)) == 2
     subjects = sorted(m["Subject"] for m in smtp_server.messages)
-    assert subjects == [f"Order {order.public_id} confirmed", f"Ship order {order.public_id}"]
+    assert subjects == [f"Order #{order.number} confirmed", f"Ship order #{order.number}"]
     confirmation = next(m for m in smtp_server.messages if m["To"] == "buyer@example.com")
     assert "$500.00" in confirmation.get_content()
     assert b"Paid" in client.get(f"/orders/{placed['order_id']}").data

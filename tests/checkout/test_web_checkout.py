@@ -53,8 +53,10 @@ def test_checkout_creates_the_order_once_and_shows_the_card_form(shop, client, d
     assert resp.status_code == 303
     order_id = resp.headers["Location"].rsplit("/", 1)[-1]
     order = db_session.scalar(select(Order).where(Order.public_id == order_id))
-    assert order.channel == "web" and order.total_amount == 8400
-    assert order.shipping_address["city"] == "Austin" and order.shipping_address["line2"] is None
+    # $84.00 of goods is below the free-shipping threshold: standard shipping $9.95, Oregon no tax.
+    assert order.channel == "web" and order.total_amount == 8400 + 995
+    assert (order.subtotal_amount, order.shipping_amount, order.tax_amount) == (8400, 995, 0)
+    assert order.shipping_address["city"] == "Portland" and order.shipping_address["line2"] is None
     assert db_session.scalar(select(Product.stock).where(Product.sku == a.sku)) == 1
     with client.session_transaction() as sess:
         assert sess["cart"] == {}
@@ -67,7 +69,7 @@ def test_checkout_creates_the_order_once_and_shows_the_card_form(shop, client, d
     assert f'<script src="{shop.config["STRIPE_JS_URL"]}"></script>' in html
     assert 'data-publishable-key="pk_test_localstripe"' in html
     assert f'data-pay-url="/checkout/pay/{order_id}"' in html
-    assert "/static/checkout.js" in html and "$84.00" in html
+    assert "/static/checkout.js" in html and "$93.95" in html
 
 
 def test_out_of_stock_at_checkout_is_explained(shop, client, db_session):

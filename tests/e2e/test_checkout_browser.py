@@ -41,14 +41,17 @@ def _buy(page, shop, product, card: str):
     page.get_by_role("link", name="Checkout").click()
     page.get_by_label("Email").fill("buyer@example.com")
     page.get_by_label("Full name").fill("A Buyer")
+    page.get_by_label("Country").select_option("US")
     page.get_by_label("Address line 1").fill("1 Main St")
-    page.get_by_label("City").fill("Austin")
-    page.get_by_label("State / region (optional)").fill("TX")
-    page.get_by_label("Postal code").fill("78701")
-    page.get_by_label("Country (two-letter code, e.g. US)").fill("US")
+    page.get_by_label("Town or city").fill("Portland")
+    page.get_by_label("State", exact=True).select_option("OR")
+    page.get_by_label("ZIP code").fill("97201")
     page.get_by_role("button", name="Continue to payment").click()
-    # The precautions must be acknowledged first.
+    # The precautions must be acknowledged first: the summary at the top links to the box,
+    # and what was typed is still there.
     expect(page.locator("#precautions_acknowledged-error")).to_be_visible()
+    expect(page.locator(".error-summary a")).to_have_text("Tick the box to confirm you have read the precautions.")
+    expect(page.get_by_label("Town or city")).to_have_value("Portland")
     page.get_by_label("I have read the precautions").check()
     page.get_by_role("button", name="Continue to payment").click()
     expect(page).to_have_url(re.compile(r"/checkout/pay/[a-z0-9]+$"))
@@ -87,11 +90,15 @@ def test_declined_card(shop, page):
     order_id = _buy(page, shop, product, CARD_DECLINED)
     expect(page).to_have_url(f"{shop.url}/orders/{order_id}")
     expect(page.locator(".order-state")).to_contain_text("Your card was declined")
+    assert ".." not in page.locator(".order-state").inner_text()
     assert _order(shop, order_id) == ("payment_failed", 0, 5)
-    # "Try again" puts the items back in the cart.
+    # "Try again" puts the items back in the cart, and the details back in the form.
     page.get_by_role("button", name="Try again").click()
     expect(page).to_have_url(f"{shop.url}/checkout")
     expect(page.locator(".checkout-total")).to_have_text("$398.00")
+    expect(page.get_by_label("Email")).to_have_value("buyer@example.com")
+    expect(page.get_by_label("Address line 1")).to_have_value("1 Main St")
+    expect(page.get_by_label("State", exact=True)).to_have_value("OR")
     assert page.js_errors == []
 
 
@@ -113,3 +120,114 @@ def test_failed_3d_secure(shop, page):
     expect(page).to_have_url(f"{shop.url}/orders/{order_id}")
     expect(page.locator(".order-state")).to_contain_text("Payment failed")
     assert _order(shop, order_id) == ("payment_failed", 0, 5)
+
+
+def _money(minor: int) -> str:
+    return f"${minor / 100:,.2f}"
+
+
+@pytest.mark.parametrize("country, region, city, postal, figures", [
+    # 2 x $199.00 (650 g each), GO20 (20 %), express; Texas adds 6.25 % on goods and shipping.
+    ("US", "TX", "Austin", "78701",
+     {"discount": 7960, "shipping": 3100, "tax": 1990 + 194, "total": 31840 + 3100 + 2184}),
+    # Germany: 19 % VAT inside the prices and the shipping (4900 + 2 x 900).
+    ("DE", None, "Berlin", "10117",
+     {"discount": 7960, "shipping": 6700, "tax": 5084 + 1070, "total": 31840 + 6700}),
+])
+def test_purchase_with_code_express_and_tax(shop, page, country, region, city, postal, figures):
+    from storefront.promotions import service as promotions
+
+    product, = shop.seed(product_record(price=19900, stock=5, specs={
+        **product_record()["specs"], "weight_g": 650}))
+    code = f"GO20{country}"
+    shop.run(lambda: (promotions.create(db.session, code, percent=20), db.session.commit()))
+    page.goto(f"{shop.url}/products/{product.slug}")
+    page.get_by_label("Quantity").fill("2")
+    page.get_by_role("button", name="Add to cart").click()
+    page.get_by_label("Promotion code").fill(code.lower())
+    page.get_by_role("button", name="Apply").click()
+    expect(page.locator(".cart-discount")).to_have_text("−" + _money(figures["discount"]))
+    page.get_by_role("link", name="Checkout").click()
+    expect(page.get_by_label("Promotion code (optional)")).to_have_value(code)
+    page.get_by_label("Email").fill("buyer@example.com")
+    page.get_by_label("Full name").fill("A Buyer")
+    page.get_by_label("Country").select_option(country)
+    page.get_by_label("Address line 1").fill("1 Main St")
+    page.get_by_label("Town or city").fill(city)
+    if region:
+        page.get_by_label("State", exact=True).select_option(region)
+    page.get_by_label("ZIP code" if country == "US" else "Postal code").fill(postal)
+    page.get_by_role("radio", name=re.compile(r"Express")).check()
+    expect(page.locator(".checkout-total")).to_have_text(_money(figures["total"]))
+    expect(page.locator(".summary-shipping")).to_have_text(_money(figures["shipping"]))
+    page.get_by_label("I have read the precautions").check()
+    page.get_by_role("button", name="Continue to payment").click()
+    expect(page).to_have_url(re.compile(r"/checkout/pay/[a-z0-9]+$"))
+    order_id = page.url.rsplit("/", 1)[-1]
+    expect(page.locator(".pay-total")).to_have_text(_money(figures["total"]))
+    card_box = page.locator("#card-element")
+    card_box.get_by_placeholder("number").fill(CARD_OK)
+    card_box.get_by_placeholder("exp_month").fill("12")
+    card_box.get_by_placeholder("exp_year").fill("34")
+    card_box.get_by_placeholder("cvc").fill("123")
+    card_box.get_by_placeholder("postal_code").fill(postal)
+    page.get_by_role("button", name=f"Pay {_money(figures['total'])}").click()
+    expect(page).to_have_url(f"{shop.url}/orders/{order_id}")
+    expect(page.locator(".order-state")).to_contain_text("Paid", timeout=20_000)
+    expect(page.locator(".order-discount")).to_have_text("−" + _money(figures["discount"]))
+    expect(page.locator(".order-shipping")).to_have_text(_money(figures["shipping"]))
+    expect(page.locator(".order-tax")).to_have_text(_money(figures["tax"]))
+    expect(page.locator(".order-total")).to_have_text(_money(figures["total"]))
+    expect(page.locator("h1 .order-number")).to_have_text(re.compile(r"^#\d{5,}$"))
+
+    def stored():
+        from storefront.mail import OutboxEmail
+        from storefront.payments import StripeGateway
+
+        db.session.expire_all()
+        order = db.session.scalar(select(Order).where(Order.public_id == order_id))
+        mail = db.session.scalar(select(OutboxEmail).where(
+            OutboxEmail.dedupe_key == f"order-paid:{order_id}"))
+        gateway = StripeGateway("sk_test_localstripe", api_base=shop.app.config["STRIPE_API_BASE"])
+        return order, mail.body_text, gateway.retrieve_intent(order.payment_intent_id).amount
+    order, body, intent_amount = shop.run(stored)
+    assert order.status.value == "paid"
+    assert intent_amount == order.amount_paid == order.total_amount == figures["total"]
+    assert (order.discount_amount, order.shipping_amount, order.tax_amount) == (
+        figures["discount"], figures["shipping"], figures["tax"])
+    for key in ("discount", "shipping", "tax", "total"):
+        assert _money(figures[key]) in body, key
+    assert page.js_errors == []
+
+
+def test_shop_pages_fit_a_390px_phone(shop, browser):
+    product, = shop.seed(product_record(price=19900, stock=5))
+    other, = shop.seed(product_record(price=29900, stock=5))
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-US")
+    page = context.new_page()
+    try:
+        page.goto(f"{shop.url}/products/{product.slug}")
+        page.get_by_role("button", name="Add to cart").click()
+        paths = ["/", "/products", f"/products/{product.slug}", "/cart", "/checkout",
+                 f"/compare?p={product.slug}&p={other.slug}"]
+        page.goto(f"{shop.url}/checkout")
+        page.get_by_label("Email").fill("buyer@example.com")
+        page.get_by_label("Full name").fill("A Buyer With A Rather Long Name")
+        page.get_by_label("Address line 1").fill("1 Main St")
+        page.get_by_label("Town or city").fill("Portland")
+        page.get_by_label("State", exact=True).select_option("OR")
+        page.get_by_label("ZIP code").fill("97201")
+        page.get_by_label("I have read the precautions").check()
+        page.get_by_role("button", name="Continue to payment").click()
+        expect(page).to_have_url(re.compile(r"/checkout/pay/[a-z0-9]+$"))
+        order_id = page.url.rsplit("/", 1)[-1]
+        paths += [f"/checkout/pay/{order_id}", f"/orders/{order_id}"]
+        wide = {}
+        for path in paths:
+            page.goto(f"{shop.url}{path}")
+            width = page.evaluate("document.documentElement.scrollWidth")
+            if width > 390:
+                wide[path] = width
+        assert wide == {}
+    finally:
+        context.close()

@@ -119,3 +119,51 @@ def test_catalog_editors_cannot_touch_orders(client, db_session, paid_order):
     assert client.get(f"/staff/orders/{paid_order.public_id}").status_code == 403
     assert client.post(f"/staff/orders/{paid_order.public_id}/refund", data={}).status_code == 403
     assert _order(db_session, paid_order.public_id).refunds == []
+
+
+def test_refund_puts_chosen_units_back_and_records_it(client, db_session, paid_order):
+    from storefront.catalog.models import Product
+
+    sales = add_staff(db_session, Role.SALES)
+    login(client, sales)
+    line = paid_order.lines[0]
+    stock_before = db_session.get(Product, line.product_id).stock
+    url = f"/staff/orders/{paid_order.public_id}/refund"
+    too_many = client.post(url, data={"amount": "250.00", f"restock-{line.id}": "3"})
+    assert too_many.status_code == 422 and "Between 0 and 2" in too_many.get_data(as_text=True)
+    assert _order(db_session, paid_order.public_id).refunds == []  # checked before Stripe
+    resp = client.post(url, data={"amount": "250.00", f"restock-{line.id}": "1"})
+    assert resp.status_code == 303, resp.get_data(as_text=True)
+    order = _order(db_session, paid_order.public_id)
+    db_session.expire_all()
+    assert order.lines[0].restocked_quantity == 1
+    assert db_session.get(Product, line.product_id).stock == stock_before + 1
+    assert any("put back 1 x" in e.reason for e in order.events)
+    assert [a.action for a in _audit(db_session, order)][-1] == "order.restock"
+    again = client.post(url, data={"amount": "1.00", f"restock-{line.id}": "2"})
+    assert again.status_code == 422  # only one unit is left to put back
+    assert len(_order(db_session, paid_order.public_id).refunds) == 1
+    assert db_session.get(Product, line.product_id).stock == stock_before + 1
+
+
+def test_staff_create_pause_and_review_promotions(client, db_session):
+    login(client, add_staff(db_session, Role.SALES))
+    assert "Promotion codes" in client.get("/staff/promotions").get_data(as_text=True)
+    bad = client.post("/staff/promotions", data={"code": "CURE", "percent": "10",
+                                                 "banner": "Cures arthritis in a week!"})
+    assert bad.status_code == 422 and "banner" not in (bad.headers.get("Location") or "")
+    resp = client.post("/staff/promotions", data={"code": "spring15", "percent": "15",
+                                                  "limit": "50", "kinds": "belt",
+                                                  "banner": "Spring sale: 15% off belts."})
+    assert resp.status_code == 303 and resp.headers["Location"].endswith("/staff/promotions/SPRING15")
+    page = client.get("/staff/promotions/SPRING15").get_data(as_text=True)
+    assert "15 % off" in page and "redeemed 0 of 50" in page
+    assert client.post("/staff/promotions/SPRING15/status", data={"status": "paused"}).status_code == 303
+    assert 'id="promotion-status">paused' in client.get("/staff/promotions/SPRING15").get_data(as_text=True)
+
+
+def test_staff_see_the_shipping_zones_in_force(client, db_session):
+    login(client, add_staff(db_session, Role.SALES))
+    html = client.get("/staff/shipping").get_data(as_text=True)
+    assert "zones.toml" in html and "Express (1–2 business days)" in html
+    assert "Therapy lasers are not shipped to the EU" in html

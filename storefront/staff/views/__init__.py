@@ -35,6 +35,8 @@ NAV = [
     ("Orders", "staff.orders", "orders.view"),
     ("Import", "staff.catalog_import", "catalog.import"),
     ("Quotes", "staff.quotes", "quotes.view"),
+    ("Promotions", "staff.promotions", "promotions.view"),
+    ("Shipping", "staff.shipping_zones", "promotions.view"),
     ("Audit log", "staff.audit", "audit.view"),
 ]
 
@@ -71,6 +73,7 @@ def init_app(app: Flask) -> None:
         pages,
         product_editor,
         products,
+        promotions,
         quotes,
     )
 

@@ -8,6 +8,7 @@ from flask_login import current_user
 from storefront.errors import DomainError, ValidationError
 from storefront.extensions import db
 from storefront.money import format_money
+from storefront.orders.service import check_restock
 from storefront.orders.states import REFUNDABLE, OrderStatus
 from storefront.staff import audit as auditlog
 from storefront.staff import orders as svc
@@ -64,9 +65,16 @@ def order_refund(order_id: str, order):
     me = current_user._get_current_object()
     try:
         amount = svc.parse_amount(form["amount"], order.currency)
+        putback = svc.parse_restock(request.form, order)
+        check_restock(order, putback)  # before the refund goes to Stripe
         refund = svc.refund(db.session, gateway_for(current_app), me, order, amount=amount,
                             reason=form["reason"][:300], ip=client_ip())
         db.session.commit()
+        if putback:  # the refund is committed; the stock goes back in its own transaction
+            order = load_order(order_id)
+            units = svc.restock(db.session, me, order, putback, ip=client_ip())
+            db.session.commit()
+            flash(f"Put {units} unit(s) back in stock.", "success")
     except ValidationError as err:
         db.session.rollback()
         return _render(load_order(order_id), status=422, message=err.message,
