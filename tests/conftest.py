@@ -59,6 +59,7 @@ def make_app(database_url: str, **overrides):
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
         "SERVER_NAME": None,
+        "JOBS_INLINE": True,  # jobs run in the test's process; tests/jobs runs a real worker
         "UPLOAD_DIR": overrides.pop("UPLOAD_DIR", None) or str(Path(os.environ.get("TMPDIR", "/tmp")) / f"sf-uploads-{uuid.uuid4().hex[:6]}"),
     }
     config.update(overrides)
