@@ -293,17 +293,23 @@ def expire_order(session: Session, gateway: StripeGateway, settings: CheckoutSet
         try:
             intent = gateway.retrieve_intent(intent_id)
         except PaymentRejected:
-            intent = None  # Stripe does not know it (e.g. an emulator restarted): nothing to cancel
-        if intent is not None and intent.status not in ("canceled", "succeeded", "processing"):
+            # Stripe does not know it: it may have been charged all the same (another account,
+            # a restored emulator). Never release on a guess; staff look at it.
+            order = orders.get_order(session, public_id, lock=True)
+            orders.flag(session, order, f"PaymentIntent {intent_id} is unknown at Stripe: "
+                        "check the payment before releasing stock", source=source)
+            session.commit()
+            return "unknown_intent"
+        if intent.status not in ("canceled", "succeeded", "processing"):
             try:
                 intent = gateway.cancel_intent(intent_id)
             except PaymentRejected:
                 intent = gateway.retrieve_intent(intent_id)  # it moved on meanwhile
-        if intent is not None and intent.status == "succeeded":
+        if intent.status == "succeeded":
             outcome = apply_intent_succeeded(session, intent, settings, source=source)
             session.commit()
             return outcome.outcome
-        if intent is not None and intent.status not in ("canceled", "requires_payment_method"):
+        if intent.status not in ("canceled", "requires_payment_method"):
             return intent.status  # still in flight; try again on the next run
     order = orders.get_order(session, public_id, lock=True)
     if not _past_expiry(order):
@@ -367,8 +373,11 @@ def cancel_order(session: Session, gateway: StripeGateway, public_id: str, *,
         try:
             intent = gateway.cancel_intent(intent_id)
         except PaymentRejected:
-            intent = gateway.retrieve_intent(intent_id)
-        if intent.status != "canceled":
+            try:
+                intent = gateway.retrieve_intent(intent_id)
+            except PaymentRejected:
+                intent = None  # unknown at Stripe: staff checked and cancel on purpose
+        if intent is not None and intent.status != "canceled":
             raise OrderNotPayable(f"The payment is {intent.status} at Stripe; the order was not cancelled.",
                                   code="payment_in_progress")
     order = orders.get_order(session, public_id, lock=True)

@@ -275,9 +275,13 @@ def cancel(session: Session, order: Order, *, actor: str = "", reason: str = "ca
 
 def due_for_expiry(session: Session, *, now: datetime | None = None, limit: int = 100,
                    product_ids: list[int] | None = None) -> list[str]:
-    """Public ids of pending orders whose reservation has run out (oldest first)."""
+    """Public ids of pending orders whose reservation has run out (oldest first).
+
+    Orders flagged for staff attention (a PaymentIntent Stripe does not know, a charge that
+    needs a look) are left alone: staff decide, expiry never releases them silently.
+    """
     stmt = (select(Order.public_id)
-            .where(Order.status == OrderStatus.PENDING_PAYMENT,
+            .where(Order.status == OrderStatus.PENDING_PAYMENT, Order.attention.is_(None),
                    Order.reservation_expires_at <= (now or utcnow()))
             .order_by(Order.reservation_expires_at).limit(limit))
     if product_ids:
@@ -285,6 +289,23 @@ def due_for_expiry(session: Session, *, now: datetime | None = None, limit: int 
             select(StockReservation.order_id).where(StockReservation.product_id.in_(product_ids),
                                                     StockReservation.released_at.is_(None))))
     return list(session.scalars(stmt))
+
+
+def due_for_reconcile(session: Session, *, older_than: datetime, limit: int = 500) -> list[str]:
+    """Public ids of pending orders with a PaymentIntent created before ``older_than``."""
+    return list(session.scalars(
+        select(Order.public_id)
+        .where(Order.status == OrderStatus.PENDING_PAYMENT, Order.payment_intent_id.is_not(None),
+               Order.created_at <= older_than)
+        .order_by(Order.id).limit(limit)))
+
+
+def flag(session: Session, order: Order, reason: str, *, source: str = "") -> bool:
+    """Flag an order for staff attention once per reason; True when newly flagged."""
+    if order.attention and reason in order.attention:
+        return False
+    note(session, order, reason, source=source, attention=True)
+    return True
 
 
 def paid_for_quote(session: Session, quote_ref: str, payment: str) -> int:
