@@ -27,7 +27,7 @@ from storefront.checkout.stripe_events import (
     apply_intent_succeeded,
 )
 from storefront.db import utcnow
-from storefront.errors import Conflict, ValidationError
+from storefront.errors import Conflict, DomainError, ValidationError
 from storefront.orders import service as orders
 from storefront.orders.models import Channel, Order
 from storefront.orders.states import CAPTURED, OrderStatus
@@ -47,6 +47,22 @@ class OrderNotPayable(Conflict):
     code = "order_not_payable"
 
 
+class TooManyUnpaidOrders(DomainError):
+    """One client holds as many unpaid reservations as allowed (stock hoarding guard)."""
+
+    code = "too_many_unpaid_orders"
+    status = 429
+
+
+def client_ref(secret: str, address: str | None) -> str:
+    """A keyed hash of a client address (what the unpaid-orders cap counts by)."""
+    import hashlib
+    import hmac
+
+    return hmac.new(secret.encode(), (address or "unknown").encode(),
+                    hashlib.sha256).hexdigest()[:32]
+
+
 @dataclass
 class OrderRequest:
     items: list[dict[str, Any]]
@@ -55,6 +71,7 @@ class OrderRequest:
     precautions_acknowledged: bool
     channel: Channel = Channel.API
     idempotency_key: str | None = None  # namespaced by the edge ("api:…", "web:…")
+    client_ref: str | None = None  # who is asking (keyed hash of the address): caps unpaid orders
 
     def fingerprint(self) -> str:
         return orders.fingerprint({"items": self.items, "email": self.email.lower(),
@@ -115,6 +132,10 @@ def place_order(session: Session, gateway: StripeGateway, req: OrderRequest,
         existing = orders.find_by_idempotency_key(session, req.idempotency_key)
         if existing is not None:
             return replay_order(gateway, existing, req.fingerprint())
+    if (req.client_ref and settings.unpaid_per_client
+            and orders.count_unpaid(session, req.client_ref) >= settings.unpaid_per_client):
+        raise TooManyUnpaidOrders(
+            "You already have unpaid orders holding stock; pay or let them lapse first.")
     try:
         priced = price_items(session, req.items)
     except orders.OutOfStock:
@@ -148,7 +169,7 @@ def place_order(session: Session, gateway: StripeGateway, req: OrderRequest,
             shipping_address=req.shipping_address, payment_intent_id=intent.id,
             precautions=precautions, acknowledged_at=now, idempotency_key=req.idempotency_key,
             request_fingerprint=req.fingerprint(), expires_at=now + settings.reservation,
-            source=req.channel.value)
+            source=req.channel.value, client_ref=req.client_ref)
 
     try:
         try:

@@ -176,7 +176,8 @@ def create_order(session: Session, *, public_id: str, lines: list[LineSpec], ema
                  precautions: list[dict] | None = None, acknowledged_at: datetime | None = None,
                  idempotency_key: str | None = None, request_fingerprint: str | None = None,
                  expires_at: datetime | None = None, quote_ref: str | None = None,
-                 quote_payment: str | None = None, source: str = "") -> Order:
+                 quote_payment: str | None = None, source: str = "",
+                 client_ref: str | None = None) -> Order:
     """Reserve stock, then insert the order with its line snapshots; raises OutOfStock."""
     # The conditional UPDATEs come first: on SQLite the transaction takes the write lock at
     # its first statement and never has to upgrade a stale read snapshot.
@@ -189,7 +190,7 @@ def create_order(session: Session, *, public_id: str, lines: list[LineSpec], ema
         payment_intent_id=payment_intent_id, precautions_snapshot=precautions or [],
         precautions_acknowledged_at=acknowledged_at, idempotency_key=idempotency_key,
         request_fingerprint=request_fingerprint, reservation_expires_at=expires_at,
-        quote_ref=quote_ref, quote_payment=quote_payment,
+        quote_ref=quote_ref, quote_payment=quote_payment, client_ref=client_ref,
     )
     order.lines = [
         OrderLine(position=i, product_id=spec.product_id, sku=spec.sku, name=spec.name,
@@ -289,6 +290,13 @@ def due_for_expiry(session: Session, *, now: datetime | None = None, limit: int 
             select(StockReservation.order_id).where(StockReservation.product_id.in_(product_ids),
                                                     StockReservation.released_at.is_(None))))
     return list(session.scalars(stmt))
+
+
+def count_unpaid(session: Session, client_ref: str) -> int:
+    """Pending orders of one client whose reservation still holds stock."""
+    return session.scalar(select(func.count()).select_from(Order).where(
+        Order.client_ref == client_ref, Order.status == OrderStatus.PENDING_PAYMENT,
+        Order.reservation_expires_at > utcnow())) or 0
 
 
 def due_for_reconcile(session: Session, *, older_than: datetime, limit: int = 500) -> list[str]:

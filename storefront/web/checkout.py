@@ -66,6 +66,7 @@ def start():
 
 
 @bp.post("/checkout")
+@limiter.limit(lambda: current_app.config["ORDER_RATE_LIMIT"])
 def submit():
     """Create the order (server prices, reserved stock, a PaymentIntent), then go to payment."""
     form = request.form
@@ -96,7 +97,9 @@ def submit():
     req = flow.OrderRequest(items=data["items"], email=data["email"],
                             shipping_address=data["shipping_address"],
                             precautions_acknowledged=data["precautions_acknowledged"],
-                            channel=Channel.WEB, idempotency_key=f"web:{token}")
+                            channel=Channel.WEB, idempotency_key=f"web:{token}",
+                            client_ref=flow.client_ref(current_app.config["SECRET_KEY"],
+                                                       request.remote_addr))
     try:
         placed = flow.place_order(db.session, gateway_for(current_app), req, _settings())
     except DomainError as err:
