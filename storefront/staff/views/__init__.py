@@ -32,6 +32,7 @@ def _no_store(response):
 NAV = [
     ("Products", "staff.products", "products.view"),
     ("Orders", "staff.orders", "orders.view"),
+    ("Attention", "staff.attention", "orders.view"),
     ("Quotes", "staff.quotes", "quotes.view"),
     ("Audit log", "staff.audit", "audit.view"),
 ]
@@ -60,7 +61,15 @@ def _staff_json(value) -> str:
 
 def init_app(app: Flask) -> None:
     """Register the staff blueprint and its login machinery."""
-    from storefront.staff.views import audit_log, auth, orders, pages, products, quotes  # noqa: F401
+    from storefront.staff.views import (  # noqa: F401
+        attention,
+        audit_log,
+        auth,
+        orders,
+        pages,
+        products,
+        quotes,
+    )
 
     auth.init_app(app)
     app.register_blueprint(bp)
