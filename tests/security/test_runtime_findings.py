@@ -10,16 +10,7 @@ from sqlalchemy import select
 from storefront.db import utcnow
 from storefront.mail import MailStatus, OutboxEmail, drain, enqueue
 from storefront.orders.models import Order
-from tests.checkout.fixtures import (  # noqa: F401
-    deliver,
-    gateway,
-    localstripe,
-    make_event,
-    order_body,
-    seed,
-    shop,
-    webhook_secret,
-)
+from tests.checkout.fixtures import deliver, make_event, order_body, seed
 from tests.factories import product_record
 
 
