@@ -24,6 +24,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(config_module.from_env())
     if config:
         app.config.update(config)
+    if not app.config.get("SQLALCHEMY_ENGINE_OPTIONS"):  # a URI given by override gets them too
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = config_module.engine_options(
+            app.config["SQLALCHEMY_DATABASE_URI"])
     config_module.validate(app.config)
     from storefront import bodylimit
 

@@ -55,7 +55,8 @@ def _hops(name: str) -> int:
     return int(raw)
 
 
-def _engine_options(url: str) -> dict:
+def engine_options(url: str) -> dict:
+    """Pool options for a database URL (none for SQLite)."""
     if url.startswith("sqlite"):
         return {}
     # Test each pooled connection before use, so the first request after a database restart
@@ -112,7 +113,7 @@ def from_env() -> dict:
         "SQLALCHEMY_DATABASE_URI": db_url,
         # Pool options for PostgreSQL (DB_POOL_PRE_PING, DB_POOL_RECYCLE_SECONDS,
         # DB_CONNECT_TIMEOUT_SECONDS); SQLite needs none.
-        "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(db_url),
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(db_url),
         # An unreachable database or payment provider answers 503 with this Retry-After.
         "UNAVAILABLE_RETRY_AFTER_SECONDS": _int("UNAVAILABLE_RETRY_AFTER_SECONDS", 5),
         # gunicorn's worker timeout (wsgi.py / scripts use it): outbound calls must fit under it.
