@@ -66,16 +66,19 @@ def test_unpaid_orders_capped_per_client(shop, app, client, db_session, monkeypa
 
 @pytest.fixture()
 def limited_app(tmp_path):
-    from storefront.extensions import db
+    from storefront.extensions import db, limiter
     from tests.conftest import drop_database, fresh_database_url, make_app
 
     url = fresh_database_url(tmp_path, "limits")
     app = make_app(url, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://",
                    ORDER_RATE_LIMIT="2 per minute")
-    yield app
-    with app.app_context():
-        db.engine.dispose()
-    drop_database(url)
+    try:
+        yield app
+    finally:
+        limiter.enabled = False  # one shared object; the rest of the suite runs with it off
+        with app.app_context():
+            db.engine.dispose()
+        drop_database(url)
 
 
 def test_order_creation_is_rate_limited(limited_app):
