@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test install lint bench clean
+.PHONY: run test install lint bench clean prod-local
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/ruff check storefront tests
+
+## nginx (Debian) on loopback -> two gunicorn instances + a worker, PostgreSQL and Redis
+prod-local: $(STAMP)
+	scripts/prod-local.sh
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_seed.py

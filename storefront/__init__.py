@@ -28,9 +28,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(config_module.from_env())
     if config:
         app.config.update(config)
+    if not app.config.get("SQLALCHEMY_ENGINE_OPTIONS"):  # a URI given by override gets them too
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = config_module.engine_options(
+            app.config["SQLALCHEMY_DATABASE_URI"])
+    config_module.validate(app.config)
     from storefront import bodylimit
 
     bodylimit.init_app(app)  # 413 for bodies over MAX_CONTENT_LENGTH on every route, chunked too
+    apply_canonical_origin(app)
     apply_proxy_fix(app)
     register_extensions(app)
     register_blueprints(app)
@@ -49,6 +54,40 @@ def apply_proxy_fix(app: Flask) -> None:
         # Outermost, so every other layer sees the proxied client's address and scheme.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=x_for, x_proto=x_proto, x_host=0, x_port=0,
                                 x_prefix=0)
+
+
+class CanonicalOrigin:
+    """WSGI middleware: the app sees SITE_URL's scheme and host, whatever Host the client sent.
+
+    Every absolute URL (``url_for(..., _external=True)``, ``request.url_root``) then names the
+    shop's real origin, so a forged Host header cannot reach a canonical link, JSON-LD, an
+    email or a cached page.
+    """
+
+    def __init__(self, wsgi_app, site_url: str):
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(site_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise RuntimeError(f"SITE_URL must be an absolute http(s) URL, not {site_url!r}")
+        self.wsgi_app = wsgi_app
+        self.scheme = parts.scheme
+        self.host = parts.netloc
+        self.server_name = parts.hostname
+        self.port = str(parts.port or (443 if parts.scheme == "https" else 80))
+
+    def __call__(self, environ, start_response):
+        environ["HTTP_HOST"] = self.host
+        environ["SERVER_NAME"] = self.server_name
+        environ["SERVER_PORT"] = self.port
+        environ["wsgi.url_scheme"] = self.scheme
+        return self.wsgi_app(environ, start_response)
+
+
+def apply_canonical_origin(app: Flask) -> None:
+    """With SITE_URL set, take the origin from it instead of the request (inside ProxyFix)."""
+    if app.config["SITE_URL"]:
+        app.wsgi_app = CanonicalOrigin(app.wsgi_app, app.config["SITE_URL"])
 
 
 def register_extensions(app: Flask) -> None:
@@ -143,9 +182,12 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(promotions_cli)
 
     app.cli.add_command(staff_cli)
+    from storefront.jobs.cli import worker_command
+
+    app.cli.add_command(worker_command)
     from storefront.checkout.cli import ORDER_COMMANDS
     from storefront.orders.cli import orders_cli
 
-    for command in ORDER_COMMANDS:  # expire, refund, sync, cancel: checkout's, in the same group
+    for command in ORDER_COMMANDS:  # expire, refund, sync, cancel, reconcile: checkout's
         orders_cli.add_command(command)
     app.cli.add_command(orders_cli)

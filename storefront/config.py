@@ -55,6 +55,47 @@ def _hops(name: str) -> int:
     return int(raw)
 
 
+def engine_options(url: str) -> dict:
+    """Pool options for a database URL (none for SQLite)."""
+    if url.startswith("sqlite"):
+        return {}
+    # Test each pooled connection before use, so the first request after a database restart
+    # (or a terminated backend) reconnects instead of answering 500.
+    return {"pool_pre_ping": _bool("DB_POOL_PRE_PING", True),
+            "pool_recycle": _int("DB_POOL_RECYCLE_SECONDS", 1800),
+            "connect_args": {"connect_timeout": _int("DB_CONNECT_TIMEOUT_SECONDS", 5)}}
+
+
+def _check_production(env: str) -> None:
+    if env != "production":
+        return
+    if not os.environ.get("SITE_URL"):
+        raise RuntimeError("SITE_URL must be set in production (absolute links and the "
+                           "canonical host come from it, never from the request's Host)")
+    if not os.environ.get("REDIS_URL") and not os.environ.get("LIMITER_MEMORY_OK_REASON"):
+        raise RuntimeError(
+            "REDIS_URL must be set in production: without it rate limits (login throttling, "
+            "order creation) are per process, so several workers or hosts multiply them. If "
+            "this deployment runs a single process, say so in LIMITER_MEMORY_OK_REASON.")
+
+
+def validate(config: dict) -> None:
+    """Refuse settings that cannot work together (called by ``create_app`` after overrides)."""
+    budget = ((float(config["STRIPE_CONNECT_TIMEOUT"]) + float(config["STRIPE_READ_TIMEOUT"]))
+              * (1 + int(config["STRIPE_MAX_RETRIES"])))
+    if budget >= float(config["WORKER_TIMEOUT_SECONDS"]):
+        raise RuntimeError(
+            f"Stripe calls could take {budget:.0f} s (connect + read timeouts times attempts), "
+            f"not under the worker timeout of {config['WORKER_TIMEOUT_SECONDS']} s")
+    if (config.get("ENV_NAME") == "production" and config.get("RATELIMIT_STORAGE_URI") == "memory://"
+            and config.get("LIMITER_MEMORY_OK_REASON")):
+        import logging
+
+        logging.getLogger("storefront").warning(
+            "rate limits are per process (no REDIS_URL); accepted because: %s",
+            config["LIMITER_MEMORY_OK_REASON"])
+
+
 def from_env() -> dict:
     """Build the configuration mapping from environment variables."""
     env = os.environ.get("STOREFRONT_ENV", "development")
@@ -64,10 +105,19 @@ def from_env() -> dict:
             raise RuntimeError("SECRET_KEY must be set in production")
         # Development only: a per-process key means sessions do not survive restarts.
         secret = secrets.token_hex(32)
+    _check_production(env)
+    db_url = _db_url()
     return {
         "ENV_NAME": env,
         "SECRET_KEY": secret,
-        "SQLALCHEMY_DATABASE_URI": _db_url(),
+        "SQLALCHEMY_DATABASE_URI": db_url,
+        # Pool options for PostgreSQL (DB_POOL_PRE_PING, DB_POOL_RECYCLE_SECONDS,
+        # DB_CONNECT_TIMEOUT_SECONDS); SQLite needs none.
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(db_url),
+        # An unreachable database or payment provider answers 503 with this Retry-After.
+        "UNAVAILABLE_RETRY_AFTER_SECONDS": _int("UNAVAILABLE_RETRY_AFTER_SECONDS", 5),
+        # gunicorn's worker timeout (wsgi.py / scripts use it): outbound calls must fit under it.
+        "WORKER_TIMEOUT_SECONDS": _int("WORKER_TIMEOUT_SECONDS", 30),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", 12 * 1024 * 1024)),
         "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY", ""),
         "STRIPE_PUBLISHABLE_KEY": os.environ.get("STRIPE_PUBLISHABLE_KEY", ""),
@@ -75,7 +125,29 @@ def from_env() -> dict:
         "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE", ""),
         "STRIPE_JS_URL": os.environ.get("STRIPE_JS_URL", "https://js.stripe.com/v3/"),
         "STOREFRONT_ALLOW_LIVE_STRIPE": _bool("STOREFRONT_ALLOW_LIVE_STRIPE"),
+        # Stripe client: seconds to connect / to wait for an answer, and retries of a failed
+        # network call (same idempotency key). (connect + read) x (1 + retries) must stay
+        # under WORKER_TIMEOUT_SECONDS, or a hanging Stripe ties up every worker.
+        "STRIPE_CONNECT_TIMEOUT": _float("STRIPE_CONNECT_TIMEOUT", 3),
+        "STRIPE_READ_TIMEOUT": _float("STRIPE_READ_TIMEOUT", 8),
+        "STRIPE_MAX_RETRIES": _int("STRIPE_MAX_RETRIES", 1),
         "REDIS_URL": os.environ.get("REDIS_URL", ""),
+        # Background jobs (RQ on REDIS_URL). JOBS_INLINE=1, or no REDIS_URL, runs them in the
+        # calling process instead (development, tests).
+        "JOBS_INLINE": _bool("JOBS_INLINE", not os.environ.get("REDIS_URL")),
+        "JOBS_QUEUE": _str("JOBS_QUEUE", "storefront"),
+        # `storefront worker`'s schedule: seconds between runs of each periodic job (0 = off).
+        "MAIL_DRAIN_INTERVAL_SECONDS": _float("MAIL_DRAIN_INTERVAL_SECONDS", 15),
+        "EXPIRE_INTERVAL_SECONDS": _float("EXPIRE_INTERVAL_SECONDS", 60),
+        "RECONCILE_INTERVAL_SECONDS": _float("RECONCILE_INTERVAL_SECONDS", 300),
+        # Reconciliation asks Stripe about pending orders whose PaymentIntent is older than this.
+        "RECONCILE_GRACE_SECONDS": _float("RECONCILE_GRACE_SECONDS", 600),
+        # Outbox: a claimed row is someone's for this long (then another drain retries it);
+        # failures wait MAIL_RETRY_BASE_SECONDS x 2^(attempts-1) (capped at an hour); after
+        # MAIL_MAX_ATTEMPTS a row is dead-lettered for staff to resend.
+        "MAIL_LEASE_SECONDS": _float("MAIL_LEASE_SECONDS", 120),
+        "MAIL_RETRY_BASE_SECONDS": _float("MAIL_RETRY_BASE_SECONDS", 30),
+        "MAIL_MAX_ATTEMPTS": _int("MAIL_MAX_ATTEMPTS", 8),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", 25)),
         "MAIL_USE_TLS": _bool("MAIL_USE_TLS"),
@@ -100,8 +172,10 @@ def from_env() -> dict:
         "IMPORT_JOB_THRESHOLD": _int("IMPORT_JOB_THRESHOLD", 500),
         # Development only: the staff page listing every email the shop would have sent.
         "DEV_MAIL_PAGE": _bool("DEV_MAIL_PAGE", env == "development"),
-        # Absolute links in emails and Stripe return URLs sent outside a request.
-        "SITE_URL": _str("SITE_URL"),
+        # The public origin ("https://shop.example.com"): every absolute URL (canonical links,
+        # JSON-LD, emails) and the Host the app sees come from it, never from the request's
+        # Host header (cache poisoning). Required in production.
+        "SITE_URL": _str("SITE_URL").rstrip("/"),
         # Send queued mail right after commit in the request (None: when MAIL_SERVER is set;
         # False: leave it to `storefront mail drain`).
         "MAIL_SYNC_DRAIN": None,
@@ -120,8 +194,17 @@ def from_env() -> dict:
         "QUOTE_RATE_LIMIT": _str("QUOTE_RATE_LIMIT", "5 per minute;30 per hour"),
         "QUOTE_PRICE_RATE_LIMIT": _str("QUOTE_PRICE_RATE_LIMIT", "120 per minute"),
         "STAFF_LOGIN_RATE_IP": _str("STAFF_LOGIN_RATE_IP", "20 per minute; 200 per day"),
-        "STAFF_LOGIN_RATE_ACCOUNT": _str("STAFF_LOGIN_RATE_ACCOUNT", "5 per minute; 30 per day"),
+        # Failed logins per client address AND account: slows a guesser without locking the
+        # account's owner (on another address) out; `storefront staff unlock EMAIL` clears it.
+        "STAFF_LOGIN_RATE_ACCOUNT": _str("STAFF_LOGIN_RATE_ACCOUNT", "5 per minute; 20 per hour"),
+        # POST /api/v1/orders and POST /checkout: per client address, and how many unpaid
+        # orders (stock held) one client may have at once.
+        "ORDER_RATE_LIMIT": _str("ORDER_RATE_LIMIT", "10 per minute;60 per hour"),
+        "ORDER_UNPAID_PER_CLIENT": _int("ORDER_UNPAID_PER_CLIENT", 5),
         "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL") or "memory://",
+        # Production without REDIS_URL refuses to start unless this says why per-process
+        # limits are safe here (e.g. "one gunicorn worker on one host").
+        "LIMITER_MEMORY_OK_REASON": _str("LIMITER_MEMORY_OK_REASON"),
         # If Redis goes away, keep limiting per process instead of failing limited requests.
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         # Quote attachments: the largest file accepted.

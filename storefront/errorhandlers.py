@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
+from flask.json.provider import DefaultJSONProvider
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from storefront.errors import DomainError, flatten_errors
@@ -50,11 +53,53 @@ def _render(status: int, code: str, message: str, errors: dict | None = None):
     return html, status
 
 
+class SafeJSONProvider(DefaultJSONProvider):
+    """Flask's JSON, but a body nested thousands deep is a 400 like any other bad JSON."""
+
+    def loads(self, s, **kwargs):
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("JSON nested too deeply") from None
+
+
+def _retry_after() -> dict[str, str]:
+    return {"Retry-After": str(int(current_app.config["UNAVAILABLE_RETRY_AFTER_SECONDS"]))}
+
+
 def init_app(app: Flask) -> None:
+    app.json_provider_class = SafeJSONProvider
+    app.json = SafeJSONProvider(app)
+
     @app.errorhandler(DomainError)
     def _domain(err: DomainError):
         db.session.rollback()
-        return _render(err.status, err.code, err.message, err.errors)
+        body, status = _render(err.status, err.code, err.message, err.errors)
+        return body, status, (_retry_after() if status == 503 else {})
+
+    def _unavailable(err: Exception, what: str):
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001 - the connection is what failed
+            db.session.remove()
+        app.logger.warning("%s unavailable: %s", what, str(err).splitlines()[0][:200])
+        body, status = _render(503, "service_unavailable",
+                               "We are having a short technical problem; please try again in a moment.")
+        return body, status, _retry_after()
+
+    # An unreachable database (restart, failover, terminated connection) or payment provider
+    # is a 503 with Retry-After, not a 500: clients and the proxy may retry.
+    for exc_type in (OperationalError, DisconnectionError, InterfaceError, PoolTimeout):
+        app.register_error_handler(exc_type, lambda err: _unavailable(err, "database"))
+    from storefront.payments import CONNECTION_ERRORS
+
+    for exc_type in CONNECTION_ERRORS:
+        app.register_error_handler(exc_type, lambda err: _unavailable(err, "payment provider"))
+
+    @app.errorhandler(RecursionError)
+    def _too_deep(err: RecursionError):
+        db.session.rollback()
+        return _render(400, "bad_request", "The request is nested too deeply.")
 
     @app.errorhandler(HTTPException)
     def _http(err: HTTPException):

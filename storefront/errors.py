@@ -16,7 +16,7 @@ ROOT_KEY = "_schema"
 def _is_index(key: Any) -> bool:
     if isinstance(key, bool):
         return False
-    return isinstance(key, int) or (isinstance(key, str) and key.isdigit())
+    return isinstance(key, int) or (isinstance(key, str) and (key.isascii() and key.isdigit()))
 
 
 def field_path(*parts: str | int) -> str:

@@ -18,7 +18,7 @@ from storefront.checkout.schemas import (
 )
 from storefront.checkout.settings import CheckoutSettings
 from storefront.errors import ValidationError
-from storefront.extensions import db
+from storefront.extensions import db, limiter
 from storefront.mail import send_after_commit
 from storefront.orders.models import Channel
 from storefront.payments import gateway_for
@@ -41,6 +41,10 @@ def _settings() -> CheckoutSettings:
     return CheckoutSettings.from_config(current_app.config, site_url=request.url_root)
 
 
+def _order_limit() -> str:
+    return current_app.config["ORDER_RATE_LIMIT"]
+
+
 def _idempotency_key() -> str | None:
     key = request.headers.get("Idempotency-Key")
     if key is None:
@@ -52,6 +56,7 @@ def _idempotency_key() -> str | None:
 
 
 @blp.route("", methods=["POST"])
+@limiter.limit(_order_limit)
 @blp.arguments(OrderCreateSchema, location="json")
 @blp.response(201, OrderCreatedSchema)
 @blp.alt_response(409, schema=ErrorSchema, description="out_of_stock: beyond available stock")
@@ -61,6 +66,8 @@ def _idempotency_key() -> str | None:
     "precautions_not_acknowledged; idempotency_key_reused; promotion_invalid (unknown, "
     "expired, used up or not applicable code); not_shippable (country not served, or an item "
     "excluded from it, with the reason); shipping_method_invalid"))
+@blp.alt_response(429, schema=ErrorSchema, description=(
+    "Rate limited (ORDER_RATE_LIMIT), or too_many_unpaid_orders (ORDER_UNPAID_PER_CLIENT)"))
 @blp.alt_response(503, schema=ErrorSchema, description=(
     "Stripe unavailable or not configured (only once the request is valid); nothing reserved"))
 def create_order(data):
@@ -73,7 +80,8 @@ def create_order(data):
         items=data["items"], email=data["email"], shipping_address=data["shipping_address"],
         precautions_acknowledged=data["precautions_acknowledged"], channel=Channel.API,
         idempotency_key=_idempotency_key(), shipping_method=data["shipping_method"],
-        promotion_code=data["promotion_code"])
+        promotion_code=data["promotion_code"],
+        client_ref=flow.client_ref(current_app.config["SECRET_KEY"], request.remote_addr))
     placed = flow.place_order(db.session, gateway_for(current_app), req, _settings())
     order = placed.order
     return {"order_id": order.public_id, "status": order.status.value, "amount": order.total_amount,

@@ -93,7 +93,7 @@ def parse_quantity(value: Any, *, allow_zero: bool) -> int:
         raise ValidationError(msg, errors={"quantity": [msg]})
     if isinstance(value, str):
         value = value.strip()
-        if not value.isdigit() or len(value) > 4:
+        if not (value.isascii() and value.isdigit()) or len(value) > 4:
             raise ValidationError(msg, errors={"quantity": [msg]})
         value = int(value)
     if not isinstance(value, int) or not low <= value <= MAX_QUANTITY:

@@ -85,4 +85,18 @@ def cancel_command(order_id: str) -> None:
     click.echo(f"{order_id} {status}")
 
 
-ORDER_COMMANDS = (expire_command, refund_command, sync_command, cancel_command)
+@click.command("reconcile")
+@click.option("--limit", default=500, show_default=True, help="At most this many orders per run.")
+@with_appcontext
+def reconcile_command(limit: int) -> None:
+    """Ask Stripe about pending orders past the grace period, apply what it says, flag the rest."""
+    from storefront.checkout.reconcile import reconcile
+
+    gateway, settings = _deps()
+    counts = run_or_fail(lambda: reconcile(db.session, gateway, settings, limit=limit))
+    send_after_commit(current_app._get_current_object())
+    click.echo(json.dumps(dict(sorted(counts.items()))))
+
+
+ORDER_COMMANDS = (expire_command, refund_command, sync_command, cancel_command,
+                  reconcile_command)

@@ -32,7 +32,7 @@ from storefront.checkout.stripe_events import (
     apply_intent_succeeded,
 )
 from storefront.db import utcnow
-from storefront.errors import Conflict, ValidationError
+from storefront.errors import Conflict, DomainError, ValidationError
 from storefront.orders import service as orders
 from storefront.orders.models import Channel, Order
 from storefront.orders.states import CAPTURED, OrderStatus
@@ -53,6 +53,22 @@ class OrderNotPayable(Conflict):
     code = "order_not_payable"
 
 
+class TooManyUnpaidOrders(DomainError):
+    """One client holds as many unpaid reservations as allowed (stock hoarding guard)."""
+
+    code = "too_many_unpaid_orders"
+    status = 429
+
+
+def client_ref(secret: str, address: str | None) -> str:
+    """A keyed hash of a client address (what the unpaid-orders cap counts by)."""
+    import hashlib
+    import hmac
+
+    return hmac.new(secret.encode(), (address or "unknown").encode(),
+                    hashlib.sha256).hexdigest()[:32]
+
+
 @dataclass
 class OrderRequest:
     items: list[dict[str, Any]]
@@ -63,6 +79,7 @@ class OrderRequest:
     idempotency_key: str | None = None  # namespaced by the edge ("api:…", "web:…")
     shipping_method: str | None = None  # None: the zone's first (cheapest standard) method
     promotion_code: str | None = None
+    client_ref: str | None = None  # who is asking (keyed hash of the address): caps unpaid orders
 
     def fingerprint(self) -> str:
         body: dict[str, Any] = {"items": self.items, "email": self.email.lower(),
@@ -127,6 +144,10 @@ def place_order(session: Session, gateway: StripeGateway, req: OrderRequest,
         existing = orders.find_by_idempotency_key(session, req.idempotency_key)
         if existing is not None:
             return replay_order(gateway, existing, req.fingerprint())
+    if (req.client_ref and settings.unpaid_per_client
+            and orders.count_unpaid(session, req.client_ref) >= settings.unpaid_per_client):
+        raise TooManyUnpaidOrders(
+            "You already have unpaid orders holding stock; pay or let them lapse first.")
     try:
         priced = price_items(session, req.items)
     except orders.OutOfStock:
@@ -167,7 +188,8 @@ def place_order(session: Session, gateway: StripeGateway, req: OrderRequest,
             shipping_method_name=totals.shipping_method_name, discount_amount=totals.discount,
             tax_amount=totals.tax_amount, tax_included=totals.tax.included,
             tax_lines=[t.to_dict() for t in totals.tax.lines],
-            promotion_code=totals.promotion.code if totals.promotion else None)
+            promotion_code=totals.promotion.code if totals.promotion else None,
+            client_ref=req.client_ref)
         if totals.promotion:
             # Holds one use in this transaction: a racer for the last use gets 422 here.
             promotions.hold(session, totals.promotion.promotion_id, order_id=order.id,
@@ -344,17 +366,23 @@ def expire_order(session: Session, gateway: StripeGateway, settings: CheckoutSet
         try:
             intent = gateway.retrieve_intent(intent_id)
         except PaymentRejected:
-            intent = None  # Stripe does not know it (e.g. an emulator restarted): nothing to cancel
-        if intent is not None and intent.status not in ("canceled", "succeeded", "processing"):
+            # Stripe does not know it: it may have been charged all the same (another account,
+            # a restored emulator). Never release on a guess; staff look at it.
+            order = orders.get_order(session, public_id, lock=True)
+            orders.flag(session, order, f"PaymentIntent {intent_id} is unknown at Stripe: "
+                        "check the payment before releasing stock", source=source)
+            session.commit()
+            return "unknown_intent"
+        if intent.status not in ("canceled", "succeeded", "processing"):
             try:
                 intent = gateway.cancel_intent(intent_id)
             except PaymentRejected:
                 intent = gateway.retrieve_intent(intent_id)  # it moved on meanwhile
-        if intent is not None and intent.status == "succeeded":
+        if intent.status == "succeeded":
             outcome = apply_intent_succeeded(session, intent, settings, source=source)
             session.commit()
             return outcome.outcome
-        if intent is not None and intent.status not in ("canceled", "requires_payment_method"):
+        if intent.status not in ("canceled", "requires_payment_method"):
             return intent.status  # still in flight; try again on the next run
     order = orders.get_order(session, public_id, lock=True)
     if not _past_expiry(order):
@@ -418,8 +446,11 @@ def cancel_order(session: Session, gateway: StripeGateway, public_id: str, *,
         try:
             intent = gateway.cancel_intent(intent_id)
         except PaymentRejected:
-            intent = gateway.retrieve_intent(intent_id)
-        if intent.status != "canceled":
+            try:
+                intent = gateway.retrieve_intent(intent_id)
+            except PaymentRejected:
+                intent = None  # unknown at Stripe: staff checked and cancel on purpose
+        if intent is not None and intent.status != "canceled":
             raise OrderNotPayable(f"The payment is {intent.status} at Stripe; the order was not cancelled.",
                                   code="payment_in_progress")
     order = orders.get_order(session, public_id, lock=True)

@@ -15,6 +15,10 @@ class CheckoutSettings:
     # A payment Stripe accepted but whose webhook has not arrived after this long is looked
     # up at Stripe when the order is read (a lost or misrouted webhook).
     webhook_grace: timedelta = timedelta(seconds=60)
+    # Reconciliation asks Stripe about pending orders whose PaymentIntent is older than this.
+    reconcile_grace: timedelta = timedelta(minutes=10)
+    # Unpaid orders (stock held) one client may have at once; 0 = no cap.
+    unpaid_per_client: int = 5
     staff_email: str = "sales@localhost"  # receives "ship this order" requests
     site_url: str = ""  # absolute base for links in emails
     shipping_file: str = ""  # shipping zones (default: storefront/shipping/zones.toml)
@@ -40,6 +44,8 @@ class CheckoutSettings:
             reservation=timedelta(minutes=float(config["ORDER_RESERVATION_MINUTES"])),
             quote_reservation=timedelta(hours=float(config["QUOTE_PAYMENT_HOURS"])),
             webhook_grace=timedelta(seconds=float(config["WEBHOOK_GRACE_SECONDS"])),
+            reconcile_grace=timedelta(seconds=float(config["RECONCILE_GRACE_SECONDS"])),
+            unpaid_per_client=int(config["ORDER_UNPAID_PER_CLIENT"]),
             staff_email=config["STAFF_EMAIL"],
             site_url=config["SITE_URL"] or site_url,
             shipping_file=config.get("SHIPPING_FILE") or "",

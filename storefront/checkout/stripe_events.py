@@ -57,11 +57,66 @@ def record_event(session: Session, event: dict[str, Any]) -> int | None:
     return row.id
 
 
+# What each applied event type must carry: the object kind and the statuses it may report.
+EXPECTED: dict[str, tuple[str, frozenset[str] | None]] = {
+    "payment_intent.succeeded": ("payment_intent", frozenset({"succeeded"})),
+    "payment_intent.payment_failed": ("payment_intent",
+                                      frozenset({"requires_payment_method", "canceled"})),
+    "charge.refunded": ("charge", None),
+}
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**53
+
+
+def shape_problem(event: Any) -> str | None:
+    """Why a (signed) event must not be applied, or None when its shape is what we expect."""
+    if not isinstance(event, dict) or not isinstance(event.get("id"), str) or not event["id"]:
+        return "malformed_event"
+    if not isinstance(event.get("type"), str):
+        return "malformed_event"
+    expected = EXPECTED.get(event["type"])
+    if expected is None:
+        return None  # not applied anyway
+    data = event.get("data")
+    obj = data.get("object") if isinstance(data, dict) else None
+    kind, statuses = expected
+    if not isinstance(obj, dict) or obj.get("object", kind) != kind:
+        return "unexpected_shape"
+    if not isinstance(obj.get("id"), str) or not obj["id"]:
+        return "unexpected_shape"
+    for key in ("amount", "amount_received", "amount_refunded"):
+        if key in obj and obj[key] is not None and not _is_int(obj[key]):
+            return "unexpected_shape"
+    if "currency" in obj and not isinstance(obj["currency"], str):
+        return "unexpected_shape"
+    if not isinstance(obj.get("metadata") or {}, dict):
+        return "unexpected_shape"
+    if statuses is not None and obj.get("status") not in statuses:
+        return "unexpected_status"
+    return None
+
+
 def handle_event(session: Session, event: dict[str, Any], settings: CheckoutSettings) -> Outcome:
-    """Record a verified webhook event and apply it in the caller's transaction."""
+    """Record a verified webhook event and apply it in the caller's transaction.
+
+    A signed event with an unexpected shape or status (``payment_intent.succeeded`` saying
+    "processing") is acknowledged and recorded, never applied.
+    """
+    problem = shape_problem(event)
+    if problem == "malformed_event":
+        log.warning("signed Stripe event without an id or type; acknowledged, not applied")
+        return Outcome(problem)
     row_id = record_event(session, event)
     if row_id is None:
         return Outcome("duplicate")
+    if problem is not None:
+        log.warning("Stripe event %s (%s): %s; recorded, not applied", event["id"],
+                    event["type"], problem)
+        session.execute(update(StripeEvent).where(StripeEvent.id == row_id)
+                        .values(outcome=problem))
+        return Outcome(problem)
     obj = event["data"]["object"]
     source = f"webhook:{event['id']}"[:120]
     kind = event["type"]

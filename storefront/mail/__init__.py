@@ -2,11 +2,22 @@
 
 A message is a row written in the same transaction as the order or quote it describes, so
 it exists exactly when that work committed; ``dedupe_key`` makes a retried or replayed
-operation enqueue it once. ``drain`` sends pending rows over SMTP and marks them sent; it
-runs after a request commits (best effort, in a background thread) and from
-``storefront mail drain`` (the reliable path, e.g. from cron or a worker loop).
+operation enqueue it once. ``drain`` claims due rows with a lease, sends them over SMTP and
+marks them sent only once the server accepted; it runs after a request commits (best effort,
+in a background thread), every MAIL_DRAIN_INTERVAL_SECONDS in ``storefront worker`` (the
+reliable path) and from ``storefront mail drain``. Rows that keep failing end ``dead`` and
+are listed on /staff/mail for a resend.
 """
 
-from storefront.mail.outbox import OutboxEmail, drain, enqueue, send_after_commit
+from storefront.mail.outbox import (
+    MailStatus,
+    OutboxEmail,
+    dead_letters,
+    drain,
+    enqueue,
+    resend,
+    send_after_commit,
+)
 
-__all__ = ["OutboxEmail", "drain", "enqueue", "send_after_commit"]
+__all__ = ["MailStatus", "OutboxEmail", "dead_letters", "drain", "enqueue", "resend",
+           "send_after_commit"]

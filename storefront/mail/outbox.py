@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import enum
 import smtplib
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 
-from sqlalchemy import Integer, String, Text, select, update
+from sqlalchemy import Integer, String, Text, and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from storefront.db import Base, UTCDateTime, utcnow
+from storefront.db import Base, StrEnumType, UTCDateTime, utcnow
 
-MAX_ATTEMPTS = 8
+
+class MailStatus(enum.StrEnum):
+    PENDING = "pending"  # waiting to be sent (next_attempt_at, when set, says from when)
+    SENDING = "sending"  # claimed by a drain until sending_until; after that anyone may retry
+    SENT = "sent"  # the SMTP server accepted it
+    DEAD = "dead"  # gave up after MAIL_MAX_ATTEMPTS; staff can resend it
 
 
 class OutboxEmail(Base):
@@ -28,6 +34,11 @@ class OutboxEmail(Base):
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    status: Mapped[MailStatus] = mapped_column(StrEnumType(MailStatus, 16),
+                                               default=MailStatus.PENDING, index=True)
+    # The lease of the drain that claimed it; a killed drain's rows come back when it ends.
+    sending_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
@@ -75,33 +86,92 @@ def _smtp_send(config: dict[str, Any], row: OutboxEmail) -> None:
         smtp.send_message(msg)
 
 
+def _due(now: datetime, max_attempts: int):
+    """Rows a drain may claim: pending and due, or sending with an expired lease."""
+    return and_(OutboxEmail.attempts < max_attempts, or_(
+        and_(OutboxEmail.status == MailStatus.PENDING,
+             or_(OutboxEmail.next_attempt_at.is_(None), OutboxEmail.next_attempt_at <= now)),
+        and_(OutboxEmail.status == MailStatus.SENDING, OutboxEmail.sending_until < now)))
+
+
+def backoff(config: dict[str, Any], attempts: int) -> timedelta:
+    """How long to wait after the ``attempts``-th failure (doubling, at most an hour)."""
+    base = float(config.get("MAIL_RETRY_BASE_SECONDS", 30))
+    return timedelta(seconds=min(3600.0, base * 2 ** max(0, attempts - 1)))
+
+
 def drain(session: Session, config: dict[str, Any], limit: int = 100) -> dict[str, int]:
-    """Send pending messages; each row is claimed with a conditional UPDATE so two drains never double-send."""
+    """Send due messages, each claimed with a lease; mark sent only after SMTP accepted it.
+
+    The claim is a conditional UPDATE (status and lease in the WHERE clause) committed before
+    SMTP is contacted, so two drains never send one row; a drain killed mid-send leaves its
+    rows ``sending`` until the lease runs out, and the next drain retries them. Failures wait
+    with back-off; after MAIL_MAX_ATTEMPTS a row is dead-lettered for staff.
+    """
     if not config.get("MAIL_SERVER"):
         return {"sent": 0, "failed": 0, "skipped": 0}
-    sent = failed = 0
-    ids = list(session.scalars(
-        select(OutboxEmail.id).where(OutboxEmail.sent_at.is_(None), OutboxEmail.attempts < MAX_ATTEMPTS)
-        .order_by(OutboxEmail.id).limit(limit)
-    ))
+    max_attempts = int(config.get("MAIL_MAX_ATTEMPTS", 8))
+    lease = timedelta(seconds=float(config.get("MAIL_LEASE_SECONDS", 120)))
+    now = utcnow()
+    # Rows whose last lease ran out on their final attempt: dead, not retried forever.
+    session.execute(update(OutboxEmail).where(
+        OutboxEmail.status == MailStatus.SENDING, OutboxEmail.sending_until < now,
+        OutboxEmail.attempts >= max_attempts).values(status=MailStatus.DEAD, sending_until=None))
+    ids = list(session.scalars(select(OutboxEmail.id).where(_due(now, max_attempts))
+                               .order_by(OutboxEmail.id).limit(limit)))
+    session.commit()
+    sent = failed = dead = 0
     for oid in ids:
-        claimed_at = utcnow()
-        # Claim first (sent_at set) and commit, so a concurrent drain skips this row.
-        res = session.execute(update(OutboxEmail).where(OutboxEmail.id == oid, OutboxEmail.sent_at.is_(None))
-                              .values(sent_at=claimed_at, attempts=OutboxEmail.attempts + 1))
+        now = utcnow()
+        res = session.execute(update(OutboxEmail).where(OutboxEmail.id == oid, _due(now, max_attempts))
+                              .values(status=MailStatus.SENDING, sending_until=now + lease,
+                                      attempts=OutboxEmail.attempts + 1)
+                              .execution_options(synchronize_session=False))
         session.commit()
         if res.rowcount != 1:
-            continue
+            continue  # another drain claimed it first
         row = session.get(OutboxEmail, oid)
+        session.refresh(row)
         try:
             _smtp_send(config, row)
-            sent += 1
         except (OSError, smtplib.SMTPException) as exc:
-            session.execute(update(OutboxEmail).where(OutboxEmail.id == oid)
-                            .values(sent_at=None, last_error=str(exc)[:2000]))
+            give_up = row.attempts >= max_attempts
+            session.execute(update(OutboxEmail).where(OutboxEmail.id == oid,
+                                                      OutboxEmail.status == MailStatus.SENDING)
+                            .values(status=MailStatus.DEAD if give_up else MailStatus.PENDING,
+                                    sending_until=None, last_error=str(exc)[:2000],
+                                    next_attempt_at=None if give_up
+                                    else utcnow() + backoff(config, row.attempts))
+                            .execution_options(synchronize_session=False))
             session.commit()
             failed += 1
-    return {"sent": sent, "failed": failed, "skipped": 0}
+            dead += give_up
+            continue
+        # Accepted: only now is it sent. (A crash right here resends it once after the lease;
+        # the Message-ID is stable per row, so receivers can drop the duplicate.)
+        session.execute(update(OutboxEmail).where(OutboxEmail.id == oid)
+                        .values(status=MailStatus.SENT, sent_at=utcnow(), sending_until=None,
+                                last_error=None)
+                        .execution_options(synchronize_session=False))
+        session.commit()
+        sent += 1
+    return {"sent": sent, "failed": failed, "skipped": 0, **({"dead": dead} if dead else {})}
+
+
+def dead_letters(session: Session, limit: int = 200) -> list[OutboxEmail]:
+    """Messages the drain gave up on, newest first (the staff list)."""
+    return list(session.scalars(select(OutboxEmail).where(OutboxEmail.status == MailStatus.DEAD)
+                                .order_by(OutboxEmail.id.desc()).limit(limit)))
+
+
+def resend(session: Session, email_id: int) -> bool:
+    """Put a dead-lettered message back in the queue with fresh attempts (staff action)."""
+    res = session.execute(update(OutboxEmail).where(OutboxEmail.id == email_id,
+                                                    OutboxEmail.status == MailStatus.DEAD)
+                          .values(status=MailStatus.PENDING, attempts=0, next_attempt_at=None,
+                                  sending_until=None)
+                          .execution_options(synchronize_session=False))
+    return res.rowcount == 1
 
 
 def send_after_commit(app) -> None:

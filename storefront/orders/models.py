@@ -33,6 +33,7 @@ class Order(Base):
         CheckConstraint("amount_refunded >= 0 AND amount_refunded <= amount_paid",
                         name="refund_within_paid"),
         Index("ix_orders_status_expiry", "status", "reservation_expires_at"),
+        Index("ix_orders_client_status", "client_ref", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -80,6 +81,8 @@ class Order(Base):
     quote_ref: Mapped[str | None] = mapped_column(String(64), index=True)
     quote_payment: Mapped[str | None] = mapped_column(String(16))  # deposit | full | balance
 
+    # Who placed it (a keyed hash of the client address): caps unpaid orders per client.
+    client_ref: Mapped[str | None] = mapped_column(String(64))
     # Something staff must look at (amount mismatch, a payment after release, ...).
     attention: Mapped[str | None] = mapped_column(Text)
 

@@ -209,7 +209,8 @@ def create_order(session: Session, *, public_id: str, lines: list[LineSpec], ema
                  shipping_amount: int = 0, shipping_method: str | None = None,
                  shipping_method_name: str | None = None, discount_amount: int = 0,
                  tax_amount: int = 0, tax_included: bool = False,
-                 tax_lines: list[dict] | None = None, promotion_code: str | None = None) -> Order:
+                 tax_lines: list[dict] | None = None, promotion_code: str | None = None,
+                 client_ref: str | None = None) -> Order:
     """Reserve stock, then insert the order with its line snapshots; raises OutOfStock."""
     # The conditional UPDATEs come first: on SQLite the transaction takes the write lock at
     # its first statement and never has to upgrade a stale read snapshot.
@@ -227,7 +228,7 @@ def create_order(session: Session, *, public_id: str, lines: list[LineSpec], ema
         payment_intent_id=payment_intent_id, precautions_snapshot=precautions or [],
         precautions_acknowledged_at=acknowledged_at, idempotency_key=idempotency_key,
         request_fingerprint=request_fingerprint, reservation_expires_at=expires_at,
-        quote_ref=quote_ref, quote_payment=quote_payment,
+        quote_ref=quote_ref, quote_payment=quote_payment, client_ref=client_ref,
     )
     order.lines = [
         OrderLine(position=i, product_id=spec.product_id, sku=spec.sku, name=spec.name,
@@ -317,9 +318,13 @@ def cancel(session: Session, order: Order, *, actor: str = "", reason: str = "ca
 
 def due_for_expiry(session: Session, *, now: datetime | None = None, limit: int = 100,
                    product_ids: list[int] | None = None) -> list[str]:
-    """Public ids of pending orders whose reservation has run out (oldest first)."""
+    """Public ids of pending orders whose reservation has run out (oldest first).
+
+    Orders flagged for staff attention (a PaymentIntent Stripe does not know, a charge that
+    needs a look) are left alone: staff decide, expiry never releases them silently.
+    """
     stmt = (select(Order.public_id)
-            .where(Order.status == OrderStatus.PENDING_PAYMENT,
+            .where(Order.status == OrderStatus.PENDING_PAYMENT, Order.attention.is_(None),
                    Order.reservation_expires_at <= (now or utcnow()))
             .order_by(Order.reservation_expires_at).limit(limit))
     if product_ids:
@@ -327,6 +332,30 @@ def due_for_expiry(session: Session, *, now: datetime | None = None, limit: int 
             select(StockReservation.order_id).where(StockReservation.product_id.in_(product_ids),
                                                     StockReservation.released_at.is_(None))))
     return list(session.scalars(stmt))
+
+
+def count_unpaid(session: Session, client_ref: str) -> int:
+    """Pending orders of one client whose reservation still holds stock."""
+    return session.scalar(select(func.count()).select_from(Order).where(
+        Order.client_ref == client_ref, Order.status == OrderStatus.PENDING_PAYMENT,
+        Order.reservation_expires_at > utcnow())) or 0
+
+
+def due_for_reconcile(session: Session, *, older_than: datetime, limit: int = 500) -> list[str]:
+    """Public ids of pending orders with a PaymentIntent created before ``older_than``."""
+    return list(session.scalars(
+        select(Order.public_id)
+        .where(Order.status == OrderStatus.PENDING_PAYMENT, Order.payment_intent_id.is_not(None),
+               Order.created_at <= older_than)
+        .order_by(Order.id).limit(limit)))
+
+
+def flag(session: Session, order: Order, reason: str, *, source: str = "") -> bool:
+    """Flag an order for staff attention once per reason; True when newly flagged."""
+    if order.attention and reason in order.attention:
+        return False
+    note(session, order, reason, source=source, attention=True)
+    return True
 
 
 def paid_for_quote(session: Session, quote_ref: str, payment: str) -> int:

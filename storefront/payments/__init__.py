@@ -1,6 +1,7 @@
 """Payments: the only package that knows the Stripe SDK."""
 
 from storefront.payments.gateway import (  # noqa: F401
+    CONNECTION_ERRORS,
     CardDeclined,
     Intent,
     LiveKeyRefused,

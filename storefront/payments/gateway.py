@@ -85,10 +85,15 @@ class StripeGateway:
     """PaymentIntents, cards, refunds and webhook events through ``stripe.StripeClient``."""
 
     def __init__(self, secret_key: str, *, api_base: str = "", allow_live: bool = False,
-                 max_network_retries: int = 2, http_client: Any = None):
+                 max_network_retries: int = 1, http_client: Any = None,
+                 connect_timeout: float = 3.0, read_timeout: float = 8.0):
         if not secret_key:
             raise PaymentsUnavailable("Payments are not configured (STRIPE_SECRET_KEY is empty).")
         check_key(secret_key, allow_live)
+        if http_client is None:
+            # Bounded waits: a hanging Stripe must fail a request well inside gunicorn's
+            # worker timeout instead of tying the worker up (the SDK's default is 80 s).
+            http_client = stripe.RequestsClient(timeout=(connect_timeout, read_timeout))
         kwargs: dict[str, Any] = {"max_network_retries": max_network_retries}
         if api_base:
             kwargs["base_addresses"] = {"api": api_base.rstrip("/")}
@@ -184,6 +189,11 @@ class StripeGateway:
         return _plain(obj)
 
 
+# Raised by the SDK when Stripe cannot be reached at all (the gateway translates them; an
+# adapter that meets one anyway answers 503).
+CONNECTION_ERRORS: tuple[type[Exception], ...] = (stripe.APIConnectionError,)
+
+
 class UnconfiguredGateway:
     """Stands in for the gateway while no secret key is set: any use answers 503.
 
@@ -206,6 +216,9 @@ def gateway_for(app) -> StripeGateway:
         if not cfg.get("STRIPE_SECRET_KEY"):
             return UnconfiguredGateway()  # type: ignore[return-value]  # not cached: keys may arrive
         gw = StripeGateway(cfg["STRIPE_SECRET_KEY"], api_base=cfg.get("STRIPE_API_BASE") or "",
-                           allow_live=bool(cfg.get("STOREFRONT_ALLOW_LIVE_STRIPE")))
+                           allow_live=bool(cfg.get("STOREFRONT_ALLOW_LIVE_STRIPE")),
+                           max_network_retries=int(cfg["STRIPE_MAX_RETRIES"]),
+                           connect_timeout=float(cfg["STRIPE_CONNECT_TIMEOUT"]),
+                           read_timeout=float(cfg["STRIPE_READ_TIMEOUT"]))
         app.extensions["storefront_stripe"] = gw
     return gw

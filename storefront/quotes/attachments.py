@@ -16,8 +16,6 @@ from storefront.errors import DomainError, ValidationError
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 ALLOWED_TYPES = {"image/png": ".png", "image/jpeg": ".jpg", "application/pdf": ".pdf"}
 _KEY = re.compile(r"^[0-9a-f]{32}$")
-# Active content in a PDF: scripts and launch actions. A spec sheet never needs them.
-_PDF_ACTIVE = re.compile(rb"/(?:JavaScript|JS|Launch|RichMedia)\b")
 
 
 class AttachmentTooLarge(DomainError):
@@ -71,9 +69,14 @@ def check(filename: str, data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> Che
     if kind not in ALLOWED_TYPES:
         raise ValidationError("Unsupported attachment type.", errors={
             field: ["must be a PNG, JPEG or PDF file (checked by its content, not its name)"]})
-    if kind == "application/pdf" and _PDF_ACTIVE.search(data):
-        raise ValidationError("PDF with active content refused.", errors={
-            field: ["PDFs with scripts or launch actions are not accepted; print it to a plain PDF"]})
+    if kind == "application/pdf":
+        from storefront.quotes.pdfcheck import active_content
+
+        found = active_content(data)
+        if found is not None:
+            raise ValidationError("PDF with active content refused.", errors={
+                field: [f"PDFs with scripts, actions, links that run or embedded files are not "
+                        f"accepted ({found.lstrip('/')}); print it to a plain PDF"]})
     return CheckedFile(filename=safe_filename(filename, kind), content_type=kind, data=data)
 
 

@@ -66,14 +66,14 @@ def _pairs(values: tuple[str, ...], convert, option: str) -> dict[int, int]:
     out: dict[int, int] = {}
     for item in values:
         line, sep, value = item.partition("=")
-        if not sep or not line.strip().isdigit():
+        if not sep or not (line.strip().isascii() and line.strip().isdigit()):
             raise click.BadParameter(f"{item!r}: expected LINE=VALUE, e.g. 1=9000", param_hint=option)
         out[int(line)] = convert(value)
     return out
 
 
 def _days(text: str) -> int:
-    if not text.strip().isdigit():
+    if not (text.strip().isascii() and text.strip().isdigit()):
         raise click.BadParameter(f"{text!r} is not a number of days")
     return int(text)
 

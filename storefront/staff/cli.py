@@ -89,3 +89,35 @@ def list_accounts() -> None:
     for user in db.session.scalars(select(StaffUser).order_by(StaffUser.email)):
         state = "active" if user.active else "inactive"
         click.echo(f"{user.email}\t{user.role}\t{state}")
+
+
+def clear_login_throttle(email: str) -> int:
+    """Forget the failed-login windows of ``email`` (every client address); count cleared."""
+    from storefront.extensions import limiter
+    from storefront.staff.services import normalise_email
+
+    needle = f"staff-login-account:{normalise_email(email)}|"
+    storage = limiter.storage
+    backend = getattr(storage, "storage", None)
+    cleared = 0
+    if hasattr(backend, "scan_iter"):  # Redis
+        for key in backend.scan_iter(match=f"*{needle}*"):
+            cleared += backend.delete(key)
+    elif isinstance(backend, dict):  # memory:// (this process only)
+        for key in [k for k in backend if needle in str(k)]:
+            storage.clear(key)
+            cleared += 1
+    return cleared
+
+
+@staff_cli.command("unlock")
+@click.argument("email")
+def unlock(email: str) -> None:
+    """Clear the login throttle of an account (all client addresses)."""
+    from flask import current_app
+
+    cleared = clear_login_throttle(email)
+    if not current_app.config.get("REDIS_URL"):
+        click.echo("note: without REDIS_URL each process throttles on its own; restart the "
+                   "app to clear its in-memory windows")
+    click.echo(f"unlocked {email} ({cleared} throttle windows cleared)")

@@ -106,7 +106,7 @@ def _review_record(rec: dict[str, Any]) -> CopyReview:
         if ff.field in review.findings:
             review.findings[ff.field].append(f)
             continue
-        if ff.field.startswith("precautions[") and ff.field[12:-1].isdigit():
+        if ff.field.startswith("precautions[") and (ff.field[12:-1].isascii() and ff.field[12:-1].isdigit()):
             i = int(ff.field[12:-1])
             source = str(extra[i]) if i < len(extra) else ""
         else:

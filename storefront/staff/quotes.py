@@ -54,15 +54,15 @@ def parse_issue_form(form: Any, quote: Quote) -> dict[str, Any]:
             prices[n] = amount
         days = (form.get(f"lead_{n}") or "").strip()
         if days:
-            if not days.isdigit():
+            if not (days.isascii() and days.isdigit()):
                 errors[f"lead_{n}"] = ["Enter whole days."]
             else:
                 lead_times[n] = int(days)
     valid_days = (form.get("valid_days") or "30").strip()
-    if not valid_days.isdigit() or not 1 <= int(valid_days) <= 366:
+    if not (valid_days.isascii() and valid_days.isdigit()) or not 1 <= int(valid_days) <= 366:
         errors["valid_days"] = ["Enter 1 to 366 days."]
     deposit = (form.get("deposit_pct") or "").strip()
-    if deposit and not deposit.isdigit():
+    if deposit and not (deposit.isascii() and deposit.isdigit()):
         errors["deposit_pct"] = ["Enter a whole percentage."]
     if errors:
         raise ValidationError("Please correct the quote.", errors=errors)

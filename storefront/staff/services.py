@@ -73,7 +73,7 @@ def record_failed_login(session: Session, email: str, ip: str | None = None) -> 
 def load_session_user(session: Session, token: str) -> StaffUser | None:
     """Resolve a session token ``<id>:<version>``; None when stale, malformed or inactive."""
     user_id, _, version = (token or "").partition(":")
-    if not (user_id.isdigit() and version.isdigit()):
+    if not ((user_id.isascii() and user_id.isdigit()) and (version.isascii() and version.isdigit())):
         return None
     user = session.get(StaffUser, int(user_id))
     if user is None or not user.active or user.session_version != int(version):

@@ -146,7 +146,9 @@ def _index():
     key = ("catalogue", ref.version, filters, tuple(availability(ref.stock.get(i, 0)) for i in ref.shown))
     status = 422 if errors else (404 if ref.past_end else 200)
     # Visitors with no cart, messages or login all see the same page for a URL.
-    page_key = ("catalogue-page", key, request.full_path)
+    # The origin joins the key too: with SITE_URL it is fixed; without it (development) a
+    # forged Host header must not plant links to another host in other visitors' pages.
+    page_key = ("catalogue-page", key, request.host_url, request.full_path)
     anonymous = fragments is not None and shared_page_ok()
     if anonymous:
         page = fragments.get(page_key)
@@ -241,7 +243,7 @@ def product(slug: str):
     fragments = fragment_cache(current_app)
     # The key covers every column (updated_at), the bands and the tiers, so parts are exact;
     # price and stock are shown from ``head``, read live on every request.
-    key = ("product", head.version)
+    key = ("product", head.version, request.host_url)
     parts = fragments.get(key) if fragments is not None else None
     if parts is None:
         p = get_published(session, slug)

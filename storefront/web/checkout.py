@@ -145,6 +145,7 @@ def summary():
 
 
 @bp.post("/checkout")
+@limiter.limit(lambda: current_app.config["ORDER_RATE_LIMIT"])
 def submit():
     """Create the order (server prices, reserved stock, a PaymentIntent), then go to payment."""
     form = request.form
@@ -185,7 +186,9 @@ def submit():
                             precautions_acknowledged=data["precautions_acknowledged"],
                             channel=Channel.WEB, idempotency_key=f"web:{token}",
                             shipping_method=data["shipping_method"],
-                            promotion_code=data["promotion_code"])
+                            promotion_code=data["promotion_code"],
+                            client_ref=flow.client_ref(current_app.config["SECRET_KEY"],
+                                                       request.remote_addr))
     try:
         placed = flow.place_order(db.session, gateway_for(current_app), req, _settings())
     except DomainError as err:

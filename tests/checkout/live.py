@@ -64,7 +64,8 @@ def start_gunicorn(database_url: str, port: int, ls: LocalStripe, *, workers: in
     secret = "whsec_" + secrets.token_hex(16)
     env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "race-" + secrets.token_hex(8),
            "STAFF_EMAIL": "ship@example.com", **ls.env(secret), **(extra_env or {})}
-    cfg = {"RATELIMIT_ENABLED": False, **(config or {})}
+    # Every simulated buyer comes from 127.0.0.1: no per-client cap on unpaid orders here.
+    cfg = {"RATELIMIT_ENABLED": False, "ORDER_UNPAID_PER_CLIENT": 0, **(config or {})}
     cmd = [str(Path(sys.executable).parent / "gunicorn"), "--workers", str(workers),
            "--worker-class", "gthread", "--threads", str(threads), "--bind", f"127.0.0.1:{port}",
            "--log-level", "warning", "--graceful-timeout", "5", f"storefront:create_app({cfg!r})"]

@@ -44,17 +44,21 @@ def test_per_address_limit(limited_app):
     assert _post(client, "u9@example.com", "wrong password!", "198.51.100.2").status_code == 200
 
 
-def test_per_account_limit_counts_failures_from_any_address(limited_app):
+def test_account_limit_is_per_address_so_the_owner_is_not_locked_out(limited_app):
+    # Issue 13: a per-account limit shared by every address let anyone lock any account
+    # (admin included); failures now count per address and account.
     app, email = limited_app
     client = app.test_client()
     assert _post(client, email, "wrong password!", "198.51.100.10").status_code == 200
-    assert _post(client, email.upper(), "wrong password!", "198.51.100.11").status_code == 200
-    locked = _post(client, email, PASSWORD, "198.51.100.12")
-    assert locked.status_code == 429
-    assert "Retry-After" in locked.headers
-    assert "Content-Security-Policy" in locked.headers
-    # Other accounts from the same addresses still work.
-    assert _post(client, "other@example.com", "wrong password!", "198.51.100.12").status_code == 200
+    assert _post(client, email.upper(), "wrong password!", "198.51.100.10").status_code == 200
+    slowed = _post(client, email, "wrong password!", "198.51.100.10")
+    assert slowed.status_code == 429
+    assert "Retry-After" in slowed.headers
+    assert "Content-Security-Policy" in slowed.headers
+    # The owner, from another address, still logs in.
+    assert _post(client, email, PASSWORD, "198.51.100.12").status_code == 303
+    # Other accounts from the attacker's address still work.
+    assert _post(client, "other@example.com", "wrong password!", "198.51.100.10").status_code == 200
 
 
 def test_successful_logins_do_not_lock_the_account(limited_app):

@@ -34,6 +34,7 @@ NAV = [
     ("Guides", "staff.guides", "guides.view"),
     ("Orders", "staff.orders", "orders.view"),
     ("Import", "staff.catalog_import", "catalog.import"),
+    ("Attention", "staff.attention", "orders.view"),
     ("Quotes", "staff.quotes", "quotes.view"),
     ("Promotions", "staff.promotions", "promotions.view"),
     ("Shipping", "staff.shipping_zones", "promotions.view"),
@@ -65,6 +66,7 @@ def _staff_json(value) -> str:
 def init_app(app: Flask) -> None:
     """Register the staff blueprint and its login machinery."""
     from storefront.staff.views import (  # noqa: F401
+        attention,
         audit_log,
         auth,
         catalog_import,

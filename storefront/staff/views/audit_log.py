@@ -39,7 +39,7 @@ def audit():
     """List audit entries, newest first, with filters and keyset paging."""
     flt = _filter()
     before = request.args.get("before", "")
-    before_id = int(before) if before.isdigit() else None
+    before_id = int(before) if before.isascii() and before.isdigit() and len(before) <= 18 else None
     entries, next_before = auditlog.page(db.session, flt, before_id=before_id, limit=50)
     args = {k: v for k, v in request.args.items() if k != "before" and v}
     next_url = url_for("staff.audit", before=next_before, **args) if next_before else None

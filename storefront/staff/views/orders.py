@@ -42,7 +42,9 @@ def orders():
     status = status if status in {s.value for s in OrderStatus} else ""
     q = request.args.get("q", "")[:320]
     page = request.args.get("page", "1")
-    page = max(int(page), 1) if page.isdigit() else 1
+    # ASCII digits only ("²" is a digit to str.isdigit) and a bounded page: an offset past
+    # bigint must be a short page, not a database error.
+    page = min(max(int(page), 1), 100_000) if page.isascii() and page.isdigit() and len(page) <= 9 else 1
     rows, total = svc.list_orders(db.session, status=status, q=q, page=page)
     return render_template("staff/orders.html", orders=rows, total=total, page=page, per_page=50,
                            status=status, q=q, statuses=list(OrderStatus), money=format_money)

@@ -19,7 +19,11 @@ from storefront.staff.views.auth import (
 
 
 def _account_key() -> str:
-    return "staff-login-account:" + services.normalise_email(request.form.get("email", ""))[:320]
+    # Per client address AND account: a guesser is slowed on their own address, while the
+    # account's owner logging in from elsewhere is not locked out (no hard account lock).
+    # `storefront staff unlock EMAIL` clears an account's windows everywhere.
+    email = services.normalise_email(request.form.get("email", ""))[:320]
+    return f"staff-login-account:{email}|{get_remote_address()}"
 
 
 def _login_failed(response) -> bool:

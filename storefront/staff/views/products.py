@@ -41,7 +41,9 @@ def products():
     kind = kind if kind in {k.value for k in Kind} else ""
     q = request.args.get("q", "")[:100]
     page = request.args.get("page", "1")
-    page = max(int(page), 1) if page.isdigit() else 1
+    # ASCII digits only ("²" is a digit to str.isdigit) and a bounded page: an offset past
+    # bigint must be a short page, not a database error.
+    page = min(max(int(page), 1), 100_000) if page.isascii() and page.isdigit() and len(page) <= 9 else 1
     rows, total = svc.list_products(db.session, status=status, kind=kind, q=q, page=page)
     items = [(p, svc.review(p)) for p in rows]
     return render_template("staff/products.html", items=items, total=total, page=page,

@@ -1,0 +1,140 @@
+"""Enqueue, look up and report on jobs: RQ on Redis, or inline in this process."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import threading
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+RESULT_TTL = 24 * 3600  # seconds a finished job's result stays readable
+FAILURE_TTL = 7 * 24 * 3600  # seconds a failed job stays in RQ's failed registry
+
+_inline_jobs: dict[str, dict[str, Any]] = {}
+_inline_lock = threading.Lock()
+_local = threading.local()  # the inline job running on this thread, if any
+_connections: dict[str, Any] = {}
+
+
+def resolve(func_path: str) -> Callable[..., Any]:
+    """The function named ``package.module.function``."""
+    module, _, name = func_path.rpartition(".")
+    if not module:
+        raise ValueError(f"not a dotted function path: {func_path!r}")
+    return getattr(importlib.import_module(module), name)
+
+
+def _config() -> Any:
+    from flask import current_app, has_app_context
+
+    return current_app.config if has_app_context() else {}
+
+
+def is_inline(config: Any) -> bool:
+    """Whether jobs run in the calling process (JOBS_INLINE, or no REDIS_URL)."""
+    return bool(config.get("JOBS_INLINE", True)) or not config.get("REDIS_URL")
+
+
+def redis_connection(url: str):
+    """One Redis client per URL per process."""
+    conn = _connections.get(url)
+    if conn is None:
+        from redis import Redis
+
+        conn = _connections[url] = Redis.from_url(url, socket_connect_timeout=5,
+                                                  socket_timeout=30)
+    return conn
+
+
+def rq_queue(config: Any):
+    """The RQ queue named JOBS_QUEUE on REDIS_URL."""
+    from rq import Queue
+
+    return Queue(config.get("JOBS_QUEUE") or "storefront",
+                 connection=redis_connection(config["REDIS_URL"]))
+
+
+def enqueue(func_path: str, *args: Any, job_timeout: int = 600, **kwargs: Any) -> str:
+    """Run ``func_path(*args, **kwargs)`` in the background; returns the job id.
+
+    Inline mode runs it now and records the outcome (an exception is logged and kept as the
+    job's error, not raised).
+    """
+    resolve(func_path)  # fail at the call site on a typo, not later in the worker
+    config = _config()
+    if not is_inline(config):
+        job = rq_queue(config).enqueue("storefront.jobs.runner.execute", func_path, list(args),
+                                       kwargs, job_timeout=job_timeout, result_ttl=RESULT_TTL,
+                                       failure_ttl=FAILURE_TTL, description=func_path)
+        return job.id
+    job_id = "inline-" + uuid.uuid4().hex
+    state: dict[str, Any] = {"status": "started", "progress": None, "result": None, "error": None}
+    with _inline_lock:
+        _inline_jobs[job_id] = state
+    previous = getattr(_local, "job", None)
+    _local.job = state
+    try:
+        from storefront.jobs.runner import execute
+
+        state["result"] = execute(func_path, list(args), kwargs)
+        state["status"] = "finished"
+    except Exception as exc:  # noqa: BLE001 - a failed job is a status, as on the worker
+        log.exception("inline job %s (%s) failed", job_id, func_path)
+        state["status"] = "failed"
+        state["error"] = f"{type(exc).__name__}: {exc}"
+    finally:
+        _local.job = previous
+    return job_id
+
+
+_RQ_STATUS = {"queued": "queued", "scheduled": "queued", "deferred": "queued",
+              "started": "started", "finished": "finished", "failed": "failed",
+              "stopped": "failed", "canceled": "failed"}
+
+
+def job_status(job_id: str) -> dict[str, Any]:
+    """``{"status": queued|started|finished|failed, "progress": 0..1|None, "result", "error"}``.
+
+    Raises LookupError for an unknown (or expired) job.
+    """
+    with _inline_lock:
+        state = _inline_jobs.get(job_id)
+    if state is not None:
+        return dict(state)
+    config = _config()
+    if is_inline(config):
+        raise LookupError(f"no such job: {job_id}")
+    from rq.exceptions import NoSuchJobError
+    from rq.job import Job
+
+    try:
+        job = Job.fetch(job_id, connection=redis_connection(config["REDIS_URL"]))
+    except NoSuchJobError:
+        raise LookupError(f"no such job: {job_id}") from None
+    status = _RQ_STATUS.get(str(job.get_status(refresh=True).value), "queued")
+    error = None
+    if status == "failed":
+        latest = job.latest_result()
+        error = (latest.exc_string if latest is not None else None) or "failed"
+        error = error.strip().splitlines()[-1][:2000]
+    return {"status": status, "progress": job.meta.get("progress"),
+            "result": job.return_value() if status == "finished" else None, "error": error}
+
+
+def report_progress(done: int, total: int) -> None:
+    """Record how far the running job got (no-op outside a job)."""
+    progress = min(1.0, max(0.0, done / total)) if total > 0 else None
+    state = getattr(_local, "job", None)
+    if state is not None:
+        state["progress"] = progress
+        return
+    from rq import get_current_job
+
+    job = get_current_job()
+    if job is not None:
+        job.meta["progress"] = progress
+        job.save_meta()

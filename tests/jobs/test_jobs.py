@@ -1,0 +1,74 @@
+"""Jobs: inline in tests and development; a real RQ worker on Redis when REDIS_URL is set."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+
+import pytest
+
+from storefront.jobs import enqueue, job_status
+from tests.conftest import ROOT
+
+REDIS_URL = os.environ.get("REDIS_URL", "")
+
+
+def test_inline_job_runs_now_with_progress_and_result(app):
+    with app.app_context():
+        job_id = enqueue("tests.jobs.sample.add", 2, 3, times=2)
+        assert job_status(job_id) == {"status": "finished", "progress": 0.5, "result": 10,
+                                      "error": None}
+
+
+def test_inline_failure_is_a_status(app):
+    with app.app_context():
+        job_id = enqueue("tests.jobs.sample.fail")
+        status = job_status(job_id)
+    assert status["status"] == "failed" and "boom" in status["error"]
+
+
+def test_unknown_function_refused_at_enqueue(app):
+    with app.app_context(), pytest.raises((ImportError, AttributeError)):
+        enqueue("tests.jobs.sample.nope")
+
+
+def test_unknown_job_id(app):
+    with app.app_context(), pytest.raises(LookupError):
+        job_status("inline-doesnotexist")
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(120)
+def test_real_worker_runs_jobs_from_redis(tmp_path):
+    if not REDIS_URL:
+        pytest.skip("needs Redis: set REDIS_URL (CI does)")
+    from tests.conftest import drop_database, fresh_database_url, make_app
+
+    url = fresh_database_url(tmp_path, "jobs")
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    try:
+        app = make_app(url, JOBS_INLINE=False, REDIS_URL=REDIS_URL, JOBS_QUEUE=queue)
+        with app.app_context():
+            ok = enqueue("tests.jobs.sample.add", 2, 3, times=2, job_timeout=60)
+            bad = enqueue("tests.jobs.sample.fail")
+            db_job = enqueue("tests.jobs.sample.count_products")
+            assert job_status(ok)["status"] == "queued"
+        env = {**os.environ, "DATABASE_URL": url.replace("+psycopg", ""), "REDIS_URL": REDIS_URL,
+               "JOBS_QUEUE": queue, "JOBS_INLINE": "0", "PYTHONPATH": str(ROOT),
+               "SECRET_KEY": "test"}
+        subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--burst"],
+                       cwd=ROOT, env=env, check=True, timeout=90, capture_output=True)
+        with app.app_context():
+            deadline = time.monotonic() + 10
+            while job_status(ok)["status"] != "finished" and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert job_status(ok) == {"status": "finished", "progress": 0.5, "result": 10,
+                                      "error": None}
+            failed = job_status(bad)
+            assert failed["status"] == "failed" and "boom" in failed["error"]
+            assert job_status(db_job)["result"] == 0
+    finally:
+        drop_database(url)
