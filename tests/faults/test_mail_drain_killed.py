@@ -16,7 +16,14 @@ from sqlalchemy import select
 
 from storefront.extensions import db
 from storefront.mail import MailStatus, OutboxEmail, drain, enqueue
-from tests.conftest import ROOT, drop_database, free_port, fresh_database_url, make_app, require_postgres
+from tests.conftest import (
+    ROOT,
+    drop_database,
+    free_port,
+    fresh_database_url,
+    make_app,
+    require_postgres,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
