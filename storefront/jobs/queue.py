@@ -96,10 +96,16 @@ _RQ_STATUS = {"queued": "queued", "scheduled": "queued", "deferred": "queued",
               "stopped": "failed", "canceled": "failed"}
 
 
+def _unknown(job_id: str) -> dict[str, Any]:
+    return {"status": "unknown", "progress": None, "result": None,
+            "error": f"no such job: {job_id}"}
+
+
 def job_status(job_id: str) -> dict[str, Any]:
     """``{"status": queued|started|finished|failed, "progress": 0..1|None, "result", "error"}``.
 
-    Raises LookupError for an unknown (or expired) job.
+    An unknown (or expired) job answers ``status: "unknown"``, so a page polling an old
+    import shows that instead of failing.
     """
     with _inline_lock:
         state = _inline_jobs.get(job_id)
@@ -107,14 +113,14 @@ def job_status(job_id: str) -> dict[str, Any]:
         return dict(state)
     config = _config()
     if is_inline(config):
-        raise LookupError(f"no such job: {job_id}")
+        return _unknown(job_id)
     from rq.exceptions import NoSuchJobError
     from rq.job import Job
 
     try:
         job = Job.fetch(job_id, connection=redis_connection(config["REDIS_URL"]))
     except NoSuchJobError:
-        raise LookupError(f"no such job: {job_id}") from None
+        return _unknown(job_id)
     status = _RQ_STATUS.get(str(job.get_status(refresh=True).value), "queued")
     error = None
     if status == "failed":
