@@ -485,34 +485,43 @@ _CLAIM_CATS = frozenset({"effect_soft", "effect_strong", "effect_boost", "minor"
                          "serious", "condition_generic", "body_function"})
 
 
+@lru_cache(maxsize=65536)
+def _model_opinion(sentence: str, kind: str | None, regulatory: str, citation: re.Pattern
+                   ) -> tuple[str | None, float]:
+    """The model's verdict on one sentence, or (None, 0) where it leaves the rules to judge."""
+    sent = _analysed(sentence)
+    if len(sent.stems) < MIN_MODEL_WORDS or _QUESTION.match(sentence):
+        return None, 0.0  # FAQ questions ("Is it FDA approved?") ask, they do not claim
+    cats = sent.cats()
+    if cats & {"precaution", "hedge_research", "correction"}:
+        return None, 0.0  # a warning, a research summary or a correction: rules judge those
+    if "refund" in cats and not (cats & _CLAIM_CATS):
+        return None, 0.0  # a money-back promise, not a health one
+    if citation.search(sentence):
+        return None, 0.0  # a cited statement: the rules decide what a citation excuses
+    return _model_verdict(sentence, kind, regulatory)
+
+
 def _model_findings(facts: _Facts, plain: PlainText, spans, analysed, findings,
                     citation: re.Pattern, typical: re.Pattern, source: str) -> list:
     """The statistical second opinion on sentences the rules left alone."""
-    mdl = active_model()
-    if mdl is None:
+    if active_model() is None:
         return []
     covered = [(f[0], f[1]) for f in findings]
     out = []
     for (ss, se), sent in zip(spans, analysed, strict=True):
-        if len(sent.stems) < MIN_MODEL_WORDS or _QUESTION.match(sent.text):
-            continue  # FAQ questions ("Is it FDA approved?") ask, they do not claim
-        if sent.cats() & {"precaution", "hedge_research", "correction"}:
-            continue  # a warning, a research summary or a correction: the rules judge those
-        if citation.search(sent.text) or citation.search(source[slice(
-                *plain.span_to_source(ss, se))]):
-            continue  # a cited statement: the rules decide what a citation excuses
-        cats = sent.cats()
-        if "refund" in cats and not (cats & _CLAIM_CATS):
-            continue  # a money-back promise, not a health one
+        if any(a < se and b > ss for a, b in covered):
+            continue
+        verdict, score = _model_opinion(sent.text, facts.kind, facts.regulatory, citation)
+        if verdict is None:
+            continue
+        src_a, src_b = plain.span_to_source(ss, se)
+        if citation.search(source, src_a, src_b):
+            continue  # cited in a link target, which only the Markdown source shows
         a = plain.text.rfind("\n", 0, ss) + 1
         b = plain.text.find("\n", se)
         if typical.search(plain.text, a, len(plain.text) if b < 0 else b):
             continue  # the paragraph states typical results (testimonial context)
-        if any(a < se and b > ss for a, b in covered):
-            continue
-        verdict, score = _model_verdict(sent.text, facts.kind, facts.regulatory)
-        if verdict is None:
-            continue
         # Point at the sentence without its leading spaces or list markers.
         lead = len(sent.text) - len(sent.text.lstrip(" -*\t"))
         s, e = plain.span_to_source(ss + lead, se)

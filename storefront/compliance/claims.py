@@ -108,10 +108,11 @@ class Sentence:
     stems: tuple[str, ...]
     clause: tuple[int, ...]
     tags: tuple[tuple[str, int, int], ...]
+    categories: frozenset[str] = frozenset()
 
     def cats(self) -> frozenset[str]:
         """Every category present."""
-        return frozenset(t[0] for t in self.tags)
+        return self.categories
 
     def words(self, a: int, b: int) -> str:
         """The sentence text from word a up to word b (exclusive)."""
@@ -135,7 +136,9 @@ def analyse(text: str, lexicon: Lexicon | None = None) -> Sentence:
         clause.append(ci)
     # Hyphenated and split words ("side-effect", "risk-free") are joined by _norm_term on
     # the vocabulary side, so the text side needs no special case.
-    return Sentence(text, spans, tuple(stems), tuple(clause), tuple(lexicon.tag(stems)))
+    tags = tuple(lexicon.tag(stems))
+    return Sentence(text, spans, tuple(stems), tuple(clause), tags,
+                    frozenset(t[0] for t in tags))
 
 
 # --- families --------------------------------------------------------------------------
