@@ -114,6 +114,15 @@ def test_rx_only_laser_points_to_the_quote_route(client, shop):
     assert "<strong>Rx only.</strong>" in html
     assert "US Class IV / IEC Class 4 laser product" in html
     assert "DANGER" in html
+    # The block speaks to the practitioner, not a lay user.
+    assert "For the practitioner: read all of these before operating" in html
+    assert "If in doubt, ask your doctor" not in html
+
+
+def test_consumer_devices_tell_the_user_to_ask_a_doctor(client, shop):
+    html = text(client.get(f"/products/{shop['W-BELT-1'].slug}"))
+    assert "If in doubt, ask your doctor" in html
+    assert "For the practitioner" not in html
 
 
 def test_oem_options_and_tiers(client, shop):
