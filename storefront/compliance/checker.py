@@ -405,15 +405,18 @@ def _in_context(found: list, fam: list, spans, analysed) -> list:
     return kept
 
 
-_TERMS: dict[tuple[int, str], re.Pattern] = {}
+# Compiled context terms per rule set. The rule set is kept beside its patterns: an id()
+# alone could be reused by a newer rule set (extra rule files reloaded) and hand back stale
+# patterns.
+_TERMS: dict[tuple[int, str], tuple[RuleSet, re.Pattern]] = {}
 
 
 def _term(rules: RuleSet, name: str) -> re.Pattern:
     key = (id(rules), name)
-    rx = _TERMS.get(key)
-    if rx is None:
-        rx = _TERMS[key] = rules.term(name)
-    return rx
+    hit = _TERMS.get(key)
+    if hit is None or hit[0] is not rules:
+        hit = _TERMS[key] = (rules, rules.term(name))
+    return hit[1]
 
 
 def _family_findings(rules: RuleSet, facts: _Facts, plain: PlainText, source: str,
