@@ -4,7 +4,9 @@
 
 Pages are Markdown (headings, spec lists, emphasis, links) mixing compliant copy with
 non-compliant claims in about half of them, over every kind and regulatory status.
-Loading is timed separately (it happens once per process). Target: < 2 s total.
+Loading is timed separately (it happens once per process). Rule regexes are compiled the
+first time copy reaches them (LazyRegex); that one-off cost falls inside the checking time
+and is printed on its own line. Target: < 2 s total.
 Sentence analyses are memoised (copy repeats itself across a catalogue); ``--no-cache``
 forgets them after every page, for the cost of copy that never repeats across pages.
 """
@@ -118,7 +120,7 @@ def main() -> None:
     from storefront.compliance.checker import check_copy, clear_caches
     from storefront.compliance.claims import load_families, load_lexicon
     from storefront.compliance.model import active_model
-    from storefront.compliance.rules import active_rules
+    from storefront.compliance.rules import LazyRegex, active_rules
     active_rules()
     load_lexicon()
     load_families()
@@ -137,6 +139,7 @@ def main() -> None:
         elif found:
             warned += 1
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    compiling = LazyRegex.compile_seconds  # rule regexes compiled the first time copy needed them
 
     print(f"pages: {len(pages)} (mean {words:.0f} words), blocked {blocked}, warn only {warned}, "
           f"findings {findings}")
@@ -145,6 +148,9 @@ def main() -> None:
           f"{load_cpu:.2f} s CPU")
     print(f"checking: {wall:.2f} s total wall, {cpu:.2f} s CPU, {len(pages) / wall:.0f} copies/s "
           f"({len(pages) / cpu:.0f} copies per CPU-second)")
+    print(f"  of which compiling rule regexes on first use: {compiling:.2f} s CPU "
+          f"(once per process; loading + this = {load_cpu + compiling:.2f} s CPU; "
+          f"checking without it = {cpu - compiling:.2f} s CPU)")
     # On a shared machine wall time includes waiting for a core; CPU time is the cost.
     print("target < 2 s:", "met" if min(wall, cpu) < 2.0 else "NOT met",
           "(wall includes time waiting for a CPU)" if wall > 1.3 * cpu else "")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from storefront.compliance.claims import analyse, match_families, sentence_cues
-from storefront.compliance.literals import candidates, matches
+from storefront.compliance.literals import Plan, candidates, matches
 from storefront.compliance.model import active_model
 from storefront.compliance.rules import (
     KINDS,
@@ -326,28 +326,17 @@ def check_copy(text: str, kind: str | None = None, regulatory: str | None = None
     found: list[tuple[int, int, Rule, str, str, str, bool]] = []
     spans = doc.sents.spans
     plan = rules.plan(kind, facts.regulatory)
-    tail = rules.context["modifier_tail"]
 
-    for rule, p, mask, offsets in (candidates(plan, plain.text, spans) if rules_enabled else ()):
-        regex = p.regex
-        has_what = "what" in regex.groupindex
-        for m, ss, se in matches(regex, plain.text, spans, doc.sents, mask, offsets):
-            start, end = m.span()
-            if start == end:
-                continue
-            what = m.group("what") if has_what else None
-            if what is not None and m.start("what") == start:
-                # Pull "chronic lower back" into "pain relief": the claim's extent and the
-                # words checked against the cleared indications.
-                t = tail.search(plain.text, max(ss, start - 80), start)
-                if t is not None:
-                    start = t.start()
-                    what = plain.text[start:m.end("what")]
-            if p.allow_if and _allowed(p, m.group(0), what, facts):
-                continue
-            item = _judge(doc, plain, text, rule, p, facts, start, end, ss, se)
-            if item is not None:
-                found.append(item)
+    if rules_enabled:
+        for i, (ss, se) in enumerate(spans):
+            for rule, p, a, b, what, matched in _sentence_matches(plan, plain.text, spans,
+                                                                  doc, i):
+                start, end = ss + a, ss + b
+                if p.allow_if and _allowed(p, matched, what, facts):
+                    continue
+                item = _judge(doc, plain, text, rule, p, facts, start, end, ss, se)
+                if item is not None:
+                    found.append(item)
 
     analysed = [_analysed(plain.text[ss:se]) for ss, se in spans]
     if rules_enabled:
@@ -419,6 +408,47 @@ def _term(rules: RuleSet, name: str) -> re.Pattern:
     return hit[1]
 
 
+def _sentence_matches(plan: Plan, text: str, spans, doc: _Context, i: int) -> tuple:
+    """Raw pattern matches in sentence ``i`` as (rule, pattern, start, end, what, matched
+    text), with offsets relative to the sentence.
+
+    What a pattern matches in a sentence depends on the sentence alone, and catalogue copy
+    repeats its sentences, so the matches are memoised per sentence on the plan (one plan
+    per rule set, kind and status). On the first miss in a document every unseen sentence
+    of it is scanned in one pass (the gated scan is cheapest over many sentences at once).
+    """
+    memo = plan.sentence_matches
+    ss, se = spans[i]
+    got = memo.get(text[ss:se])
+    if got is not None:
+        return got
+    todo = [j for j in range(i, len(spans)) if text[slice(*spans[j])] not in memo]
+    if len(memo) > 65536:  # bounded: copy has a finite number of sentences, spam does not
+        memo.clear()
+    found: dict[int, list] = {j: [] for j in todo}
+    index = {spans[j][0]: j for j in todo}
+    tail = doc.ctx["modifier_tail"]
+    for rule, p, mask, offsets in candidates(plan, text, spans, todo):
+        regex = p.regex.compiled
+        has_what = "what" in regex.groupindex
+        for m, a, b in matches(regex, text, spans, doc.sents, mask, offsets):
+            start, end = m.span()
+            if start == end:
+                continue
+            what = m.group("what") if has_what else None
+            if what is not None and m.start("what") == start:
+                # Pull "chronic lower back" into "pain relief": the claim's extent and the
+                # words checked against the cleared indications.
+                t = tail.search(text, max(a, start - 80), start)
+                if t is not None:
+                    start = t.start()
+                    what = text[start:m.end("what")]
+            found[index[a]].append((rule, p, start - a, end - a, what, m.group(0)))
+    for j, items in found.items():
+        memo[text[slice(*spans[j])]] = tuple(items)
+    return memo[text[ss:se]]
+
+
 def _family_findings(rules: RuleSet, facts: _Facts, plain: PlainText, source: str,
                      spans, analysed) -> list:
     """Findings of the claim families (families.toml), in the checker's tuple shape."""
@@ -476,8 +506,10 @@ def _model_verdict(sentence: str, kind: str | None, regulatory: str
 
 def clear_caches() -> None:
     """Forget memoised sentence analyses (benchmarks; after vocabulary edits)."""
-    for fn in (_analysed, _family_hits, _model_verdict):
+    for fn in (_analysed, _family_hits, _model_verdict, _model_opinion):
         fn.cache_clear()
+    for plan in active_rules()._plans.values():
+        plan.sentence_matches.clear()
 
 
 MODEL_RULE = "likely-claim"

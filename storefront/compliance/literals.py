@@ -19,11 +19,9 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 try:  # Python >= 3.11
-    from re import _compiler as K
     from re import _constants as C
     from re import _parser as P
 except ImportError:  # pragma: no cover
-    import sre_compile as K
     import sre_constants as C
     import sre_parse as P
 
@@ -195,24 +193,20 @@ def start_prefixes(regex_source: str, flags: int = 0) -> frozenset[str] | None:
 
 
 @lru_cache(maxsize=4096)
-def compile_gated(regex_source: str, flags: int = 0
-                  ) -> tuple[re.Pattern, Clauses, frozenset[str] | None]:
-    """Compile a regex; derive its required and its starting prefixes (one parse, cached).
+def derive_gates(regex_source: str, flags: int = 0) -> tuple[Clauses, frozenset[str] | None]:
+    """Required and starting word prefixes of a regex (one parse, cached).
 
-    Rule regexes run to kilobytes once vocabulary terms are expanded, and parsing them
-    dominates loading; the cache makes reloads with a changed extra file cheap.
+    Raises ``re.error`` on a regex that does not parse. Rule regexes run to kilobytes once
+    vocabulary terms are expanded; the packaged rules' gates are precomputed (gates.json)
+    so loading need not parse them at all.
     """
-    tree = P.parse(regex_source, flags)  # raises re.error on a bad regex
-    try:
-        regex = K.compile(tree, flags)
-    except Exception:  # noqa: BLE001 - fall back to the public path for odd inputs
-        regex = re.compile(regex_source, flags)
+    tree = P.parse(regex_source, flags)
     starts = None
     try:
         starts = _starts(tree, anchored=False)
     except Exception:  # noqa: BLE001
         pass
-    return regex, _prefixes(tree), starts
+    return _prefixes(tree), starts
 
 
 def required_prefixes(regex_source: str, flags: int = 0) -> Clauses:
@@ -248,6 +242,8 @@ class Plan:
     start_clauses: frozenset[int] = frozenset()
     token_clauses: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = field(
         default_factory=dict)  # memo: word -> (clauses it satisfies, of which start clauses)
+    sentence_matches: dict[str, tuple] = field(
+        default_factory=dict)  # memo: sentence -> its raw pattern matches (see checker)
 
 
 # Words so common that a clause containing one selects almost every sentence: such a
@@ -322,19 +318,24 @@ def _word_offsets(low: str, word: str) -> list[int]:
     return out
 
 
-def candidates(plan: Plan, text: str, spans: list[tuple[int, int]]):
+def candidates(plan: Plan, text: str, spans: list[tuple[int, int]],
+               todo: list[int] | None = None):
     """Yield (rule, pattern, sentence bitmask, start offsets or None) worth trying.
 
     A pattern is tried only in sentences holding a word for each of its required
     clauses; a pattern whose matches begin with known words is tried only at them.
+    ``todo`` limits the scan to those sentence indices (the others are known already).
     """
     clause_mask = [0] * plan.n_clauses
     token_mask: dict[str, int] = {}
     low = text.lower()
     if len(low) != len(text):  # a few characters change length when lowered
         low = "".join(ch if len(ch.lower()) != 1 else ch.lower() for ch in text)
-    for i, (s, e) in enumerate(spans):
+    everything = 0
+    for i in range(len(spans)) if todo is None else todo:
+        s, e = spans[i]
         bit = 1 << i
+        everything |= bit
         for tok in _TOKEN.findall(low, s, e):
             token_mask[tok] = token_mask.get(tok, 0) | bit
     memo = plan.token_clauses
@@ -348,7 +349,6 @@ def candidates(plan: Plan, text: str, spans: list[tuple[int, int]]):
         for c in got[1]:
             start_words.setdefault(c, []).append(tok)
     where: dict[str, list[int]] = {}
-    everything = (1 << len(spans)) - 1
     for rule, p, cids, start in plan.scans:
         mask = everything
         for c in cids:

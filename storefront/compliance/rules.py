@@ -8,16 +8,20 @@ documented at the top of the packaged file.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import re
+import time
 import tomllib
 from dataclasses import dataclass, field
+from contextlib import contextmanager
 from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from storefront.compliance.literals import Clauses, Plan, build_plan, compile_gated
+from storefront.compliance.literals import Clauses, Plan, build_plan, derive_gates
 
 KINDS = ("belt", "handheld", "panel", "laser")
 REGULATORY_STATUSES = ("wellness", "otc_cleared", "rx_only")
@@ -47,17 +51,101 @@ class RulesError(ValueError):
     """A rules file is malformed; the message names the file, rule and field."""
 
 
+class LazyRegex:
+    """A regex compiled on first use; behaves like the ``re.Pattern`` it stands for.
+
+    Expanded rule regexes run to kilobytes and compiling all of them dominated loading;
+    a process now compiles only the patterns its copy ever reaches. Hot loops take
+    ``.compiled`` once instead of going through the delegation.
+    """
+
+    __slots__ = ("pattern", "flags", "_rx")
+    compile_seconds = 0.0  # CPU time spent compiling on demand in this process (benchmarks)
+
+    def __init__(self, source: str, flags: int) -> None:
+        self.pattern = source
+        self.flags = flags
+        self._rx: re.Pattern | None = None
+
+    @property
+    def compiled(self) -> re.Pattern:
+        """The compiled regex (compiled now if this is the first use)."""
+        rx = self._rx
+        if rx is None:
+            t0 = time.process_time()
+            rx = self._rx = re.compile(self.pattern, self.flags)
+            LazyRegex.compile_seconds += time.process_time() - t0
+        return rx
+
+    def __getattr__(self, name: str):
+        return getattr(self.compiled, name)
+
+    def __repr__(self) -> str:
+        state = "compiled" if self._rx is not None else "not compiled yet"
+        return f"<LazyRegex {self.pattern[:40]!r}… {state}>"
+
+
+# Gates (required / starting word prefixes, see literals.py) of the packaged rules'
+# regexes, keyed by a hash of the expanded source, and the sources known to compile.
+# Regenerate with `python -m storefront.compliance.rules --write-gates` after editing
+# rules.toml or a vocabulary term; a test fails while the file is stale. Sources not in
+# the table (extra rules files) are parsed and compiled at load time, which validates them.
+GATES_PATH = Path(__file__).with_name("gates.json")
+
+
+def _key(source: str, flags: int) -> str:
+    return hashlib.sha1(f"{flags}:{source}".encode()).hexdigest()[:20]
+
+
+_TABLE_IGNORED: list[bool] = []
+
+
+@contextmanager
+def table_ignored():
+    """Load rules as if gates.json did not exist (to regenerate or verify it)."""
+    _TABLE_IGNORED.append(True)
+    try:
+        yield
+    finally:
+        _TABLE_IGNORED.pop()
+
+
+def _gate_table() -> dict[str, tuple[Clauses, frozenset[str] | None]]:
+    return {} if _TABLE_IGNORED else _read_gate_table()
+
+
+@lru_cache(maxsize=1)
+def _read_gate_table() -> dict[str, tuple[Clauses, frozenset[str] | None]]:
+    try:
+        raw = json.loads(GATES_PATH.read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {k: (tuple(frozenset(c) for c in v[0]), None if v[1] is None else frozenset(v[1]))
+            for k, v in raw.get("gates", {}).items() if v is not None} | {
+            k: ((), None) for k, v in raw.get("gates", {}).items() if v is None}
+
+
+def _gates(source: str, where: str) -> tuple[Clauses, frozenset[str] | None]:
+    got = _gate_table().get(_key(source, _FLAGS))
+    if got is not None:
+        return got
+    try:
+        return derive_gates(source, _FLAGS)
+    except re.error as e:
+        raise RulesError(f"{where}: bad regex ({e}): {source[:80]!r}") from None
+
+
 @dataclass(frozen=True, slots=True)
 class Pattern:
     """One regex of a rule, with the conditions under which its match counts."""
 
     source: str  # the expanded regex text
-    regex: re.Pattern
+    regex: LazyRegex
     severity: str | None = None
     kinds: frozenset[str] | None = None
     regulatory: frozenset[str] | None = None
-    requires: re.Pattern | None = None
-    unless: re.Pattern | None = None
+    requires: LazyRegex | None = None
+    unless: LazyRegex | None = None
     allow_if: tuple[str, ...] = ()
     why: str | None = None
     suggestion: str | None = None
@@ -77,7 +165,7 @@ class Escalation:
     """Raise a rule's severity when its sentence also matches ``when``."""
 
     severity: str
-    when: re.Pattern
+    when: LazyRegex
     why: str | None = None
 
 
@@ -93,9 +181,9 @@ class Rule:
     kinds: frozenset[str] | None = None
     regulatory: frozenset[str] | None = None
     exempt: tuple[str, ...] = ()
-    unless: re.Pattern | None = None
+    unless: LazyRegex | None = None
     unless_scope: str = "sentence"
-    requires: re.Pattern | None = None
+    requires: LazyRegex | None = None
     escalate: Escalation | None = None
     check: str = "claim"
 
@@ -123,7 +211,7 @@ class RuleSet:
 
     def term(self, name: str) -> re.Pattern:
         """A vocabulary term compiled on its own (used by the checker's context tests)."""
-        return _compile(f"{{{{{name}}}}}", self.terms, f"term {name!r}")[1]
+        return _compile(f"{{{{{name}}}}}", self.terms, f"term {name!r}")[1].compiled
 
     @cached_property
     def context(self) -> dict[str, re.Pattern]:
@@ -132,7 +220,7 @@ class RuleSet:
         # Modifiers ending right before a condition word ("chronic lower back" + "pain").
         ctx["modifier_tail"] = _compile(
             r"(?:\b(?:{{modifier}})(?:\s*[,/&+]\s*|\s+(?:and|or)\s+|[\s-]+))+$",
-            self.terms, "term 'modifier'")[1]
+            self.terms, "term 'modifier'")[1].compiled
         return ctx
 
     def plan(self, kind: str | None, regulatory: str | None) -> Plan:
@@ -158,15 +246,18 @@ def _expand(text: str, terms: dict[str, str], where: str, _seen: tuple = ()) -> 
     return _TERM_REF.sub(sub, text)
 
 
-def _compile(text: str, terms: dict[str, str], where: str) -> tuple[str, re.Pattern]:
+def _compile(text: str, terms: dict[str, str], where: str) -> tuple[str, LazyRegex]:
     src = _expand(text, terms, where)
-    try:
-        return src, compile_gated(src, _FLAGS)[0]
-    except re.error as e:
-        raise RulesError(f"{where}: bad regex ({e}): {text[:80]!r}") from None
+    rx = LazyRegex(src, _FLAGS)
+    if _key(src, _FLAGS) not in _gate_table():
+        try:  # not a packaged regex known to compile: validate it now
+            rx.compiled  # noqa: B018
+        except re.error as e:
+            raise RulesError(f"{where}: bad regex ({e}): {text[:80]!r}") from None
+    return src, rx
 
 
-def _regex_list(value: Any, terms, where) -> re.Pattern | None:
+def _regex_list(value: Any, terms, where) -> LazyRegex | None:
     if value is None:
         return None
     items = [value] if isinstance(value, str) else value
@@ -201,7 +292,7 @@ def _text(value: Any, where: str) -> str:
 def _pattern(spec: Any, terms, where: str) -> Pattern:
     if isinstance(spec, str):
         src, rx = _compile(spec, terms, where)
-        _, prefixes, starts = compile_gated(src, _FLAGS)
+        prefixes, starts = _gates(src, where)
         return Pattern(src, rx, prefixes=prefixes, starts=starts)
     if not isinstance(spec, dict) or "re" not in spec:
         raise RulesError(f"{where}: a pattern is a regex string or a table with 're'")
@@ -212,11 +303,11 @@ def _pattern(spec: Any, terms, where: str) -> Pattern:
     allow = spec.get("allow_if", [])
     if not isinstance(allow, list) or any(a not in ALLOW_IF for a in allow):
         raise RulesError(f"{where}: allow_if must list some of {list(ALLOW_IF)}")
-    if "indications" in allow and "what" not in rx.groupindex:
+    if "indications" in allow and "(?P<what>" not in src:
         raise RulesError(f"{where}: allow_if 'indications' needs a (?P<what>...) group")
     if spec.get("rewrite_if") not in (None, "clearance"):
         raise RulesError(f"{where}: rewrite_if must be 'clearance'")
-    _, prefixes, starts = compile_gated(src, _FLAGS)
+    prefixes, starts = _gates(src, where)
     return Pattern(
         src, rx,
         severity=_severity(spec["severity"], where) if "severity" in spec else None,
@@ -370,3 +461,4 @@ def _cached(stamp: tuple) -> RuleSet:
 def active_rules() -> RuleSet:
     """The rule set in force: cached, reloaded when the env var or a file's mtime changes."""
     return _cached(_stamp(_paths_from_env()))
+

@@ -195,3 +195,34 @@ def test_heavy_patterns_keep_their_start_words():
         for p in rule.patterns:
             if len(p.source) > 2000:
                 assert p.starts and min(map(len, p.starts)) >= 2, (rule.id, p.source[:80])
+
+
+def test_gate_table_is_current_and_matches_derived_gates():
+    """gates.json (precomputed gates of the packaged rules) equals a fresh derivation."""
+    from storefront.compliance.gates import fresh_table
+    from storefront.compliance.rules import GATES_PATH
+
+    assert GATES_PATH.read_text("utf-8") == fresh_table(), (
+        "gates.json is stale: run `python -m storefront.compliance.gates`")
+
+
+def test_rules_load_without_compiling_packaged_regexes():
+    """Packaged claim regexes compile on first use; an extra file's bad regex still fails
+    at load time (it is not in the table of sources known to compile)."""
+    from storefront.compliance.rules import LazyRegex
+
+    rs = load_rules([])
+    pats = [p.regex for r in rs.rules for p in r.patterns]
+    assert all(isinstance(p, LazyRegex) for p in pats)
+    assert sum(p._rx is not None for p in pats) == 0
+    found = check_copy("It cures arthritis.", "belt", "wellness", rules=rs)
+    assert any(f.severity == "block" for f in found)
+    assert 0 < sum(p._rx is not None for p in pats) < len(pats)
+
+
+def test_bad_regex_in_an_extra_file_fails_at_load(tmp_path):
+    extra = tmp_path / "extra.toml"
+    extra.write_text('[[rules]]\nid = "x"\nseverity = "warn"\nwhy = "w"\nsuggestion = "s"\n'
+                     'patterns = ["(unclosed"]\n')
+    with pytest.raises(RulesError, match="bad regex"):
+        load_rules([extra])
