@@ -431,7 +431,7 @@ def _sentence_matches(plan: Plan, text: str, spans, doc: _Context, i: int) -> tu
     for rule, p, mask, offsets in candidates(plan, text, spans, todo):
         regex = p.regex.compiled
         has_what = "what" in regex.groupindex
-        for m, a, b in matches(regex, text, spans, doc.sents, mask, offsets):
+        for m, a, _b in matches(regex, text, spans, doc.sents, mask, offsets):
             start, end = m.span()
             if start == end:
                 continue

@@ -14,7 +14,13 @@ import json
 
 from storefront.compliance.literals import derive_gates
 from storefront.compliance.rules import (
-    GATES_PATH, RuleSet, _key, _read_gate_table, load_rules, table_ignored)
+    GATES_PATH,
+    RuleSet,
+    _key,
+    _read_gate_table,
+    load_rules,
+    table_ignored,
+)
 
 
 def _regexes(ruleset: RuleSet):

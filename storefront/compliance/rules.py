@@ -14,8 +14,8 @@ import os
 import re
 import time
 import tomllib
-from dataclasses import dataclass, field
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
