@@ -67,7 +67,9 @@ _DOWNWARD = {"minor", "temporary", "temporarily", "occasional", "local", "locali
              "localised", "everyday", "daily"}
 _SYNONYM = {"ache": "pain", "aching": "pain", "achy": "pain", "sore": "pain", "soreness": "pain",
             "stiff": "stiffness", "muscular": "muscle", "arthritic": "arthritis", "mild": "minor",
-            "flow": "circulation", "lower": "low", "cramping": "cramp", "spasms": "spasm"}
+            "flow": "circulation", "lower": "low", "cramping": "cramp", "spasms": "spasm",
+            "tight": "stiffness", "tightness": "stiffness", "microcirculation": "circulation",
+            "aches": "pain", "pains": "pain"}
 
 
 def _norm_word(w: str) -> str:
@@ -108,6 +110,8 @@ def within_indications(claim: str, indications: str | None) -> bool:
         return False
     allowed = _indication_words(indications)
     need = [_norm_word(w) for w in _WORD.findall(claim)]
+    if "chronic" in need and "minor" not in need:
+        return False  # "chronic low back pain" widens "minor chronic low back pain"
     need = [w for w in need if w not in _STOP and w not in _DOWNWARD]
     if "muscle" in allowed or "joint" in allowed:
         need = [w for w in need if w not in _SITES]
@@ -115,7 +119,12 @@ def within_indications(claim: str, indications: str | None) -> bool:
             return False
     # The claim must end where an indication ends: "minor arthritis pain" is cleared,
     # "arthritis" (the disease) is not.
-    return bool(need) and all(w in allowed for w in need) and need[-1] in _heads(indications)
+    if not need or not all(w in allowed for w in need):
+        return False
+    heads = _heads(indications)
+    # "stiff, achy joints" says "joint stiffness and pain": a site last, a symptom before it
+    return need[-1] in heads or (need[-1] in _SITES | {"muscle", "joint"}
+                                 and any(w in heads for w in need[:-1]))
 
 
 @lru_cache(maxsize=512)
@@ -132,6 +141,7 @@ def _heads(indications: str) -> frozenset[str]:
 
 # --- per-document context ----------------------------------------------------------------
 
+_NEGATED_OBJECT = re.compile(r"\s+(?:no|nothing|none|neither)\b", re.IGNORECASE)
 _AND = re.compile(r"\b(?:and|but|so|then)\b|,", re.IGNORECASE)
 
 
@@ -280,6 +290,8 @@ def _judge(doc: _Context, plain: PlainText, source: str, rule: Rule, p: Pattern,
         return None
     if rule.exempt and doc.exempt(start, rule.exempt):
         return None
+    if "negated" in rule.exempt and _NEGATED_OBJECT.match(plain.text, end, se):
+        return None  # "cures no disease", "treats nothing": the object is negated
     if rule.unless is not None:
         scope_plain, scope_src = _scope_text(doc, plain, source, rule.unless_scope, start, end)
         if rule.unless.search(scope_plain) or rule.unless.search(scope_src):

@@ -24,9 +24,10 @@ from pathlib import Path
 
 MODEL_PATH = Path(__file__).with_name("model.json")
 CLASSES = ("pass", "warn", "block")
-FEATURE_VERSION = 5
+FEATURE_VERSION = 6
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[#%$]")
+_VOWELS = "aeiou"
 _SUFFIXES = ("ations", "ation", "ings", "ing", "ness", "edly", "ed", "es", "ly", "s")
 
 
@@ -41,7 +42,12 @@ def stem(word: str) -> str:
         if word.endswith(suf) and len(word) - len(suf) >= 3:
             if suf == "s" and word.endswith(("ss", "us", "is", "ys")):
                 break
+            if suf == "es" and word[-3] not in "sxzh":
+                suf = "s"  # "takes" -> "take", like "take"; "boxes" -> "box"
             word = word[: -len(suf)]
+            if suf in ("ed", "es", "ing") and len(word) == 3 and word[1] in _VOWELS and (
+                    word[2] not in _VOWELS + "wxy"):
+                word += "e"  # "taking", "noted" -> "take", "note" (never "not")
             break
     if len(word) > 4 and word.endswith("e"):
         word = word[:-1]
