@@ -252,6 +252,33 @@ def _allowed(p: Pattern, matched: str, what: str | None, facts: _Facts) -> bool:
     return False
 
 
+_FOLLOWING = re.compile(r"\s*([A-Za-z'-]+)")
+
+
+def _allowed_extended(p: Pattern, what: str | None, after: str, facts: _Facts) -> bool:
+    """The claim read on into the words after it: "for carpal tunnel" stops short of
+    "carpal tunnel hand and wrist pain", which the indications name in full."""
+    if not what or "indications" not in p.allow_if or facts.regulatory not in CLEARED:
+        return False
+    return _reads_on_within(what, after, facts)
+
+
+def _reads_on_within(what: str, after: str, facts: _Facts) -> bool:
+    """True when ``what`` plus up to six following words is within the indications."""
+    if facts.regulatory not in CLEARED:
+        return False
+    words, pos = [], 0
+    while len(words) < 6:
+        m = _FOLLOWING.match(after, pos)
+        if m is None:
+            break
+        words.append(m.group(1))
+        pos = m.end()
+        if within_indications(f"{what} {' '.join(words)}", facts.indications):
+            return True
+    return False
+
+
 def _scope_text(doc: _Context, plain: PlainText, source: str, scope: str,
                 start: int, end: int) -> tuple[str, str]:
     """The plain text and its source slice for a rule's ``unless`` scope."""
@@ -344,7 +371,8 @@ def check_copy(text: str, kind: str | None = None, regulatory: str | None = None
             for rule, p, a, b, what, matched in _sentence_matches(plan, plain.text, spans,
                                                                   doc, i):
                 start, end = ss + a, ss + b
-                if p.allow_if and _allowed(p, matched, what, facts):
+                if p.allow_if and (_allowed(p, matched, what, facts) or _allowed_extended(
+                        p, what, plain.text[end:se], facts)):
                     continue
                 item = _judge(doc, plain, text, rule, p, facts, start, end, ss, se)
                 if item is not None:
@@ -353,7 +381,8 @@ def check_copy(text: str, kind: str | None = None, regulatory: str | None = None
     analysed = [_analysed(plain.text[ss:se]) for ss, se in spans]
     if rules_enabled:
         fam = _family_findings(rules, facts, plain, text, spans, analysed)
-        found = _in_context(found, fam, spans, analysed) + fam
+        found = _testimonials(rules, _in_context(found, fam, spans, analysed) + fam, spans,
+                              analysed)
 
     findings = _dedupe(found)
     out = []
@@ -379,7 +408,7 @@ _CONTEXT_PASS = {
     "fda-approval": frozenset({"debunk", "correction"}),
     "mechanism-as-fact": frozenset({"hedge_research"}),
     "disease-claim": frozenset({"correction", "hedge_research"}),
-    "wellness-medical-mix": frozenset({"correction", "hedge_research"}),
+    "wellness-medical-mix": frozenset({"correction", "hedge_research", "debunk"}),
     "drug-or-surgery-comparison": frozenset({"correction", "precaution"}),
     "absolute-safety": frozenset({"correction"}),
 }
@@ -404,6 +433,29 @@ def _in_context(found: list, fam: list, spans, analysed) -> list:
                 continue
         kept.append(item)
     return kept
+
+
+_QUOTED = re.compile(r"""^\W*?["\u201c\u2018'].{8,}["\u201d\u2019']""")
+
+
+def _testimonials(rules: RuleSet, found: list, spans, analysed) -> list:
+    """A promised outcome inside a quoted testimonial ("I'm running 10K again," a buyer
+    writes) is a dramatic testimonial: social-proof, a warning, not a guaranteed result."""
+    if not spans:
+        return found
+    try:
+        social = rules.by_id("social-proof")
+    except KeyError:
+        return found
+    starts = [a for a, _ in spans]
+    out = []
+    for item in found:
+        if item[2].id == "guaranteed-result":
+            i = max(0, bisect_right(starts, item[0]) - 1)
+            if _QUOTED.match(analysed[i].text):
+                item = (item[0], item[1], social, "warn", social.why, social.suggestion, False)
+        out.append(item)
+    return out
 
 
 # Compiled context terms per rule set. The rule set is kept beside its patterns: an id()
@@ -471,7 +523,9 @@ def _family_findings(rules: RuleSet, facts: _Facts, plain: PlainText, source: st
             if hit.rule == "fda-approval" and _QUESTION.match(sent.text):
                 continue
             if (fam.allow_if_indications and facts.regulatory in CLEARED and not hit.strong
-                    and not hit.serious and within_indications(hit.target, facts.indications)):
+                    and not hit.serious and (
+                        within_indications(hit.target, facts.indications)
+                        or _reads_on_within(hit.target, sent.text[hit.end:], facts))):
                 continue
             if fam.unless_term:
                 a, b = ss, se
