@@ -39,6 +39,7 @@ _IRREGULAR = {"children": "child", "feet": "foot", "teeth": "tooth", "women": "w
               "kids": "kid", "knives": "knife", "lives": "life", "wives": "wife"}
 
 
+@lru_cache(maxsize=65536)
 def word_stem(word: str) -> str:
     """The stem used for vocabulary lookups (irregular plurals folded first)."""
     w = word.lower().replace("\u2019", "'")
@@ -265,7 +266,7 @@ def match_families(s: Sentence, kind: str | None, regulatory: str,
     for fam in families:
         if not fam.applies(kind, regulatory):
             continue
-        if any(not (p & present) for p in fam.parts):
+        if not (fam.parts[0] & present) or (len(fam.parts) > 1 and not fam.parts[1] & present):
             continue
         for a0, a1, b0, b1 in _pairs(s, fam):
             if fam.ignore and tuple(s.stems[b0:b1]) in fam.ignore:
