@@ -411,8 +411,17 @@ _CONTEXT_PASS = {
     "wellness-medical-mix": frozenset({"correction", "hedge_research", "debunk"}),
     "drug-or-surgery-comparison": frozenset({"correction", "precaution"}),
     "absolute-safety": frozenset({"correction"}),
+    "root-cause": frozenset({"correction", "hedge_research"}),
 }
-_QUESTION = re.compile(r"^\W*(?:is|are|was|were|has|have|does|do)\b[^?]*\?\W*$", re.IGNORECASE)
+_QUESTION = re.compile(r"^\W*(?:q\W+)?(?:is|are|was|were|has|have|does|do|did|can|could|will|would|"
+                       r"should)\b[^?]*\?\W*$", re.IGNORECASE)
+_NO_ANSWER = re.compile(r"^\W*(?:a\W+)?(?:no|not|nope|never)\b", re.IGNORECASE)
+
+
+def _answers_no(answer) -> bool:
+    """The sentence after a question answers it in the negative or corrects it."""
+    return bool(_NO_ANSWER.match(answer.text)) or bool(
+        answer.cats() & {"debunk", "correction"})
 
 
 def _in_context(found: list, fam: list, spans, analysed) -> list:
@@ -431,6 +440,9 @@ def _in_context(found: list, fam: list, spans, analysed) -> list:
                 continue
             if item[2].id == "fda-approval" and _QUESTION.match(sent.text):
                 continue
+            if _QUESTION.match(sent.text) and i + 1 < len(analysed) and _answers_no(
+                    analysed[i + 1]):
+                continue  # "Will it cure my arthritis? No light device cures arthritis."
         kept.append(item)
     return kept
 
@@ -517,10 +529,12 @@ def _family_findings(rules: RuleSet, facts: _Facts, plain: PlainText, source: st
                      spans, analysed) -> list:
     """Findings of the claim families (families.toml), in the checker's tuple shape."""
     out = []
-    for (ss, se), sent in zip(spans, analysed, strict=True):
+    for i, ((ss, se), sent) in enumerate(zip(spans, analysed, strict=True)):
+        question = _QUESTION.match(sent.text) is not None
+        answered_no = question and i + 1 < len(analysed) and _answers_no(analysed[i + 1])
         for hit in _family_hits(sent.text, facts.kind, facts.regulatory):
             fam = hit.family
-            if hit.rule == "fda-approval" and _QUESTION.match(sent.text):
+            if (hit.rule == "fda-approval" and question) or answered_no:
                 continue
             if (fam.allow_if_indications and facts.regulatory in CLEARED and not hit.strong
                     and not hit.serious and (

@@ -294,7 +294,8 @@ def match_families(s: Sentence, kind: str | None, regulatory: str,
                 continue
             if fam.blockers and _between(s, fam.blockers, min(a1, b1), max(a0, b0)):
                 continue
-            if fam.negatable and _negated(s, s.clause[first], first):
+            if fam.negatable and (_negated(s, s.clause[first], first)
+                                  or (a0 > b0 and _negated_cue(s, a0))):
                 continue
             is_serious = _has_at(s, "serious", b0, b1)
             strong = _has_at(s, "effect_strong", a0, a1)
@@ -368,6 +369,16 @@ def _negated(s: Sentence, clause: int, before: int) -> bool:
                 return False
             return True
     return False
+
+
+def _negated_cue(s: Sentence, a0: int) -> bool:
+    """A negation right before a cue that follows its object: "a rehab plan and never a
+    substitute for …", "the pills, not a replacement"."""
+    i = a0 - 1
+    while i >= 0 and s.stems[i] in ("a", "an", "the") and s.clause[i] == s.clause[a0]:
+        i -= 1
+    return i >= 0 and s.clause[i] == s.clause[a0] and (
+        s.stems[i] in _NEG or s.stems[i].endswith("n't"))
 
 
 def sentence_cues(text: str | Sentence) -> tuple[str, ...]:
