@@ -156,6 +156,7 @@ class Family:
     any_order: bool
     negatable: bool
     unless: frozenset[str]
+    unless_sentence: frozenset[str]
     unless_before: frozenset[str]
     kinds: frozenset[str] | None
     regulatory: frozenset[str] | None
@@ -205,6 +206,7 @@ def load_families(path: Path = FAMILIES_PATH) -> tuple[Family, ...]:
             window=int(opt("window", 6)), any_order=bool(opt("any_order", False)),
             negatable=bool(opt("negatable", True)),
             unless=_expand(opt("unless", []), groups),
+            unless_sentence=_expand(opt("unless_sentence", []), groups),
             unless_before=_expand(opt("unless_before", []), groups),
             kinds=frozenset(spec["kinds"]) if "kinds" in spec else None,
             regulatory=frozenset(spec["regulatory"]) if "regulatory" in spec else None,
@@ -289,6 +291,8 @@ def match_families(s: Sentence, kind: str | None, regulatory: str,
             clause = None if fam.cross_clause else s.clause[a0]
             first = min(a0, b0)
             if fam.unless and _clause_has(s, fam.unless, clause):
+                continue
+            if fam.unless_sentence and fam.unless_sentence & present:
                 continue
             if fam.unless_before and _clause_has(s, fam.unless_before, clause, before=first):
                 continue
