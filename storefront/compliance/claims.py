@@ -292,8 +292,10 @@ def match_families(s: Sentence, kind: str | None, regulatory: str,
             first = min(a0, b0)
             if fam.unless and _clause_has(s, fam.unless, clause):
                 continue
-            if fam.unless_sentence and fam.unless_sentence & present:
-                continue
+            if fam.unless_sentence and any(
+                    c in fam.unless_sentence and x >= max(a1, b1) for c, x, _ in s.tags):
+                continue  # disowned after the claim: "… cures acne; the evidence doesn't
+                # support that" (a cue before it, "won't cure X, but relieves Y", is no excuse)
             if fam.unless_before and _clause_has(s, fam.unless_before, clause, before=first):
                 continue
             if fam.blockers and _between(s, fam.blockers, min(a1, b1), max(a0, b0)):
