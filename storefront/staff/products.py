@@ -159,9 +159,21 @@ def get_product(session: Session, product_id: int, *, lock: bool = False) -> Pro
 
 
 def list_products(session: Session, *, status: str = "", kind: str = "", q: str = "",
-                  page: int = 1, per_page: int = 50) -> tuple[list[Product], int]:
-    """A page of products (by SKU) with the relations the gate needs, and the total."""
+                  ids: list[int] | None = None, exclude_ids: list[int] | None = None,
+                  max_stock: int | None = None, page: int = 1,
+                  per_page: int = 50) -> tuple[list[Product], int]:
+    """A page of products (by SKU) with the relations the gate needs, and the total.
+
+    ``ids`` / ``exclude_ids`` narrow to (or leave out) given products: the gate filter,
+    whose verdicts come from ``staff.dashboard.blocked_product_ids``.
+    """
     stmt = select(Product)
+    if ids is not None:
+        stmt = stmt.where(Product.id.in_(ids))
+    if exclude_ids:
+        stmt = stmt.where(Product.id.not_in(exclude_ids))
+    if max_stock is not None:
+        stmt = stmt.where(Product.stock <= max_stock)
     if status:
         stmt = stmt.where(Product.status == status)
     if kind:
