@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from storefront.checkout.settings import CheckoutSettings
 from storefront.db import utcnow
+from storefront.money import format_money
 from storefront.orders import emails
 from storefront.orders import service as orders
 from storefront.orders.models import Order, RefundStatus
@@ -246,7 +247,8 @@ def apply_charge_refunded(session: Session, charge: dict[str, Any], settings: Ch
     target = (OrderStatus.REFUNDED if refunded >= order.amount_paid
               else OrderStatus.PARTIALLY_REFUNDED)
     if not orders.transition(session, order, target, changes={"amount_refunded": refunded},
-                             reason=f"refunded {refunded} of {order.amount_paid}", source=source):
+                             reason=f"refunded {format_money(refunded, order.currency)} of "
+                             f"{format_money(order.amount_paid, order.currency)}", source=source):
         return Outcome("unchanged", ref)
     _confirm_refund_rows(order, charge, refunded)
     emails.queue_refund_notice(session, order)
