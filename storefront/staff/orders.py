@@ -119,6 +119,12 @@ def plan_refund(order: Order, form) -> RefundPlan:
         amount = selection.amount
     else:
         amount = left
+        # "Everything left": name the units and shipping it covers when they add up to it.
+        rest = refund_lines.select(order, {k: v for k, v in refund_lines.refundable_units(order).items() if v},
+                                   shipping=refund_lines.shipping_charged(order) > 0
+                                   and not refund_lines.shipping_refunded(order))
+        if rest.amount == left:
+            selection = rest
     if amount <= 0 or amount > left:
         limit = money.format_money(left, order.currency)
         raise ValidationError(f"A refund must be more than nothing and at most {limit}, what is "
