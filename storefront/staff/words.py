@@ -116,6 +116,10 @@ FIELD_WORDS = {
 }
 
 
+# Internal row ids that mean nothing to people (the entry's object link says what it is about).
+HIDDEN_KEYS = {"refund_id", "message_id"}
+
+
 def field_label(key: str) -> str:
     """A stored key as a column heading: ``amount_refunded`` -> ``Refunded``."""
     return FIELD_WORDS.get(key) or key.replace("_", " ").replace(".", " › ").capitalize()
@@ -162,7 +166,7 @@ def diff_rows(before: Any, after: Any) -> list[dict[str, str]]:
     currency = str(a.get("currency") or b.get("currency") or "USD")
     rows = []
     for key in list(dict.fromkeys([*b, *a])):
-        if key == "currency":
+        if key == "currency" or key in HIDDEN_KEYS:
             continue
         old, new = b.get(key), a.get(key)
         if key in b and key in a and old == new:
