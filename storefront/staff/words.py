@@ -134,7 +134,17 @@ def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
     return {prefix: value}
 
 
-def show_value(key: str, value: Any, currency: str) -> str:
+# Units of record fields shown bare in diffs (wavelength bands, modes, tiers).
+UNITS = {"nm": "nm", "share_pct": "%", "power_w": "W", "hz": "Hz", "duty_cycle_pct": "% duty",
+         "min_qty": "units or more", "mw_cm2": "mW/cm²", "distance_cm": "cm"}
+
+
+def _part(key: str, value: Any, currency: str) -> str:
+    shown = show_value(key, value, currency)
+    return shown if key in UNITS or key in MONEY_KEYS else f"{field_label(key).lower()} {shown}"
+
+
+def show_value(key: str, value: Any, currency: str = "USD") -> str:
     """One stored value as text: money formatted, statuses in words, lists joined."""
     leaf = key.rsplit(".", 1)[-1]
     if value is None or value == "" or value == []:
@@ -147,10 +157,17 @@ def show_value(key: str, value: Any, currency: str) -> str:
         for kind in ("order", "quote", "product", "refund"):
             if value in STATUS[kind]:
                 return STATUS[kind][value]
+    if isinstance(value, dict):
+        return ", ".join(_part(k, v, currency) for k, v in value.items()
+                         if v not in (None, "", [])) or "—"
     if isinstance(value, list):
         if all(isinstance(v, str | int | float) for v in value):
             return ", ".join(str(v) for v in value)
+        if all(isinstance(v, dict) for v in value):
+            return "; ".join(show_value(key, v, currency) for v in value)
         return f"{len(value)} item{'' if len(value) == 1 else 's'}"
+    if leaf in UNITS and isinstance(value, int | float):
+        return f"{value:g} {UNITS[leaf]}"
     text = str(value)
     return text if len(text) <= 240 else text[:239] + "…"
 

@@ -64,6 +64,7 @@ def _nav():
 
     return {"staff_nav": staff_nav, "status_label": words.status_label,
             "action_label": words.action_label, "diff_rows": words.diff_rows,
+            "show_value": words.show_value,
             "fmt_money": format_money, "object_url": object_url}
 
 
