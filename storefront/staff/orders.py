@@ -178,6 +178,23 @@ def refresh(session: Session, gateway, settings, actor: StaffUser, order: Order,
     return result
 
 
+def resume(session: Session, gateway, actor: StaffUser, order: Order, *,
+           ip: str | None = None) -> OrderRefund:
+    """Send the order's refund that was recorded but never reached Stripe, audited."""
+    from storefront.checkout import refunds
+
+    public_id = order.public_id
+    record(session, actor, "order.refund_resumed", "order", public_id, ip=ip)
+    session.commit()  # the intent to resend is on record before Stripe is asked
+    result = refunds.resume_refund(session, gateway, public_id)
+    record(session, actor, f"order.refund_{result.status.value}", "order", public_id,
+           after={"refund_id": result.id, "stripe_refund_id": result.stripe_refund_id,
+                  "amount": result.amount, "currency": result.currency,
+                  "status": result.status.value}, ip=ip)
+    session.flush()
+    return result
+
+
 def record_refund_failure(session: Session, actor: StaffUser, order: Order, message: str, *,
                           ip: str | None = None) -> None:
     """Note in the audit log that Stripe refused or could not be reached."""

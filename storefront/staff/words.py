@@ -60,6 +60,7 @@ ACTIONS: dict[str, str] = {
     "order.refund_failed": "Refund refused by Stripe",
     "order.refund_error": "Refund could not be sent",
     "order.refresh": "Refreshed from Stripe",
+    "order.refund_resumed": "Sent a waiting refund again",
     "order.restock": "Put units back in stock",
     "order.fulfil": "Marked shipped",
     "product.create": "Created product",

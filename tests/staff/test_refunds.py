@@ -106,3 +106,26 @@ def test_a_changed_amount_is_not_refunded_without_a_new_confirmation(client, db_
 def test_only_order_staff_may_refresh(client, db_session, paid_order, role):  # noqa: F811
     login(client, add_staff(db_session, role))
     assert client.post(f"/staff/orders/{paid_order.public_id}/refresh").status_code == 403
+
+
+def test_a_refund_that_never_reached_stripe_is_sent_again_then_confirmed(client, db_session, paid_order):  # noqa: F811
+    from storefront.orders.models import OrderRefund, RefundStatus
+
+    login(client, add_staff(db_session, Role.SALES))
+    order_id = paid_order.public_id
+    # The write-ahead row a crash (or an unreachable Stripe) leaves behind.
+    db_session.add(OrderRefund(order_id=paid_order.id, amount=1000, currency="USD",
+                               status=RefundStatus.REQUESTED, requested_by="staff:x"))
+    db_session.commit()
+    page = client.get(f"/staff/orders/{order_id}").get_data(as_text=True)
+    assert 'id="resume-refund"' in page and "Not sent to Stripe yet" in page
+    blocked = client.post(f"/staff/orders/{order_id}/refund", data={"amount": "5.00"})
+    assert blocked.status_code == 409  # one waiting refund at a time
+    assert client.post(f"/staff/orders/{order_id}/refund/resume").status_code == 303
+    order = _order(db_session, order_id)
+    assert order.refunds[0].status.value == "submitted" and order.refunds[0].stripe_refund_id
+    assert client.post(f"/staff/orders/{order_id}/refresh").status_code == 303
+    order = _order(db_session, order_id)
+    assert order.refunds[0].status.value == "succeeded"
+    assert (order.status.value, order.amount_refunded) == ("partially_refunded", 1000)
+    assert _actions(db_session, order)[:2] == ["order.refund_resumed", "order.refund_submitted"]

@@ -10,6 +10,7 @@ from storefront.extensions import db
 from storefront.money import format_money
 from storefront.orders.service import check_restock
 from storefront.orders.states import REFUNDABLE, OrderStatus
+from storefront.payments.gateway import PaymentRejected, PaymentsUnavailable
 from storefront.staff import audit as auditlog
 from storefront.staff import orders as svc
 from storefront.staff.policy import can
@@ -126,7 +127,8 @@ def order_refund(order_id: str, order):
     except DomainError as err:
         db.session.rollback()
         order = load_order(order_id)
-        if order.refunds and order.refunds[-1].status.value in ("failed", "requested"):
+        if (isinstance(err, (PaymentRejected, PaymentsUnavailable)) and order.refunds
+                and order.refunds[-1].status.value in ("failed", "requested")):
             # The refund row was committed by the refund service before Stripe answered.
             svc.record_refund_failure(db.session, me, order, err.message, ip=client_ip())
             db.session.commit()
@@ -138,6 +140,24 @@ def order_refund(order_id: str, order):
         flash(f"Refund of {format_money(refund.amount, refund.currency)} sent to Stripe. The order "
               "changes when Stripe confirms it; use Refresh from Stripe if no confirmation "
               "arrives.", "success")
+    return redirect(url_for("staff.order_detail", order_id=order_id), code=303)
+
+
+@bp.post("/orders/<order_id>/refund/resume")
+@staff_required("orders.refund", order=load_order)
+def order_refund_resume(order_id: str, order):
+    """Send again a refund that was recorded but never reached Stripe (same idempotency key)."""
+    from storefront.payments import gateway_for
+
+    try:
+        refund = svc.resume(db.session, gateway_for(current_app), current_user._get_current_object(),
+                            order, ip=client_ip())
+        db.session.commit()
+    except DomainError as err:
+        db.session.rollback()
+        return _render(load_order(order_id), status=err.status if err.status < 500 else 502,
+                       message=err.message)
+    flash(f"Refund of {format_money(refund.amount, refund.currency)} sent to Stripe.", "success")
     return redirect(url_for("staff.order_detail", order_id=order_id), code=303)
 
 
