@@ -1,81 +1,89 @@
 """The staff dashboard: what needs doing, in a fixed, small number of queries.
 
 Each panel is one count and one short list. Products blocked by the gate cannot be found
-by SQL (the verdict comes from the compliance rules), so ``gate_verdicts`` loads the
-non-archived products with what the gate reads in three queries and remembers each
-verdict per (product id, updated_at) in this process; every editing path touches
-``updated_at``, so a verdict is never reused for changed copy or facts.
+by SQL alone (the verdict comes from the compliance rules, some milliseconds a product),
+so verdicts are kept in ``product_gate_verdicts`` per product version (``updated_at``):
+``refresh_verdicts`` checks at most ``budget`` products whose verdict is missing or stale
+on each load, so a page never stalls on a large catalogue, and ``blocked_products``
+reads the fresh verdicts with one query.
 """
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, and_, delete, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from storefront.catalog.display import LOW_STOCK
 from storefront.catalog.models import Product, Status
+from storefront.db import utcnow
 from storefront.mail.outbox import MailStatus, OutboxEmail
 from storefront.orders.models import Order, OrderRefund, RefundStatus
 from storefront.orders.states import OrderStatus
 from storefront.quotes.models import Quote, QuoteStatus
+from storefront.staff.models import GateVerdict
 
 PANEL_ROWS = 8
 PENDING_REFUNDS = (RefundStatus.REQUESTED, RefundStatus.SUBMITTED)
+# Products checked against the gate per page load at most (about 8 ms each).
+GATE_BUDGET = 150
+
+_fresh = and_(GateVerdict.product_id == Product.id, GateVerdict.checked_for == Product.updated_at)
 
 
-class _VerdictCache:
-    """(product id, updated_at) -> blocking, bounded, shared by the threads of a process."""
-
-    def __init__(self, size: int = 20_000):
-        self.size = size
-        self._data: OrderedDict[tuple[int, datetime | None], bool] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key):
-        with self._lock:
-            return self._data.get(key)
-
-    def put(self, key, value: bool) -> None:
-        with self._lock:
-            self._data[key] = value
-            while len(self._data) > self.size:
-                self._data.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._data.clear()
+def _stale() -> Select:
+    return (select(Product.id).outerjoin(GateVerdict, _fresh)
+            .where(Product.status != Status.ARCHIVED, GateVerdict.product_id.is_(None)))
 
 
-verdicts = _VerdictCache()
+def refresh_verdicts(session: Session, budget: int = GATE_BUDGET) -> int:
+    """Check up to ``budget`` products with no fresh verdict; returns how many are left unchecked.
 
-
-def gate_verdicts(session: Session) -> list[tuple[Product, bool]]:
-    """Every draft and published product with whether the gate blocks it (3 queries)."""
+    Flushes only; the caller commits (a concurrent refresh of the same product is harmless:
+    the write is an upsert of the same verdict).
+    """
     from storefront.staff.products import review
 
-    rows = session.scalars(select(Product).where(Product.status != Status.ARCHIVED)
-                           .options(selectinload(Product.bands), selectinload(Product.tiers))
-                           .order_by(Product.sku))
-    out = []
-    for product in rows:
-        key = (product.id, product.updated_at)
-        blocked = verdicts.get(key)
-        if blocked is None:
-            blocked = review(product).blocking
-            verdicts.put(key, blocked)
-        out.append((product, blocked))
-    return out
+    ids = list(session.scalars(_stale().order_by(Product.id).limit(budget)))
+    if ids:
+        products = session.scalars(select(Product).where(Product.id.in_(ids))
+                                   .options(selectinload(Product.bands), selectinload(Product.tiers)))
+        rows = [{"product_id": p.id, "checked_for": p.updated_at, "blocked": review(p).blocking,
+                 "checked_at": utcnow()} for p in products]
+        _upsert(session, rows)
+    if len(ids) < budget:
+        return 0
+    return session.scalar(select(func.count()).select_from(_stale().subquery())) or 0
 
 
-def blocked_product_ids(session: Session) -> list[int]:
-    """Ids of the non-archived products the publication gate blocks."""
-    return [p.id for p, blocked in gate_verdicts(session) if blocked]
+def _upsert(session: Session, rows: list[dict]) -> None:
+    dialect = session.get_bind(mapper=GateVerdict).dialect.name
+    if dialect in ("postgresql", "sqlite"):
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        stmt = insert(GateVerdict).values(rows)
+        session.execute(stmt.on_conflict_do_update(index_elements=["product_id"], set_={
+            "checked_for": stmt.excluded.checked_for, "blocked": stmt.excluded.blocked,
+            "checked_at": stmt.excluded.checked_at}))
+    else:  # pragma: no cover - other databases
+        session.execute(delete(GateVerdict).where(GateVerdict.product_id.in_([r["product_id"] for r in rows])))
+        session.execute(GateVerdict.__table__.insert(), rows)
+
+
+def blocked_clause(blocked: bool = True):
+    """A WHERE clause for products whose fresh verdict is (or is not) "blocked"."""
+    return Product.id.in_(select(GateVerdict.product_id).join(Product, _fresh)
+                          .where(GateVerdict.blocked.is_(blocked)))
+
+
+def blocked_products(session: Session, limit: int = PANEL_ROWS) -> tuple[int, list[Product]]:
+    """How many draft / published products the gate blocks, and the first of them by SKU."""
+    stmt = select(Product).where(Product.status != Status.ARCHIVED, blocked_clause())
+    count = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    return count, list(session.scalars(stmt.order_by(Product.sku).limit(limit)))
 
 
 @dataclass
@@ -93,10 +101,11 @@ class Dashboard:
     low_stock: Panel
     attention: int = 0
     dead_mail: int = 0
+    unchecked: int = 0  # products the gate has not judged yet (beyond this load's budget)
 
 
-def build(session: Session) -> Dashboard:
-    """Counts and the first rows of each panel."""
+def build(session: Session, *, unchecked: int = 0) -> Dashboard:
+    """Counts and the first rows of each panel (run ``refresh_verdicts`` and commit first)."""
     to_fulfil = Panel(
         session.scalar(select(func.count(Order.id)).where(Order.status == OrderStatus.PAID)) or 0,
         list(session.scalars(select(Order).where(Order.status == OrderStatus.PAID)
@@ -112,8 +121,7 @@ def build(session: Session) -> Dashboard:
         session.scalar(select(func.count(Quote.id)).where(Quote.status == QuoteStatus.NEW)) or 0,
         list(session.scalars(select(Quote).where(Quote.status == QuoteStatus.NEW)
                              .order_by(Quote.created_at, Quote.id).limit(PANEL_ROWS))))
-    blocked_all = [p for p, blocked in gate_verdicts(session) if blocked]
-    blocked = Panel(len(blocked_all), blocked_all[:PANEL_ROWS])
+    blocked = Panel(*blocked_products(session))
     low_q = select(Product).where(Product.status == Status.PUBLISHED, Product.stock <= LOW_STOCK)
     low = Panel(
         session.scalar(select(func.count()).select_from(low_q.subquery())) or 0,
@@ -121,4 +129,4 @@ def build(session: Session) -> Dashboard:
     attention = session.scalar(select(func.count(Order.id)).where(Order.attention.is_not(None))) or 0
     dead = session.scalar(select(func.count(OutboxEmail.id))
                           .where(OutboxEmail.status == MailStatus.DEAD)) or 0
-    return Dashboard(to_fulfil, refunds, quotes, blocked, low, attention, dead)
+    return Dashboard(to_fulfil, refunds, quotes, blocked, low, attention, dead, unchecked)

@@ -159,19 +159,18 @@ def get_product(session: Session, product_id: int, *, lock: bool = False) -> Pro
 
 
 def list_products(session: Session, *, status: str = "", kind: str = "", q: str = "",
-                  ids: list[int] | None = None, exclude_ids: list[int] | None = None,
-                  max_stock: int | None = None, page: int = 1,
+                  gate: str = "", max_stock: int | None = None, page: int = 1,
                   per_page: int = 50) -> tuple[list[Product], int]:
     """A page of products (by SKU) with the relations the gate needs, and the total.
 
-    ``ids`` / ``exclude_ids`` narrow to (or leave out) given products: the gate filter,
-    whose verdicts come from ``staff.dashboard.blocked_product_ids``.
+    ``gate`` is "blocked" or "ok": products whose stored, fresh gate verdict says so
+    (``staff.dashboard.refresh_verdicts`` keeps them; an unchecked product matches neither).
     """
+    from storefront.staff.dashboard import blocked_clause
+
     stmt = select(Product)
-    if ids is not None:
-        stmt = stmt.where(Product.id.in_(ids))
-    if exclude_ids:
-        stmt = stmt.where(Product.id.not_in(exclude_ids))
+    if gate in ("blocked", "ok"):
+        stmt = stmt.where(blocked_clause(gate == "blocked"))
     if max_stock is not None:
         stmt = stmt.where(Product.stock <= max_stock)
     if status:

@@ -75,9 +75,9 @@ def test_dashboard_queries_do_not_grow_with_the_data(client, db_session, query_c
     client.get("/staff/")
     with query_counter() as many:
         assert client.get("/staff/").status_code == 200
-    assert len(many) == len(few), (len(few), len(many))
+    assert len(many) == len(few), "\n".join(s[:90] for s in many)
     print(f"dashboard queries: {len(few)} with 2 of each, {len(many)} with 14 of each")
-    assert len(many) <= 16, many
+    assert len(many) <= 18, many
 
 
 def test_catalogue_editors_see_the_catalogue_panels_not_orders(client, db_session):
@@ -86,3 +86,30 @@ def test_catalogue_editors_see_the_catalogue_panels_not_orders(client, db_sessio
     assert 'id="tile-blocked"' in html and 'id="tile-to-fulfil"' not in html
     assert 'id="tile-quotes"' not in html and ">Orders<" not in html
     assert 'aria-current="page">Dashboard<' in html
+
+
+def test_gate_verdicts_are_kept_per_product_version_and_checked_within_a_budget(client, db_session):
+    from sqlalchemy import select
+
+    from storefront.catalog.models import Product
+    from storefront.staff import dashboard
+    from storefront.staff.models import GateVerdict
+
+    products = create_products(db_session, *[product_record(status="draft", copy={
+        "headline": BLOCKED_HEADLINE, "summary": "120 LEDs at 660 nm.", "body": "Relax."})
+        for _ in range(5)])
+    db_session.commit()
+    assert dashboard.refresh_verdicts(db_session, budget=2) == 3  # three left for later loads
+    assert dashboard.refresh_verdicts(db_session, budget=10) == 0
+    assert dashboard.blocked_products(db_session)[0] == 5
+    # Fixing one product's copy makes its verdict stale; the next refresh re-checks only it.
+    fixed = db_session.get(Product, products[0].id)
+    fixed.headline = "A red light wrap for your evening routine"
+    db_session.commit()
+    assert list(db_session.scalars(dashboard._stale())) == [fixed.id]
+    dashboard.refresh_verdicts(db_session)
+    assert dashboard.blocked_products(db_session)[0] == 4
+    assert db_session.scalar(select(GateVerdict.blocked).where(GateVerdict.product_id == fixed.id)) is False
+    login(client, add_staff(db_session, Role.ADMIN))
+    ok = client.get("/staff/products?gate=ok").get_data(as_text=True)
+    assert f'data-sku="{fixed.sku}"' in ok

@@ -12,7 +12,7 @@ from storefront.errors import Conflict, ValidationError
 from storefront.extensions import db
 from storefront.staff import audit as auditlog
 from storefront.staff import products as svc
-from storefront.staff.dashboard import blocked_product_ids
+from storefront.staff.dashboard import refresh_verdicts
 from storefront.staff.policy import can
 from storefront.staff.views import bp
 from storefront.staff.views.auth import client_ip, staff_required
@@ -49,19 +49,19 @@ def products():
     gate_filter = request.args.get("gate", "")
     gate_filter = gate_filter if gate_filter in ("blocked", "ok") else ""
     stock = "low" if request.args.get("stock") == "low" else ""
-    filters: dict = {}
+    unchecked = 0
     if gate_filter:
-        blocked = blocked_product_ids(db.session)
-        filters = {"ids": blocked} if gate_filter == "blocked" else {"exclude_ids": blocked}
-    if stock:
-        filters["max_stock"] = LOW_STOCK
-    rows, total = svc.list_products(db.session, status=status, kind=kind, q=q, page=page, **filters)
+        unchecked = refresh_verdicts(db.session)
+        db.session.commit()  # the verdicts are a cache: keep what was worked out
+    rows, total = svc.list_products(db.session, status=status, kind=kind, q=q, page=page,
+                                    gate=gate_filter, max_stock=LOW_STOCK if stock else None)
     items = [(p, svc.review(p)) for p in rows]
     args = {k: v for k, v in {"q": q, "status": status, "kind": kind, "gate": gate_filter,
                               "stock": stock}.items() if v}
     return render_template("staff/products.html", items=items, total=total, page=page,
                            per_page=50, status=status, kind=kind, q=q, gate=gate_filter,
-                           stock=stock, args=args, low_stock=LOW_STOCK, statuses=list(Status),
+                           stock=stock, args=args, low_stock=LOW_STOCK, unchecked=unchecked,
+                           statuses=list(Status),
                            kinds=list(Kind), highlight=highlight)
 
 
