@@ -6,6 +6,7 @@ minor units); only the pages translate them, here, in one place.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from storefront.money import format_money
@@ -113,16 +114,20 @@ FIELD_WORDS = {
     "quoted_total": "Quoted total", "valid_until": "Valid until", "deposit_pct": "Deposit %",
     "headline": "Headline", "summary": "Summary", "body": "Body", "lines": "Lines",
     "units": "Units", "refund_id": "Refund", "stripe_refund_id": "Stripe refund",
-    "error": "Error", "delta": "Change", "currency": "Currency",
+    "error": "Error", "delta": "Change", "currency": "Currency", "quote_currency": "Currency",
 }
 
 
+_LINE_PRICE = re.compile(r"^unit_prices\.(\d+)$")
 # Internal row ids that mean nothing to people (the entry's object link says what it is about).
 HIDDEN_KEYS = {"refund_id", "message_id"}
 
 
 def field_label(key: str) -> str:
     """A stored key as a column heading: ``amount_refunded`` -> ``Refunded``."""
+    line = _LINE_PRICE.match(key)
+    if line:
+        return f"Line {line.group(1)} unit price"
     return FIELD_WORDS.get(key) or key.replace("_", " ").replace(".", " › ").capitalize()
 
 
@@ -148,6 +153,8 @@ def _part(key: str, value: Any, currency: str) -> str:
 def show_value(key: str, value: Any, currency: str = "USD") -> str:
     """One stored value as text: money formatted, statuses in words, lists joined."""
     leaf = key.rsplit(".", 1)[-1]
+    if _LINE_PRICE.match(key):
+        leaf = "unit_price"
     if value is None or value == "" or value == []:
         return "—"
     if isinstance(value, bool):
@@ -181,7 +188,8 @@ def diff_rows(before: Any, after: Any) -> list[dict[str, str]]:
     """
     b = _flatten(before) if isinstance(before, dict) else ({} if before is None else {"value": before})
     a = _flatten(after) if isinstance(after, dict) else ({} if after is None else {"value": after})
-    currency = str(a.get("currency") or b.get("currency") or "USD")
+    currency = str(a.get("currency") or a.get("quote_currency") or b.get("currency")
+                   or b.get("quote_currency") or "USD")
     rows = []
     for key in list(dict.fromkeys([*b, *a])):
         if key == "currency" or key in HIDDEN_KEYS:
