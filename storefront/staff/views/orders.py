@@ -178,7 +178,7 @@ def order_refresh(order_id: str, order):
         return _render(load_order(order_id), status=err.status if err.status < 500 else 502,
                        message=f"Stripe could not be asked: {err.message}")
     order = load_order(order_id)
-    parts = [f"Stripe says: {status_label('order', order.status).lower()}"]
+    parts = [f"Refreshed from Stripe: the order is {status_label('order', order.status).lower()}"]
     if result.confirmed:
         parts.append(f"{result.confirmed} refund{'' if result.confirmed == 1 else 's'} confirmed")
     if result.failed:
