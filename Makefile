@@ -15,9 +15,9 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## Migrate, load the demo catalogue and serve on http://127.0.0.1:5000
+## Migrate, load the demo catalogue and serve on http://127.0.0.1:5000 (with a local SMTP sink)
 run: $(STAMP)
-	$(BIN)/python -m storefront.devserver
+	$(BIN)/python -m storefront.devrun
 
 ## Run the whole test suite (PostgreSQL / Chromium suites skip with a reason when absent)
 test: $(STAMP)

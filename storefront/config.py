@@ -87,6 +87,9 @@ def validate(config: dict) -> None:
         raise RuntimeError(
             f"Stripe calls could take {budget:.0f} s (connect + read timeouts times attempts), "
             f"not under the worker timeout of {config['WORKER_TIMEOUT_SECONDS']} s")
+    if config.get("ENV_NAME") == "production" and config.get("DEV_MAIL_PAGE"):
+        raise RuntimeError("DEV_MAIL_PAGE is for development only: it shows every email, one-time "
+                           "links included, to any staff account")
     if (config.get("ENV_NAME") == "production" and config.get("RATELIMIT_STORAGE_URI") == "memory://"
             and config.get("LIMITER_MEMORY_OK_REASON")):
         import logging

@@ -24,4 +24,4 @@ from storefront.quotes.models import (  # noqa: F401
     QuoteSequence,
 )
 from storefront.staff.imports import CatalogImport  # noqa: F401
-from storefront.staff.models import AuditLog, StaffUser  # noqa: F401
+from storefront.staff.models import AuditLog, GateVerdict, StaffUser  # noqa: F401

@@ -1,11 +1,20 @@
-"""Refunds by staff: recorded first, sent to Stripe, confirmed by the charge.refunded webhook."""
+"""Refunds by staff: recorded first, sent to Stripe, confirmed by the charge.refunded webhook.
+
+When no webhook comes (localstripe never sends ``charge.refunded``; a delivery was lost),
+``refresh_from_stripe`` reads the PaymentIntent, its Charge and each Refund from Stripe and
+applies what they say through the same code the webhook uses.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from storefront.checkout.settings import CheckoutSettings
 from storefront.errors import Conflict, ValidationError
+from storefront.money import format_money
 from storefront.orders import service as orders
 from storefront.orders.models import OrderRefund, RefundStatus
 from storefront.orders.states import REFUNDABLE
@@ -22,7 +31,8 @@ def refund_key(refund: OrderRefund) -> str:
 
 
 def request_refund(session: Session, gateway: StripeGateway, public_id: str, *,
-                   amount: int | None = None, actor: str = "", reason: str = "") -> OrderRefund:
+                   amount: int | None = None, actor: str = "", reason: str = "",
+                   lines: list[dict] | None = None) -> OrderRefund:
     """Refund ``amount`` minor units (default: all that is left) of a paid order (commits).
 
     The request is stored before Stripe is called, so a crash in between leaves a
@@ -41,9 +51,11 @@ def request_refund(session: Session, gateway: StripeGateway, public_id: str, *,
         raise ValidationError(f"The refund must be between 1 and {left} minor units.",
                               errors={"amount": [f"Must be between 1 and {left}."]})
     refund = OrderRefund(order_id=order.id, amount=amount, currency=order.currency,
-                         status=RefundStatus.REQUESTED, reason=reason[:300], requested_by=actor[:200])
+                         status=RefundStatus.REQUESTED, reason=reason[:300], requested_by=actor[:200],
+                         lines=list(lines or []))
     session.add(refund)
-    orders.note(session, order, f"refund of {amount} requested", source=actor)
+    orders.note(session, order, f"refund of {format_money(amount, order.currency)} requested",
+                source=actor)
     session.commit()
     return submit_refund(session, gateway, refund.id)
 
@@ -84,3 +96,54 @@ def resume_refund(session: Session, gateway: StripeGateway, public_id: str) -> O
     if pending is None:
         raise NotRefundable("This order has no refund waiting to be sent.")
     return submit_refund(session, gateway, pending.id)
+
+
+@dataclass
+class Refreshed:
+    """What a refresh from Stripe found."""
+
+    payment: str  # sync_order's outcome ("partially_refunded", "already_paid", ...)
+    confirmed: int = 0  # refunds now confirmed
+    failed: int = 0  # refunds Stripe reports failed or cancelled
+    waiting: int = 0  # refunds Stripe still processes
+
+
+def refresh_from_stripe(session: Session, gateway: StripeGateway, settings: CheckoutSettings,
+                        public_id: str, *, source: str = "refresh") -> Refreshed:
+    """Read the order's PaymentIntent, Charge and Refunds from Stripe and apply them (commits).
+
+    The charge's ``amount_refunded`` moves the order (partially_refunded / refunded) exactly
+    as a ``charge.refunded`` webhook would; a Refund that Stripe reports failed or cancelled
+    is marked failed, so its amount can be refunded again.
+    """
+    from storefront.checkout.flow import sync_order
+
+    before = {r.id: r.status for r in orders.get_order(session, public_id).refunds}
+    outcome = sync_order(session, gateway, settings, public_id, source=source)
+    order = orders.get_order(session, public_id)
+    sent = [(r.id, r.stripe_refund_id) for r in order.refunds
+            if r.status == RefundStatus.SUBMITTED and r.stripe_refund_id]
+    session.commit()
+    result = Refreshed(outcome)
+    for refund_id, stripe_id in sent:
+        data = gateway.retrieve_refund(stripe_id)  # outside any transaction
+        status = data.get("status")
+        if status not in ("failed", "canceled"):
+            result.waiting += status != "succeeded"
+            continue
+        order = orders.get_order(session, public_id, lock=True)
+        row = session.get(OrderRefund, refund_id)
+        if row is not None and row.status == RefundStatus.SUBMITTED:
+            row.status = RefundStatus.FAILED
+            row.error = str(data.get("failure_reason") or f"Stripe reports the refund {status}")[:500]
+            orders.note(session, order, f"refund of {format_money(row.amount, row.currency)} "
+                        f"{status} at Stripe", source=source, attention=True)
+            result.failed += 1
+        session.commit()
+    order = orders.get_order(session, public_id)
+    result.confirmed = sum(1 for r in order.refunds if r.status == RefundStatus.SUCCEEDED
+                           and before.get(r.id) != RefundStatus.SUCCEEDED)
+    waiting_rows = sum(1 for r in order.refunds if r.status == RefundStatus.SUBMITTED)
+    result.waiting = max(result.waiting, waiting_rows)
+    session.commit()
+    return result

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from storefront.checkout.settings import CheckoutSettings
 from storefront.db import utcnow
+from storefront.money import format_money
 from storefront.orders import emails
 from storefront.orders import service as orders
 from storefront.orders.models import Order, RefundStatus
@@ -144,7 +145,7 @@ def _mark_paid(session: Session, order: Order, *, amount: int, charge_id: str | 
     elif order.status in RELEASED:
         # The payment landed after the stock went back: sell it again only if it is still there.
         if not orders.rereserve_stock(session, order):
-            orders.note(session, order, f"Payment of {amount} confirmed after the order was "
+            orders.note(session, order, f"Payment of {format_money(amount, order.currency)} confirmed after the order was "
                         f"{order.status}, and the stock is gone: refund or restock.",
                         source=source, attention=True)
             return Outcome("paid_after_release", ref)
@@ -177,8 +178,8 @@ def apply_intent_succeeded(session: Session, intent: Intent, settings: CheckoutS
         return Outcome("unknown_order")
     received = intent.amount_received if intent.amount_received is not None else intent.amount
     if not _matches(order, received, intent.currency):
-        orders.note(session, order, f"Payment {intent.id} of {received} {intent.currency.upper()} "
-                    f"does not match the order total {order.total_amount} {order.currency}.",
+        orders.note(session, order, f"Payment {intent.id} of {format_money(received, intent.currency)} "
+                    f"does not match the order total {format_money(order.total_amount, order.currency)}.",
                     source=source, attention=True)
         return Outcome("amount_mismatch", order.public_id)
     if order.payment_intent_id is None:
@@ -246,7 +247,8 @@ def apply_charge_refunded(session: Session, charge: dict[str, Any], settings: Ch
     target = (OrderStatus.REFUNDED if refunded >= order.amount_paid
               else OrderStatus.PARTIALLY_REFUNDED)
     if not orders.transition(session, order, target, changes={"amount_refunded": refunded},
-                             reason=f"refunded {refunded} of {order.amount_paid}", source=source):
+                             reason=f"refunded {format_money(refunded, order.currency)} of "
+                             f"{format_money(order.amount_paid, order.currency)}", source=source):
         return Outcome("unchanged", ref)
     _confirm_refund_rows(order, charge, refunded)
     emails.queue_refund_notice(session, order)

@@ -212,6 +212,9 @@ class OrderRefund(Base):
     stripe_refund_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     reason: Mapped[str] = mapped_column(String(300), default="")
     requested_by: Mapped[str] = mapped_column(String(200), default="")
+    # What the refund covers, as chosen by staff: [{"line_id", "sku", "quantity", "amount"}]
+    # and {"shipping": true, "amount"} (empty for an amount typed by hand).
+    lines: Mapped[list] = mapped_column(JSONType, default=list)
     error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

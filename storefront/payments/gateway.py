@@ -180,6 +180,10 @@ class StripeGateway:
         """Fetch a Charge as plain data (amount_refunded, refunds, payment_intent, ...)."""
         return _plain(self._call(self.client.v1.charges.retrieve, charge_id))
 
+    def retrieve_refund(self, refund_id: str) -> dict[str, Any]:
+        """Fetch a Refund as plain data (status, amount, failure_reason, ...)."""
+        return _plain(self._call(self.client.v1.refunds.retrieve, refund_id))
+
     def create_refund(self, *, payment_intent: str, amount: int, metadata: dict[str, str],
                       idempotency_key: str) -> dict[str, Any]:
         """Ask Stripe to refund part or all of a payment."""

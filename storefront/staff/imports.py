@@ -231,7 +231,8 @@ def _actions(session: Session, records: list[dict], existing: dict[str, Product]
     out: list[dict[str, Any]] = []
     for rec in records:
         current = existing.get(rec["sku"])
-        entry = {"sku": rec["sku"], "name": rec["name"], "status": rec["status"], "diff": []}
+        entry = {"sku": rec["sku"], "name": rec["name"], "status": rec["status"],
+                 "currency": rec.get("currency") or "USD", "diff": []}
         if current is None:
             entry["action"] = "created"
             entry["images"] = len(rec.get("images") or [])

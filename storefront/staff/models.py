@@ -77,3 +77,20 @@ class AuditLog(Base):
     note: Mapped[str | None] = mapped_column(Text)
 
     actor: Mapped[StaffUser | None] = relationship()
+
+
+class GateVerdict(Base):
+    """The publication gate's verdict on a product as it was at ``checked_for`` (a cache).
+
+    The gate takes milliseconds per product, too slow to run over a whole catalogue on each
+    dashboard or list load; a verdict is reused while the product's ``updated_at`` still
+    equals ``checked_for`` (every editing path touches ``updated_at``), in every process.
+    """
+
+    __tablename__ = "product_gate_verdicts"
+
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"),
+                                            primary_key=True, autoincrement=False)
+    checked_for: Mapped[datetime] = mapped_column(UTCDateTime())
+    blocked: Mapped[bool] = mapped_column(Boolean, index=True)
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

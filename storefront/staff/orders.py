@@ -6,6 +6,7 @@ the audit trail around them.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -13,17 +14,23 @@ from sqlalchemy.orm import Session, selectinload
 
 from storefront import money
 from storefront.errors import ValidationError
-from storefront.orders.models import Order, OrderRefund
+from storefront.orders import refund_lines
+from storefront.orders.models import Order, OrderRefund, RefundStatus
 from storefront.staff.audit import record
 from storefront.staff.models import StaffUser
 
 
-def list_orders(session: Session, *, status: str = "", q: str = "", page: int = 1,
-                per_page: int = 50) -> tuple[list[Order], int]:
+def list_orders(session: Session, *, status: str = "", q: str = "", refund_pending: bool = False,
+                attention: bool = False, page: int = 1, per_page: int = 50) -> tuple[list[Order], int]:
     """A page of orders, newest first, and the total matching."""
     stmt = select(Order)
     if status:
         stmt = stmt.where(Order.status == status)
+    if refund_pending:
+        stmt = stmt.where(Order.id.in_(select(OrderRefund.order_id).where(
+            OrderRefund.status.in_((RefundStatus.REQUESTED, RefundStatus.SUBMITTED)))))
+    if attention:
+        stmt = stmt.where(Order.attention.is_not(None))
     if q:
         term = q.strip().lower()
         stmt = stmt.where(or_(func.lower(Order.email) == term, Order.public_id == q.strip(),
@@ -83,8 +90,51 @@ def restock(session: Session, actor: StaffUser, order: Order, quantities: dict[i
     return units
 
 
+@dataclass(frozen=True)
+class RefundPlan:
+    """A refund as staff chose it, priced on the server: what the confirmation shows."""
+
+    amount: int
+    selection: refund_lines.RefundSelection
+    typed: bool  # the amount was typed by hand rather than added up from the lines
+
+    @property
+    def lines(self) -> list[dict]:
+        return self.selection.to_json()
+
+
+def plan_refund(order: Order, form) -> RefundPlan:
+    """Read the refund form: chosen units (``qty-<line>``), ``shipping``, or a typed amount.
+
+    A typed amount wins over the lines' sum (the lines then only say what it covers); with
+    neither, the refund is everything left. Never more than is left to refund.
+    """
+    quantities = refund_lines.parse_quantities(form, order)
+    selection = refund_lines.select(order, quantities, shipping=form.get("shipping") == "1")
+    typed = parse_amount(form.get("amount", ""), order.currency)
+    left = order.refundable_amount
+    if typed is not None:
+        amount = typed
+    elif selection.lines or selection.shipping:
+        amount = selection.amount
+    else:
+        amount = left
+        # "Everything left": name the units and shipping it covers when they add up to it.
+        rest = refund_lines.select(order, {k: v for k, v in refund_lines.refundable_units(order).items() if v},
+                                   shipping=refund_lines.shipping_charged(order) > 0
+                                   and not refund_lines.shipping_refunded(order))
+        if rest.amount == left:
+            selection = rest
+    if amount <= 0 or amount > left:
+        limit = money.format_money(left, order.currency)
+        raise ValidationError(f"A refund must be more than nothing and at most {limit}, what is "
+                              "left to refund.",
+                              errors={"amount": [f"At most {limit} is left to refund."]})
+    return RefundPlan(amount, selection, typed is not None)
+
+
 def refund(session: Session, gateway, actor: StaffUser, order: Order, *, amount: int | None,
-           reason: str = "", ip: str | None = None) -> OrderRefund:
+           reason: str = "", lines: list[dict] | None = None, ip: str | None = None) -> OrderRefund:
     """Refund through the checkout's refund service, audited (that service commits)."""
     from storefront.checkout import refunds
 
@@ -92,13 +142,55 @@ def refund(session: Session, gateway, actor: StaffUser, order: Order, *, amount:
     requested = order.refundable_amount if amount is None else amount
     # Added now so it is committed with the refund request itself (write-ahead, like it).
     record(session, actor, "order.refund_requested", "order", order.public_id, before=before,
-           after={"amount": requested, "currency": order.currency, "reason": reason[:300]},
+           after={"amount": requested, "currency": order.currency, "reason": reason[:300],
+                  **({"lines": _line_words(lines)} if lines else {})},
            ip=ip)
     result = refunds.request_refund(session, gateway, order.public_id, amount=amount,
-                                    actor=f"staff:{actor.email}", reason=reason)
+                                    actor=f"staff:{actor.email}", reason=reason, lines=lines)
     record(session, actor, f"order.refund_{result.status.value}", "order", order.public_id,
            after={"refund_id": result.id, "stripe_refund_id": result.stripe_refund_id,
                   "amount": result.amount, "status": result.status.value}, ip=ip)
+    session.flush()
+    return result
+
+
+def _line_words(lines: list[dict]) -> list[str]:
+    return ["shipping" if item.get("shipping")
+            else f"{item.get('quantity')} × {item.get('sku') or item.get('name')}" for item in lines]
+
+
+def refresh(session: Session, gateway, settings, actor: StaffUser, order: Order, *,
+            ip: str | None = None):
+    """Read the order's payment and refunds from Stripe and apply them, audited."""
+    from storefront.checkout import refunds
+
+    public_id = order.public_id
+    before = snapshot(order)
+    session.commit()
+    result = refunds.refresh_from_stripe(session, gateway, settings, public_id,
+                                         source=f"staff:{actor.email}")
+    order = get_order(session, public_id)
+    after = snapshot(order)
+    record(session, actor, "order.refresh", "order", public_id, before=before, after=after, ip=ip,
+           note=f"{result.confirmed} refund(s) confirmed, {result.failed} failed, "
+                f"{result.waiting} still with Stripe")
+    session.flush()
+    return result
+
+
+def resume(session: Session, gateway, actor: StaffUser, order: Order, *,
+           ip: str | None = None) -> OrderRefund:
+    """Send the order's refund that was recorded but never reached Stripe, audited."""
+    from storefront.checkout import refunds
+
+    public_id = order.public_id
+    record(session, actor, "order.refund_resumed", "order", public_id, ip=ip)
+    session.commit()  # the intent to resend is on record before Stripe is asked
+    result = refunds.resume_refund(session, gateway, public_id)
+    record(session, actor, f"order.refund_{result.status.value}", "order", public_id,
+           after={"refund_id": result.id, "stripe_refund_id": result.stripe_refund_id,
+                  "amount": result.amount, "currency": result.currency,
+                  "status": result.status.value}, ip=ip)
     session.flush()
     return result
 

@@ -159,9 +159,20 @@ def get_product(session: Session, product_id: int, *, lock: bool = False) -> Pro
 
 
 def list_products(session: Session, *, status: str = "", kind: str = "", q: str = "",
-                  page: int = 1, per_page: int = 50) -> tuple[list[Product], int]:
-    """A page of products (by SKU) with the relations the gate needs, and the total."""
+                  gate: str = "", max_stock: int | None = None, page: int = 1,
+                  per_page: int = 50) -> tuple[list[Product], int]:
+    """A page of products (by SKU) with the relations the gate needs, and the total.
+
+    ``gate`` is "blocked" or "ok": products whose stored, fresh gate verdict says so
+    (``staff.dashboard.refresh_verdicts`` keeps them; an unchecked product matches neither).
+    """
+    from storefront.staff.dashboard import blocked_clause
+
     stmt = select(Product)
+    if gate in ("blocked", "ok"):
+        stmt = stmt.where(blocked_clause(gate == "blocked"))
+    if max_stock is not None:
+        stmt = stmt.where(Product.stock <= max_stock)
     if status:
         stmt = stmt.where(Product.status == status)
     if kind:

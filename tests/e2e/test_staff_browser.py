@@ -97,7 +97,7 @@ def test_fix_a_headline_until_the_gate_lets_it_publish(shop, page):
     expect(page.locator("#gate-verdict")).to_contain_text("lets this copy through")
     page.get_by_role("button", name="Publish").click()
     expect(page.locator(".flash")).to_have_text("Published.")
-    expect(page.locator("#product-status")).to_have_text("published")
+    expect(page.locator("#product-status")).to_have_text("On sale")
 
     def stored():
         db.session.expire_all()
@@ -131,23 +131,48 @@ def _paid_order(shop, localstripe) -> str:  # noqa: F811
     return order_id
 
 
-def test_refund_an_order(shop, page, localstripe):  # noqa: F811
+def test_refund_chosen_units_then_the_rest_finished_by_refresh_from_stripe(shop, page, localstripe):  # noqa: F811
+    """Under the `make run` set-up (localstripe sends no charge.refunded), a refund completes."""
     console = _watch_console(page)
     order_id = _paid_order(shop, localstripe)
     _login(page, shop, _staff(shop, Role.SALES))
-    page.goto(f"{shop.url}/staff/orders?status=paid")
+    page.get_by_role("link", name="Orders").first.click()
+    page.get_by_label("Status").select_option(label="Paid — to ship")
+    page.get_by_role("button", name="Filter").click()
     page.get_by_role("link", name=order_id).click()
-    expect(page.locator("#order-status")).to_have_text("paid")
-    page.get_by_label(re.compile(r"^Amount")).fill("120.50")
-    page.get_by_label("Reason").fill("customer changed their mind")
-    page.get_by_role("button", name="Refund").click()
-    expect(page.locator(".flash")).to_contain_text("Refund of $120.50 submitted")
-    expect(page.locator("tr.refund")).to_contain_text("$120.50")
+    expect(page.locator("#order-status")).to_have_text("Paid — to ship")
 
-    def refunds():
+    # One of the two units, priced by the server; confirmed on a second page.
+    page.get_by_label(re.compile(r"^Units of .* to refund$")).fill("1")
+    page.get_by_label("Reason").fill("one arrived with a broken strap")
+    page.get_by_role("button", name="Review refund").click()
+    expect(page.get_by_role("heading", name=re.compile(r"Refund \$250\.00 to buyer@example\.com"))).to_be_visible()
+    page.get_by_role("button", name="Refund $250.00").click()
+    expect(page.locator(".flash")).to_contain_text("Refund of $250.00 sent to Stripe")
+    expect(page.locator("tr.refund")).to_contain_text("Sent — waiting for Stripe")
+    expect(page.locator("#order-status")).to_have_text("Paid — to ship")  # no webhook comes
+
+    page.get_by_role("button", name="Refresh from Stripe").click()
+    expect(page.locator(".flash")).to_contain_text("1 refund confirmed")
+    expect(page.locator("#order-status")).to_have_text("Partly refunded")
+    expect(page.locator("#amount-refunded")).to_have_text("$250.00")
+    expect(page.locator("tr.refund").first).to_contain_text("Refunded")
+
+    # The rest: no units and no amount means everything left.
+    page.get_by_role("button", name="Review refund").click()
+    expect(page.locator("#confirm-amount")).to_have_text("$250.00")
+    page.get_by_role("button", name="Refund $250.00").click()
+    page.get_by_role("button", name="Refresh from Stripe").click()
+    expect(page.locator("#order-status")).to_have_text("Refunded")
+    expect(page.locator("#amount-refunded")).to_have_text("$500.00")
+    expect(page.locator("#refund-form")).to_have_count(0)
+
+    def stored():
         db.session.expire_all()
         order = db.session.scalar(select(Order).where(Order.public_id == order_id))
-        return [(r.amount, r.status.value, bool(r.stripe_refund_id)) for r in order.refunds]
-    assert shop.run(refunds) == [(12050, "submitted", True)]
+        return (order.status.value, order.amount_refunded,
+                [(r.amount, r.status.value, bool(r.stripe_refund_id)) for r in order.refunds])
+    assert shop.run(stored) == ("refunded", 50000, [(25000, "succeeded", True),
+                                                    (25000, "succeeded", True)])
     assert page.js_errors == []
     assert console == []

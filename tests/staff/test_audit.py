@@ -91,3 +91,26 @@ def test_only_admins_see_the_audit_log(client, db_session):
     login(client, editor)
     assert client.get("/staff/audit").status_code == 403
     assert client.get("/staff/audit.csv").status_code == 403
+
+
+def test_audit_page_reads_in_words_with_links_to_the_object(admin_client, admin, db_session):
+    from tests.factories import create_products, product_record
+
+    (product,) = create_products(db_session, product_record())
+    record(db_session, admin, "order.refund_requested", "order", "tok-abc",
+           before={"status": "paid", "amount_paid": 50000, "amount_refunded": 0},
+           after={"amount": 12050, "currency": "USD", "reason": "broken strap"})
+    record(db_session, admin, "order.fulfil", "order", "tok-abc",
+           before={"status": "paid", "amount_paid": 50000}, after={"status": "fulfilled", "amount_paid": 50000})
+    record(db_session, admin, "product.stock", "product", product.id,
+           before={"stock": 25}, after={"stock": 30, "reason": "delivery"})
+    db_session.flush()
+    html = admin_client.get("/staff/audit").get_data(as_text=True)
+    assert "Asked for a refund" in html and "Marked shipped" in html and "Adjusted stock" in html
+    assert "$120.50" in html and "12050" not in html and "$500.00" in html
+    # Only what changed: the shipped entry shows the status move, not the unchanged amount.
+    shipped = html.split("<strong>Marked shipped</strong>", 1)[1].split("</table>", 1)[0]
+    assert "Paid — to ship" in shipped and "Shipped" in shipped and "$500.00" not in shipped
+    assert '<a href="/staff/orders/tok-abc" class="object-link">' in html
+    assert f'<a href="/staff/products/{product.id}" class="object-link">' in html
+    assert '"amount":' not in html and "{" not in html.split('<table class="audit">', 1)[1]

@@ -54,7 +54,7 @@ def test_preview_diff_then_apply_is_audited(admin_client, db_session):
     page = admin_client.get(url).get_data(as_text=True)
     assert f'data-sku="{new["sku"]}"' in page
     assert ">new<" in page and ">updated<" in page
-    assert "<th scope=\"row\">price</th>" in page and "10000" in page and "12900" in page
+    assert "<th scope=\"row\">price</th>" in page and "$100.00" in page and "$129.00" in page
     assert "Apply: load these products" in page
     page = _apply(admin_client, url).get_data(as_text=True)
     assert "Applied" in page and "1 created, 1 updated" in page
@@ -175,3 +175,19 @@ def test_status_endpoint_reports_job(admin_client):
     url = _upload(admin_client, {"products": [product_record(status="draft")]})
     body = admin_client.get(url + "/status").get_json()
     assert body["state"] == "checked"
+
+
+def test_preview_diff_reads_in_words_not_json(admin_client, db_session):
+    from tests.factories import create_products
+
+    rec = product_record(status="draft")
+    create_products(db_session, rec)
+    db_session.commit()
+    changed = {**rec, "price": 24950,
+               "wavelengths": [{"nm": 630, "share_pct": 50}, {"nm": 850, "share_pct": 50}]}
+    url = _upload(admin_client, {"products": [changed]})
+    page = admin_client.get(url).get_data(as_text=True)
+    row = page.split(f'data-sku="{rec["sku"]}"', 1)[1].split("</table>", 1)[0]
+    assert "$199.00" in row and "$249.50" in row
+    assert ">660 nm<" in row and ">630 nm<" in row
+    assert '"nm"' not in row and "&#34;nm&#34;" not in row and "24950" not in row

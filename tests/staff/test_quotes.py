@@ -128,3 +128,33 @@ def test_attachment_download_keeps_its_sandbox_csp(client, db_session, catalogue
     assert resp.status_code == 200 and resp.data == PDF_MIN
     assert resp.headers["Content-Security-Policy"] == "sandbox; default-src 'none'"
     assert resp.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_send_form_shows_every_line_error_under_its_line(client, db_session, quote):
+    login(client, add_staff(db_session, Role.SALES))
+    url = f"/staff/quotes/{quote.reference}"
+    # Line 1: not a number, and a lead time past the workflow's limit; line 2: no price at all.
+    bad = client.post(f"{url}/issue", data={"price_1": "twelve", "lead_1": "9999", "price_2": "",
+                                            "valid_days": "30", "deposit_pct": "150"})
+    html = bad.get_data(as_text=True)
+    assert bad.status_code == 422
+    rows = {n: re.search(rf'<ul class="line-errors" id="err-line-{n}">(.*?)</ul>', html, re.S)
+            for n in (1, 2)}
+    assert rows[1] and "Unit price:" in rows[1].group(1) and "Lead time: At most 730 days." in rows[1].group(1)
+    assert rows[2] and "Unit price: Enter a unit price for this line." in rows[2].group(1)
+    summary = re.search(r'<ul id="line-error-summary">(.*?)</ul>', html, re.S).group(1)
+    assert 'href="#price_1"' in summary and 'href="#price_2"' in summary
+    assert "Enter a whole percentage from 1 to 99" in html
+    # What was typed stays in the boxes; nothing was sent.
+    assert 'value="twelve"' in html and 'value="9999"' in html
+    assert _audit(db_session, quote) == []
+
+
+def test_workflow_refusals_land_on_their_line(db_session, quote):
+    from storefront.staff.quotes import form_errors
+
+    assert form_errors({"lines[1].unit_price": ["needs a unit price"],
+                        "lines[0].lead_time_days": ["must be 0..730 days"],
+                        "valid_until": ["must be in the future"]}) == {
+        "price_2": ["needs a unit price"], "lead_1": ["must be 0..730 days"],
+        "valid_days": ["must be in the future"]}

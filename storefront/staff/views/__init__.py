@@ -29,30 +29,61 @@ def _no_store(response):
     return response
 
 
+# (label, endpoint, permission, endpoint prefixes that belong to the section)
 NAV = [
-    ("Products", "staff.products", "products.view"),
-    ("Guides", "staff.guides", "guides.view"),
-    ("Orders", "staff.orders", "orders.view"),
-    ("Import", "staff.catalog_import", "catalog.import"),
-    ("Attention", "staff.attention", "orders.view"),
-    ("Quotes", "staff.quotes", "quotes.view"),
-    ("Promotions", "staff.promotions", "promotions.view"),
-    ("Shipping", "staff.shipping_zones", "promotions.view"),
-    ("Audit log", "staff.audit", "audit.view"),
+    ("Dashboard", "staff.home", "staff", ("staff.home",)),
+    ("Orders", "staff.orders", "orders.view", ("staff.order",)),
+    ("Quotes", "staff.quotes", "quotes.view", ("staff.quote",)),
+    ("Products", "staff.products", "products.view", ("staff.product",)),
+    ("Import", "staff.catalog_import", "catalog.import", ("staff.catalog_",)),
+    ("Guides", "staff.guides", "guides.view", ("staff.guide",)),
+    ("Promotions", "staff.promotions", "promotions.view", ("staff.promotion",)),
+    ("Shipping", "staff.shipping_zones", "promotions.view", ("staff.shipping",)),
+    ("Attention", "staff.attention", "orders.view", ("staff.attention", "staff.mail_resend")),
+    ("Audit log", "staff.audit", "audit.view", ("staff.audit",)),
+    ("Mail (dev)", "staff.dev_mail", "staff", ("staff.dev_mail",)),
 ]
 
 
 @bp.app_context_processor
 def _nav():
-    def staff_nav() -> list[tuple[str, str]]:
+    def staff_nav() -> list[tuple[str, str, bool]]:
+        """(label, endpoint, current) for the sections this account may open."""
         from flask import current_app
 
         from storefront.staff.policy import can
 
-        return [(label, ep) for label, ep, perm in NAV
-                if ep in current_app.view_functions and can(current_user, perm)]
+        here = request.endpoint or ""
+        return [(label, ep, here.startswith(prefixes))
+                for label, ep, perm, prefixes in NAV
+                if ep in current_app.view_functions and can(current_user, perm)
+                and (ep != "staff.dev_mail" or current_app.config.get("DEV_MAIL_PAGE"))]
 
-    return {"staff_nav": staff_nav}
+    from storefront.money import format_money
+    from storefront.staff import words
+
+    return {"staff_nav": staff_nav, "status_label": words.status_label,
+            "action_label": words.action_label, "diff_rows": words.diff_rows,
+            "show_value": words.show_value,
+            "fmt_money": format_money, "object_url": object_url}
+
+
+def object_url(object_type: str, object_id: str) -> str | None:
+    """The staff page of an audited object, when it has one."""
+    from flask import url_for
+
+    target = {"order": ("staff.order_detail", "order_id", str),
+              "quote": ("staff.quote_detail", "reference", str),
+              "product": ("staff.product_detail", "product_id", int),
+              "promotion": ("staff.promotion_detail", "code", str),
+              "catalog_import": None, "guide": ("staff.guide_detail", "guide_id", int)}.get(object_type)
+    if not target:
+        return None
+    endpoint, arg, kind = target
+    try:
+        return url_for(endpoint, **{arg: kind(object_id)})
+    except (ValueError, LookupError):
+        return None
 
 
 @bp.app_template_filter("staff_json")
@@ -70,6 +101,8 @@ def init_app(app: Flask) -> None:
         audit_log,
         auth,
         catalog_import,
+        dashboard,
+        dev_mail,
         guides,
         orders,
         pages,

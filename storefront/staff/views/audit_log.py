@@ -8,6 +8,7 @@ from flask import Response, abort, render_template, request, stream_with_context
 
 from storefront.extensions import db
 from storefront.staff import audit as auditlog
+from storefront.staff import words
 from storefront.staff.views import bp
 from storefront.staff.views.auth import staff_required
 
@@ -45,7 +46,7 @@ def audit():
     next_url = url_for("staff.audit", before=next_before, **args) if next_before else None
     export_url = url_for("staff.audit_csv", **args)
     return render_template("staff/audit.html", entries=entries, flt=flt, next_url=next_url,
-                           export_url=export_url)
+                           export_url=export_url, actions=sorted(words.ACTIONS.items()))
 
 
 @bp.get("/audit.csv")

@@ -71,10 +71,3 @@ def logout():
     end_session()
     flash("You are logged out.", "info")
     return redirect(url_for("staff.login"), code=303)
-
-
-@bp.get("/")
-@staff_required()
-def home():
-    """Staff home: links to the areas this role may use."""
-    return render_template("staff/home.html")

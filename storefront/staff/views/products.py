@@ -6,11 +6,13 @@ from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from storefront.catalog import gate
+from storefront.catalog.display import LOW_STOCK
 from storefront.catalog.models import Kind, Status
 from storefront.errors import Conflict, ValidationError
 from storefront.extensions import db
 from storefront.staff import audit as auditlog
 from storefront.staff import products as svc
+from storefront.staff.dashboard import refresh_verdicts
 from storefront.staff.policy import can
 from storefront.staff.views import bp
 from storefront.staff.views.auth import client_ip, staff_required
@@ -44,10 +46,22 @@ def products():
     # ASCII digits only ("²" is a digit to str.isdigit) and a bounded page: an offset past
     # bigint must be a short page, not a database error.
     page = min(max(int(page), 1), 100_000) if page.isascii() and page.isdigit() and len(page) <= 9 else 1
-    rows, total = svc.list_products(db.session, status=status, kind=kind, q=q, page=page)
+    gate_filter = request.args.get("gate", "")
+    gate_filter = gate_filter if gate_filter in ("blocked", "ok") else ""
+    stock = "low" if request.args.get("stock") == "low" else ""
+    unchecked = 0
+    if gate_filter:
+        unchecked = refresh_verdicts(db.session)
+        db.session.commit()  # the verdicts are a cache: keep what was worked out
+    rows, total = svc.list_products(db.session, status=status, kind=kind, q=q, page=page,
+                                    gate=gate_filter, max_stock=LOW_STOCK if stock else None)
     items = [(p, svc.review(p)) for p in rows]
+    args = {k: v for k, v in {"q": q, "status": status, "kind": kind, "gate": gate_filter,
+                              "stock": stock}.items() if v}
     return render_template("staff/products.html", items=items, total=total, page=page,
-                           per_page=50, status=status, kind=kind, q=q, statuses=list(Status),
+                           per_page=50, status=status, kind=kind, q=q, gate=gate_filter,
+                           stock=stock, args=args, low_stock=LOW_STOCK, unchecked=unchecked,
+                           statuses=list(Status),
                            kinds=list(Kind), highlight=highlight)
 
 

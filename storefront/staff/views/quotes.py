@@ -21,7 +21,7 @@ from flask_login import current_user
 from storefront.errors import DomainError, NotFound, ValidationError
 from storefront.extensions import db
 from storefront.mail import send_after_commit
-from storefront.money import format_money
+from storefront.money import decimal_amount, format_money
 from storefront.quotes import attachments, export, workflow
 from storefront.quotes.models import QuoteStatus
 from storefront.staff import audit as auditlog
@@ -51,6 +51,9 @@ def _render(quote, *, status=200, message=None, errors=None, form=None):
         errors=errors or {}, form=form or {}, open_statuses=OPEN,
         history=auditlog.for_object(db.session, "quote", quote.reference),
         may_manage=can(_me(), "quotes.manage", quote),
+        line_errors=svc.line_errors(quote, errors or {}),
+        price_value=lambda ln, cur: (decimal_amount(ln.quoted_unit_price, cur)
+                                     if ln.quoted_unit_price is not None else ""),
         currency=quote.quote_currency or quote.currency,
     ), status
 
