@@ -2,7 +2,8 @@
 
 Each panel is one count and one short list. Products blocked by the gate cannot be found
 by SQL alone (the verdict comes from the compliance rules, some milliseconds a product),
-so verdicts are kept in ``product_gate_verdicts`` per product version (``updated_at``):
+so verdicts are kept in ``product_gate_verdicts`` per product version (``updated_at``) and
+compliance engine (``compliance.version.fingerprint()``: new rules or model, new verdicts):
 ``refresh_verdicts`` checks at most ``budget`` products whose verdict is missing or stale
 on each load, so a page never stalls on a large catalogue, and ``blocked_products``
 reads the fresh verdicts with one query.
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from storefront.catalog.display import LOW_STOCK
 from storefront.catalog.models import Product, Status
+from storefront.compliance.version import fingerprint
 from storefront.db import utcnow
 from storefront.mail.outbox import MailStatus, OutboxEmail
 from storefront.orders.models import Order, OrderRefund, RefundStatus
@@ -32,11 +34,15 @@ PENDING_REFUNDS = (RefundStatus.REQUESTED, RefundStatus.SUBMITTED)
 # Products checked against the gate per page load at most (about 8 ms each).
 GATE_BUDGET = 150
 
-_fresh = and_(GateVerdict.product_id == Product.id, GateVerdict.checked_for == Product.updated_at)
+def _fresh():
+    """Join condition: the verdict is for this product version and this compliance engine."""
+    return and_(GateVerdict.product_id == Product.id,
+                GateVerdict.checked_for == Product.updated_at,
+                GateVerdict.engine == fingerprint())
 
 
 def _stale() -> Select:
-    return (select(Product.id).outerjoin(GateVerdict, _fresh)
+    return (select(Product.id).outerjoin(GateVerdict, _fresh())
             .where(Product.status != Status.ARCHIVED, GateVerdict.product_id.is_(None)))
 
 
@@ -52,8 +58,9 @@ def refresh_verdicts(session: Session, budget: int = GATE_BUDGET) -> int:
     if ids:
         products = session.scalars(select(Product).where(Product.id.in_(ids))
                                    .options(selectinload(Product.bands), selectinload(Product.tiers)))
-        rows = [{"product_id": p.id, "checked_for": p.updated_at, "blocked": review(p).blocking,
-                 "checked_at": utcnow()} for p in products]
+        engine = fingerprint()
+        rows = [{"product_id": p.id, "checked_for": p.updated_at, "engine": engine,
+                 "blocked": review(p).blocking, "checked_at": utcnow()} for p in products]
         _upsert(session, rows)
     if len(ids) < budget:
         return 0
@@ -66,7 +73,8 @@ def _upsert(session: Session, rows: list[dict]) -> None:
         insert = pg_insert if dialect == "postgresql" else sqlite_insert
         stmt = insert(GateVerdict).values(rows)
         session.execute(stmt.on_conflict_do_update(index_elements=["product_id"], set_={
-            "checked_for": stmt.excluded.checked_for, "blocked": stmt.excluded.blocked,
+            "checked_for": stmt.excluded.checked_for, "engine": stmt.excluded.engine,
+            "blocked": stmt.excluded.blocked,
             "checked_at": stmt.excluded.checked_at}))
     else:  # pragma: no cover - other databases
         session.execute(delete(GateVerdict).where(GateVerdict.product_id.in_([r["product_id"] for r in rows])))
@@ -75,7 +83,7 @@ def _upsert(session: Session, rows: list[dict]) -> None:
 
 def blocked_clause(blocked: bool = True):
     """A WHERE clause for products whose fresh verdict is (or is not) "blocked"."""
-    return Product.id.in_(select(GateVerdict.product_id).join(Product, _fresh)
+    return Product.id.in_(select(GateVerdict.product_id).join(Product, _fresh())
                           .where(GateVerdict.blocked.is_(blocked)))
 
 

@@ -84,7 +84,8 @@ class GateVerdict(Base):
 
     The gate takes milliseconds per product, too slow to run over a whole catalogue on each
     dashboard or list load; a verdict is reused while the product's ``updated_at`` still
-    equals ``checked_for`` (every editing path touches ``updated_at``), in every process.
+    equals ``checked_for`` (every editing path touches ``updated_at``) and the compliance
+    engine is the one that gave it (``engine``), in every process.
     """
 
     __tablename__ = "product_gate_verdicts"
@@ -92,5 +93,8 @@ class GateVerdict(Base):
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"),
                                             primary_key=True, autoincrement=False)
     checked_for: Mapped[datetime] = mapped_column(UTCDateTime())
+    # compliance.version.fingerprint() of the engine that judged it: new rules, vocabulary,
+    # model or checker code make every verdict stale
+    engine: Mapped[str] = mapped_column(String(16), default="", server_default="")
     blocked: Mapped[bool] = mapped_column(Boolean, index=True)
     checked_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -113,3 +113,37 @@ def test_gate_verdicts_are_kept_per_product_version_and_checked_within_a_budget(
     login(client, add_staff(db_session, Role.ADMIN))
     ok = client.get("/staff/products?gate=ok").get_data(as_text=True)
     assert f'data-sku="{fixed.sku}"' in ok
+
+
+def test_gate_verdicts_go_stale_when_the_compliance_engine_changes(db_session, monkeypatch):
+    """New rules, vocabulary or a retrained model give a new engine fingerprint: every kept
+    verdict is checked again instead of being trusted."""
+    from storefront.compliance.version import fingerprint
+    from storefront.staff import dashboard
+
+    create_products(db_session, *[product_record(status="draft", copy={
+        "headline": BLOCKED_HEADLINE, "summary": "120 LEDs at 660 nm.", "body": "Relax."})
+        for _ in range(3)])
+    db_session.commit()
+    assert dashboard.refresh_verdicts(db_session) == 0
+    assert list(db_session.scalars(dashboard._stale())) == []
+    assert dashboard.blocked_products(db_session)[0] == 3
+    monkeypatch.setattr(dashboard, "fingerprint", lambda: "0123456789abcdef")
+    assert len(list(db_session.scalars(dashboard._stale()))) == 3
+    assert dashboard.blocked_products(db_session)[0] == 0  # nothing fresh to trust yet
+    assert dashboard.refresh_verdicts(db_session) == 0
+    assert dashboard.blocked_products(db_session)[0] == 3
+    assert len(fingerprint()) == 16
+
+
+def test_engine_fingerprint_follows_extra_rules_files(tmp_path, monkeypatch):
+    from storefront.compliance.rules import ENV_VAR
+    from storefront.compliance.version import fingerprint
+
+    base = fingerprint()
+    extra = tmp_path / "extra.toml"
+    extra.write_text("[terms_extend]\n")
+    monkeypatch.setenv(ENV_VAR, str(extra))
+    first = fingerprint()
+    extra.write_text("[terms_extend]\n# edited\n")
+    assert len({base, first, fingerprint()}) == 3
