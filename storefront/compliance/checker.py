@@ -69,7 +69,7 @@ _SYNONYM = {"ache": "pain", "aching": "pain", "achy": "pain", "sore": "pain", "s
             "stiff": "stiffness", "muscular": "muscle", "arthritic": "arthritis", "mild": "minor",
             "flow": "circulation", "lower": "low", "cramping": "cramp", "spasms": "spasm",
             "tight": "stiffness", "tightness": "stiffness", "microcirculation": "circulation",
-            "aches": "pain", "pains": "pain"}
+            "aches": "pain", "pains": "pain", "discomfort": "pain"}
 
 
 def _norm_word(w: str) -> str:
@@ -381,8 +381,10 @@ def check_copy(text: str, kind: str | None = None, regulatory: str | None = None
     analysed = [_analysed(plain.text[ss:se]) for ss, se in spans]
     if rules_enabled:
         fam = _family_findings(rules, facts, plain, text, spans, analysed)
+        fam += _condition_teasers(rules, facts, spans, analysed)
         found = _testimonials(rules, _in_context(found, fam, spans, analysed) + fam, spans,
                               analysed)
+        found = _outside_product_names(found, plain.text, spans)
 
     findings = _dedupe(found)
     out = []
@@ -447,6 +449,43 @@ def _in_context(found: list, fam: list, spans, analysed) -> list:
     return kept
 
 
+# A product's name in Title Case ending in what it is: "the Arthritis Relief Wrap".
+_NAME = re.compile(
+    r"\b(?:[A-Z][a-z'-]+|[A-Z]{2,})(?:[ -](?:[A-Z][a-z'-]+|[A-Z]{2,}|\d+)){0,4}[ -](?:Wrap|Belt|Pad|"
+    r"Panel|Mask|Wand|Handheld|Laser|Device|Pro|Kit|Sleeve|Brace|Bed|Pod|Cap|Helmet|Lamp|Light|"
+    r"System|Series|Plus|Max|Mini|Programme|Program|Plan)s?\b")
+_NAME_LEAD = re.compile(r"(?:(?:the|a|an|our|your|my|their|this|new)\s+)+", re.IGNORECASE)
+_NAME_RULES = frozenset({"disease-claim", "wellness-medical-mix", "serious-condition"})
+_NAME_VERBS = frozenset("cures heals relieves treats eliminates reverses ends stops fixes eases "
+                        "soothes repairs restores kills".split())
+
+
+def _outside_product_names(found: list, text: str, spans) -> list:
+    """Drop condition findings that lie inside a product's name ("Replacement strap for the
+    Arthritis Relief Wrap"): a name is not a claim. Headline-style copy where most words
+    are capitalised, or a "name" holding a claim verb ("Cures Pain Belt"), gets no pass."""
+    if not spans or not any(item[2].id in _NAME_RULES for item in found):
+        return found
+    starts = [a for a, _ in spans]
+    out = []
+    for item in found:
+        if item[2].id in _NAME_RULES:
+            i = max(0, bisect_right(starts, item[0]) - 1)
+            ss, se = spans[i]
+            sent = text[ss:se]
+            words = re.findall(r"[A-Za-z]+", sent)
+            if words and sum(w[0].isupper() for w in words) / len(words) < 0.6:
+                a, b = item[0] - ss, item[1] - ss
+                lead = _NAME_LEAD.match(sent, a)  # "the Arthritis Relief": the article is not
+                a = lead.end() if lead else a     # part of the name
+                if any(m.start() <= a and b <= m.end() and not (
+                        {w.lower() for w in re.findall(r"[A-Za-z]+", m.group(0))} & _NAME_VERBS)
+                       for m in _NAME.finditer(sent)):
+                    continue
+        out.append(item)
+    return out
+
+
 _QUOTED = re.compile(r"""^\W*?["\u201c\u2018'].{8,}["\u201d\u2019']""")
 
 
@@ -482,6 +521,39 @@ def _term(rules: RuleSet, name: str) -> re.Pattern:
     if hit is None or hit[0] is not rules:
         hit = _TERMS[key] = (rules, rules.term(name))
     return hit[1]
+
+
+_ASKING = frozenset("is are was were do does did can could will would should may might must "
+                    "what how who whom which when where why whose am has have".split())
+_TEASER_LEAD = re.compile(r"^\W*(?:tired\s+of|sick\s+of|fed\s+up\s+with|suffering\s+from|"
+                          r"struggling\s+with|dealing\s+with|living\s+with|got|still)\b",
+                          re.IGNORECASE)
+_CONDITION_CATS = frozenset({"minor", "moderate", "serious", "condition_generic"})
+
+
+def _condition_teasers(rules: RuleSet, facts: _Facts, spans, analysed) -> list:
+    """On a wellness product, a question that only names a condition ("Minor arthritis
+    pain?", "Tired of stiff shoulders every morning?") offers the product for it."""
+    if facts.regulatory != "wellness":
+        return []
+    try:
+        rule = rules.by_id("wellness-medical-mix")
+    except KeyError:
+        return []
+    out = []
+    for (ss, _se), sent in zip(spans, analysed, strict=True):
+        text = sent.text.rstrip()
+        if not text.endswith("?") or not (sent.cats() & _CONDITION_CATS):
+            continue
+        if sent.cats() & {"precaution", "hedge_research", "correction", "debunk"}:
+            continue
+        fragment = len(sent.stems) <= 7 and sent.stems and sent.stems[0] not in _ASKING
+        if fragment or _TEASER_LEAD.match(text):
+            lead = len(sent.text) - len(sent.text.lstrip(" -*\t"))
+            out.append((ss + lead, ss + len(text), rule, "block",
+                        "Offers the product for a condition; a wellness product may make no "
+                        "condition claim.", rule.suggestion, False))
+    return out
 
 
 def _sentence_matches(plan: Plan, text: str, spans, doc: _Context, i: int) -> tuple:
