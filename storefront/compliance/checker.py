@@ -145,6 +145,30 @@ _NEGATED_OBJECT = re.compile(r"\s+(?:no|nothing|none|neither)\b", re.IGNORECASE)
 _AND = re.compile(r"\b(?:and|but|so|then)\b|,", re.IGNORECASE)
 
 
+# Clause starts and negation / precaution cue spans of a sentence, relative to it: pure in
+# the sentence and the rule set's context patterns, so memoised (catalogue copy repeats).
+_CONTEXT_MEMO: dict[int, tuple[dict, dict[str, tuple]]] = {}
+
+
+def _sentence_context(ctx: dict[str, re.Pattern], sent: str) -> tuple:
+    hit = _CONTEXT_MEMO.get(id(ctx))
+    if hit is None or hit[0] is not ctx:
+        hit = _CONTEXT_MEMO[id(ctx)] = (ctx, {})
+    memo = hit[1]
+    got = memo.get(sent)
+    if got is None:
+        if len(memo) > 65536:
+            memo.clear()
+        void = ctx["negation_void"]
+        got = memo[sent] = (
+            clause_bounds(sent),
+            [m.span() for m in ctx["negation"].finditer(sent)],
+            # "Don't let sciatica win" is not a precaution, however it starts.
+            [m.span() for m in ctx["precaution"].finditer(sent) if not void.match(sent, m.end())],
+            [m.span() for m in ctx["precaution_if"].finditer(sent)])
+    return got
+
+
 class _Context:
     """Sentences, clauses and cue positions of one text, computed lazily per sentence."""
 
@@ -165,15 +189,11 @@ class _Context:
     def _info(self, i: int, s: int, e: int) -> tuple:
         got = self._cache.get(i)
         if got is None:
-            sent = self.text[s:e]
-            clauses = [s + c for c in clause_bounds(sent)]
-            negs = [(s + m.start(), s + m.end()) for m in self.ctx["negation"].finditer(sent)]
-            void = self.ctx["negation_void"]
-            # "Don't let sciatica win" is not a precaution, however it starts.
-            prec = [(s + m.start(), s + m.end()) for m in self.ctx["precaution"].finditer(sent)
-                    if not void.match(sent, m.end())]
-            cond = [(s + m.start(), s + m.end()) for m in self.ctx["precaution_if"].finditer(sent)]
-            got = self._cache[i] = (clauses, negs, prec, cond)
+            clauses, negs, prec, cond = _sentence_context(self.ctx, self.text[s:e])
+            got = self._cache[i] = ([s + c for c in clauses],
+                                    [(s + a, s + b) for a, b in negs],
+                                    [(s + a, s + b) for a, b in prec],
+                                    [(s + a, s + b) for a, b in cond])
         return got
 
     def _clause(self, clauses: list[int], pos: int, e: int) -> tuple[int, int]:
@@ -662,6 +682,7 @@ def clear_caches() -> None:
         fn.cache_clear()
     for plan in active_rules()._plans.values():
         plan.sentence_matches.clear()
+    _CONTEXT_MEMO.clear()
 
 
 MODEL_RULE = "likely-claim"
