@@ -167,6 +167,7 @@ class Family:
     ignore: frozenset[tuple[str, ...]]
     ignore_cats: frozenset[str]
     ignore_followed_by: frozenset[str]
+    ignore_cue_followed_by: frozenset[str]
     ignore_cues: frozenset[tuple[str, ...]]
     unless_after: frozenset[str]
     ignore_pairs: frozenset[tuple[tuple[str, ...], tuple[str, ...]]]
@@ -216,6 +217,8 @@ def load_families(path: Path = FAMILIES_PATH) -> tuple[Family, ...]:
             ignore=frozenset(_norm_term(t) for t in opt("ignore", [])),
             ignore_cats=_expand(opt("ignore_cats", []), groups),
             ignore_followed_by=frozenset(word_stem(w) for w in opt("ignore_followed_by", [])),
+            ignore_cue_followed_by=frozenset(
+                word_stem(w) for w in opt("ignore_cue_followed_by", [])),
             ignore_cues=frozenset(_norm_term(t) for t in opt("ignore_cues", [])),
             unless_after=_expand(opt("unless_after", []), groups),
             unless_preceded_by=frozenset(word_stem(w) for w in opt("unless_preceded_by", [])),
@@ -284,6 +287,9 @@ def match_families(s: Sentence, kind: str | None, regulatory: str,
                 continue
             if fam.ignore_followed_by and b1 < len(s.stems) and (
                     s.stems[b1] in fam.ignore_followed_by):
+                continue
+            if fam.ignore_cue_followed_by and a1 < len(s.stems) and (
+                    s.stems[a1] in fam.ignore_cue_followed_by):
                 continue
             if fam.unless_after and _between(s, fam.unless_after, max(a1, b1),
                                              max(a1, b1) + 3):
