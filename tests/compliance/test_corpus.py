@@ -96,13 +96,12 @@ def test_targets_on_the_test_split(test_scores):
         _show(f"test/{layer}", figures(test_scores[layer]))
     fig = figures(test_scores["both"])
     # Targets (issue 10): block recall >= 95 %, warn recall >= 90 %, honest blocked <= 2 %,
-    # warn-level blocked <= 10 %. The warn targets are met and held here; block recall and
-    # honest blocking are not yet (90.6 % and 3.4 % on this split, docs/compliance.md), so
-    # the floors below guard today's level against regressions until they are.
+    # warn-level blocked <= 10 %, all met on this split (docs/compliance.md has the figures
+    # and the per-batch first passes, which are the stricter measure).
+    assert fig.block_recall >= 0.95
     assert fig.warn_recall >= 0.90
+    assert fig.honest_blocked <= 0.02
     assert fig.warn_blocked <= 0.10
-    assert fig.block_recall >= 0.89
-    assert fig.honest_blocked <= 0.045
     assert fig.any_recall >= 0.95  # violating sentences with any finding (block or review)
 
 
