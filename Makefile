@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test install lint bench clean prod-local
+.PHONY: run test install lint bench clean prod-local prod-local-check prod-local-stop
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,13 @@ lint: $(STAMP)
 ## nginx (Debian) on loopback -> two gunicorn instances + a worker, PostgreSQL and Redis
 prod-local: $(STAMP)
 	scripts/prod-local.sh
+
+## Start prod-local, buy one thing through nginx (webhook, worker-sent email), stop
+prod-local-check: $(STAMP)
+	scripts/prod-local.sh check
+
+prod-local-stop:
+	scripts/prod-local.sh stop
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_seed.py
