@@ -39,8 +39,10 @@ prod-local-check: $(STAMP)
 prod-local-stop:
 	scripts/prod-local.sh stop
 
+## One run: 10,000-product seed load, pages vs a bare-Flask ceiling (SQLite; PostgreSQL through
+## nginx and two instances), checkout orders/s through localstripe. Figures: docs/performance.md
 bench: $(STAMP)
-	$(BIN)/python bench/bench_seed.py
+	$(BIN)/python bench/bench_all.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) instance/*.db
