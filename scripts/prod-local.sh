@@ -86,8 +86,9 @@ export SECRET_KEY=${SECRET_KEY:-prod-local-$(hostname)-not-secret}
 # X-Forwarded-Proto, so ProxyFix trusts exactly one of each. Plain http on loopback here.
 export SESSION_COOKIE_SECURE=0 PROXY_FIX_X_FOR=1 PROXY_FIX_X_PROTO=1
 export WORKER_TIMEOUT_SECONDS=${WORKER_TIMEOUT_SECONDS:-30}
-# Mail leaves through the worker's drain (every 5 s here), not from request threads.
-export MAIL_SYNC_DRAIN=${MAIL_SYNC_DRAIN:-0} MAIL_DRAIN_INTERVAL_SECONDS=${MAIL_DRAIN_INTERVAL_SECONDS:-5}
+# Mail leaves through the worker only: a request that queued some asks it for a drain job
+# (storefront.mail.send_after_commit); its schedule drains every 5 s here as the backstop.
+export MAIL_DRAIN_INTERVAL_SECONDS=${MAIL_DRAIN_INTERVAL_SECONDS:-5}
 export MEDIA_DIR=${MEDIA_DIR:-$ROOT/instance/media-prodlocal} UPLOAD_DIR=${UPLOAD_DIR:-$ROOT/instance/uploads-prodlocal}
 
 if [ -z "${STRIPE_SECRET_KEY:-}" ]; then

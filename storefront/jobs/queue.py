@@ -91,6 +91,22 @@ def enqueue(func_path: str, *args: Any, job_timeout: int = 600, **kwargs: Any) -
     return job_id
 
 
+def enqueue_in(seconds: float, func_path: str, *args: Any, job_timeout: int = 600,
+               **kwargs: Any) -> str:
+    """Like ``enqueue``, but the worker starts it ``seconds`` from now (inline: at once)."""
+    config = _config()
+    if is_inline(config):
+        return enqueue(func_path, *args, job_timeout=job_timeout, **kwargs)
+    from datetime import timedelta
+
+    resolve(func_path)
+    job = rq_queue(config).enqueue_in(timedelta(seconds=seconds), "storefront.jobs.runner.execute",
+                                      func_path, list(args), kwargs, job_timeout=job_timeout,
+                                      result_ttl=RESULT_TTL, failure_ttl=FAILURE_TTL,
+                                      description=func_path)
+    return job.id
+
+
 _RQ_STATUS = {"queued": "queued", "scheduled": "queued", "deferred": "queued",
               "started": "started", "finished": "finished", "failed": "failed",
               "stopped": "failed", "canceled": "failed"}
