@@ -90,7 +90,7 @@ class Stack:
         """gunicorn on a free loopback port; returns the port once it answers."""
         port = free_port()
         cmd = [str(Path(sys.executable).parent / "gunicorn"), "--workers", str(workers),
-               "--worker-class", worker_class, "--threads", str(threads),
+               "--worker-class", worker_class, "--threads", str(threads), "--keep-alive", "75",
                "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
                "--pythonpath", f"{ROOT},{BENCH}", app_spec]
         proc = self.spawn(cmd, {**os.environ, **env}, log=f"gunicorn-{port}.log")
@@ -118,7 +118,8 @@ http {{
   access_log off;
   client_body_temp_path {run}/body; proxy_temp_path {run}/proxy;
   fastcgi_temp_path {run}/fcgi; uwsgi_temp_path {run}/uwsgi; scgi_temp_path {run}/scgi;
-  upstream app {{ {servers} keepalive 32; }}
+  # nginx closes idle upstream connections before gunicorn does (75 s): no 502 on reuse.
+  upstream app {{ {servers} keepalive 32; keepalive_timeout 60s; }}
   server {{
     listen 127.0.0.1:{port};
     location / {{

@@ -118,6 +118,7 @@ fi
 for p in $APP1 $APP2; do
   "$BIN/gunicorn" wsgi:app -b "127.0.0.1:$p" --workers "${GUNICORN_WORKERS:-2}" \
     --worker-class gthread --threads "${GUNICORN_THREADS:-4}" --timeout "$WORKER_TIMEOUT_SECONDS" \
+    --keep-alive 75 \
     --graceful-timeout 10 --access-logfile "$RUN/app-$p-access.log" >"$RUN/app-$p.log" 2>&1 & PIDS+=($!)
 done
 "$BIN/storefront" worker >"$RUN/worker.log" 2>&1 & PIDS+=($!)
@@ -136,7 +137,10 @@ http {
   fastcgi_temp_path $RUN/fcgi; uwsgi_temp_path $RUN/uwsgi; scgi_temp_path $RUN/scgi;
   client_max_body_size 13m;
   upstream storefront { server 127.0.0.1:$APP1 max_fails=1 fail_timeout=5s;
-                        server 127.0.0.1:$APP2 max_fails=1 fail_timeout=5s; keepalive 32; }
+                        server 127.0.0.1:$APP2 max_fails=1 fail_timeout=5s;
+                        # Idle upstream connections close on nginx's side first (gunicorn keeps
+                        # them 75 s): a POST never meets a connection gunicorn just closed (502).
+                        keepalive 32; keepalive_timeout 60s; }
   server {
     listen 127.0.0.1:$PORT default_server;
     server_name _;
