@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-import logging
 import smtplib
 import threading
 import time
@@ -17,7 +16,8 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from storefront.db import Base, StrEnumType, UTCDateTime, utcnow
 
-log = logging.getLogger(__name__)
+# app.extensions key of the callable that asks a worker for a drain (see send_after_commit).
+DRAIN_HOOK = "storefront_request_mail_drain"
 
 
 class MailStatus(enum.StrEnum):
@@ -228,12 +228,11 @@ def send_after_commit(app) -> None:
     mode = app.config.get("MAIL_SYNC_DRAIN")
     if not app.config.get("MAIL_SERVER") or mode is False:
         return
-    if mode is None:
-        from storefront.jobs.queue import is_inline
-
-        if not is_inline(app.config):
-            _queue_drain(app)
-            return
+    # The job queue registers this hook (storefront.jobs.request_mail_drain, set by
+    # create_app); it answers False when jobs run inline, i.e. there is no worker.
+    request_drain = app.extensions.get(DRAIN_HOOK)
+    if mode is None and request_drain is not None and request_drain(app):
+        return
 
     def run():
         from storefront.extensions import db
@@ -249,21 +248,3 @@ def send_after_commit(app) -> None:
     else:
         threading.Thread(target=run, name="outbox-drain", daemon=True).start()
 
-
-def _queue_drain(app) -> None:
-    """Ask the worker for a mail drain a second from now; one per second across all processes.
-
-    The first message in a second sets the key and schedules the drain for just after the key
-    expires, so a message queued later in that second is still in the drain's reach.
-    """
-    from storefront.jobs.queue import enqueue_in, redis_connection
-
-    config = app.config
-    key = f"storefront:mail:drain-queued:{config.get('JOBS_QUEUE') or 'storefront'}"
-    try:
-        if redis_connection(config["REDIS_URL"]).set(key, "1", nx=True, px=1000):
-            with app.app_context():
-                enqueue_in(1.0, "storefront.jobs.periodic.drain_mail", job_timeout=300)
-    except Exception:  # noqa: BLE001 - Redis away: the worker's schedule sends it
-        log.warning("could not queue a mail drain; the worker's schedule will send it",
-                    exc_info=True)
