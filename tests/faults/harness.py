@@ -294,6 +294,9 @@ def audit(app, gateway: StripeGateway, run: Run, sku: str, initial_stock: int, m
     assert max(per_email.values(), default=0) <= 1, f"a buyer has two orders: {per_email.most_common(3)}"
     # Every buyer got through, and every order is paid (late webhooks reconciled).
     assert len(acknowledged) == len(run.buyers), (len(acknowledged), run.answers())
+    # No buyer whose card was charged was told otherwise (a retry after a lost answer).
+    told = Counter(b.pay_status for b in run.buyers)
+    assert set(told) <= {"processing", "paid"}, told
     statuses = Counter(r.status for r in rows)
     assert statuses == {"paid": len(rows)}, statuses
     # Stripe's side: exactly one succeeded PaymentIntent per paid order, none elsewhere.
