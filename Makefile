@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test install lint bench clean prod-local
+.PHONY: run test install lint bench clean prod-local prod-local-check prod-local-stop
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,8 +32,17 @@ lint: $(STAMP)
 prod-local: $(STAMP)
 	scripts/prod-local.sh
 
+## Start prod-local, buy one thing through nginx (webhook, worker-sent email), stop
+prod-local-check: $(STAMP)
+	scripts/prod-local.sh check
+
+prod-local-stop:
+	scripts/prod-local.sh stop
+
+## One run: 10,000-product seed load, pages vs a bare-Flask ceiling (SQLite; PostgreSQL through
+## nginx and two instances), checkout orders/s through localstripe. Figures: docs/performance.md
 bench: $(STAMP)
-	$(BIN)/python bench/bench_seed.py
+	$(BIN)/python bench/bench_all.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) instance/*.db

@@ -108,6 +108,11 @@ def register_extensions(app: Flask) -> None:
 
     # Refuse to start with a live key unless live mode was asked for explicitly.
     check_key(app.config["STRIPE_SECRET_KEY"], app.config["STOREFRONT_ALLOW_LIVE_STRIPE"])
+    from storefront.jobs.queue import request_mail_drain
+    from storefront.mail import DRAIN_HOOK
+
+    # With a worker, mail queued by a request is sent by it, never by a web process.
+    app.extensions[DRAIN_HOOK] = request_mail_drain
     from storefront import security
 
     security.init_app(app)  # security headers on every response, hardened session cookie

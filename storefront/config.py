@@ -35,6 +35,11 @@ def _bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _optional_bool(name: str) -> bool | None:
+    value = os.environ.get(name, "").strip()
+    return None if not value else value.lower() in {"1", "true", "yes", "on"}
+
+
 def _int(name: str, default: int) -> int:
     return int(os.environ.get(name) or default)
 
@@ -179,9 +184,9 @@ def from_env() -> dict:
         # JSON-LD, emails) and the Host the app sees come from it, never from the request's
         # Host header (cache poisoning). Required in production.
         "SITE_URL": _str("SITE_URL").rstrip("/"),
-        # Send queued mail right after commit in the request (None: when MAIL_SERVER is set;
-        # False: leave it to `storefront mail drain`).
-        "MAIL_SYNC_DRAIN": None,
+        # Send queued mail right after commit in the request (unset: when MAIL_SERVER is set;
+        # 0: leave it to the worker / `storefront mail drain`; 1: in the request, synchronously).
+        "MAIL_SYNC_DRAIN": _optional_bool("MAIL_SYNC_DRAIN"),
         # Catalogue caches (facet counts, listing fragments): seconds an entry lives; 0 = off.
         "CATALOG_CACHE_SECONDS": _float("CATALOG_CACHE_SECONDS", 30),
         # Checkout: how long stock stays reserved for an unpaid order, a quote's payment

@@ -8,6 +8,10 @@ no products, so staff edits survive a restart. To reload it over your changes, r
 With no STRIPE_SECRET_KEY in the environment it also starts localstripe on
 127.0.0.1:8420, registers the shop's webhook with it and points the app at it, so a whole
 purchase works offline with card 4242 4242 4242 4242.
+
+With REDIS_URL set and answering, it also starts ``storefront worker`` (background jobs and
+the periodic schedule: mail, expiring reservations, reconciling payments) and stops it on exit;
+without Redis, jobs run inline in the server as before.
 """
 
 from __future__ import annotations
@@ -79,6 +83,55 @@ def _start_localstripe(env: dict[str, str]) -> subprocess.Popen:
     return proc
 
 
+def _redis_answers(url: str) -> bool:
+    try:
+        from redis import Redis
+
+        client = Redis.from_url(url, socket_connect_timeout=1, socket_timeout=2)
+        try:
+            return bool(client.ping())
+        finally:
+            client.close()
+    except Exception:  # noqa: BLE001 - a bad URL or no server: no Redis
+        return False
+
+
+def _start_worker(env: dict[str, str]) -> subprocess.Popen | None:
+    """Start `storefront worker` when Redis answers at REDIS_URL; otherwise jobs run inline.
+
+    A REDIS_URL that does not answer is dropped from ``env`` (the server then limits rates in
+    memory and runs jobs inline, rather than failing to queue them).
+    """
+    url = env.get("REDIS_URL", "")
+    if env.get("JOBS_INLINE", "").strip().lower() in {"1", "true", "yes", "on"}:
+        print("Jobs: inline (JOBS_INLINE is set).", flush=True)
+        return None
+    if not url:
+        print("Jobs: inline (no REDIS_URL; e.g. REDIS_URL=redis://127.0.0.1:6379/0 make run "
+              "starts a background worker).", flush=True)
+        return None
+    if not _redis_answers(url):
+        print(f"Jobs: inline (Redis at {url} does not answer).", flush=True)
+        env.pop("REDIS_URL")
+        return None
+    proc = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker"],
+                            cwd=ROOT, env=env)
+    print(f"Worker: storefront worker on {url} (jobs; mail, reservation expiry and payment "
+          "reconciliation on a schedule).", flush=True)
+    return proc
+
+
+def _stop(proc: subprocess.Popen | None, timeout: float = 15) -> None:
+    if proc is None or proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def main() -> None:
     """Prepare the database, start localstripe when no Stripe keys are set, and serve."""
     env = dict(os.environ)
@@ -96,16 +149,17 @@ def main() -> None:
               "`.venv/bin/storefront seed load seed/products.json` and "
               "`.venv/bin/storefront seed articles seed/articles`).", flush=True)
     stripe_proc = None if env.get("STRIPE_SECRET_KEY") else _start_localstripe(env)
-    print(f"Storefront on http://{HOST}:{PORT}", flush=True)
+    worker = None
     try:
+        worker = _start_worker(env)  # after localstripe: it reconciles payments there
+        print(f"Storefront on http://{HOST}:{PORT}", flush=True)
         subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "run", "--host", HOST,
                         "--port", str(PORT)], cwd=ROOT, env=env)
     except KeyboardInterrupt:
         pass
     finally:
-        if stripe_proc is not None:
-            stripe_proc.terminate()
-            stripe_proc.wait(timeout=10)
+        _stop(worker)
+        _stop(stripe_proc, timeout=10)
 
 
 if __name__ == "__main__":

@@ -28,7 +28,8 @@ def fresh_database_url(tmp_path: Path, name: str = "app") -> str:
     """A new empty database: a SQLite file, or a new PostgreSQL database when configured."""
     if TEST_DATABASE_URL:
         base = sa.make_url(_pg_url(TEST_DATABASE_URL))
-        dbname = f"sf_test_{name}_{uuid.uuid4().hex[:8]}"
+        # TEST_DATABASE_PREFIX: the first part of these throwaway databases' names (shared servers).
+        dbname = f"{os.environ.get('TEST_DATABASE_PREFIX', 'sf_test')}_{name}_{uuid.uuid4().hex[:8]}"
         admin = sa.create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
             conn.exec_driver_sql(f'CREATE DATABASE "{dbname}"')

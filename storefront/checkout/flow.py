@@ -305,6 +305,15 @@ def pay_with_token(session: Session, gateway: StripeGateway, public_id: str, tok
     except CardDeclined as exc:
         _fail_now(session, gateway, public_id, exc.message, source=source, intent_id=intent_id)
         return PaymentAttempt("failed", message=exc.message)
+    except PaymentRejected:
+        # A retry after a fault (say the database went away after Stripe confirmed, so the
+        # buyer saw a 503): the intent is already paid and refuses changes. Stripe's word
+        # stands; the webhook or the reconciliation makes the order paid.
+        intent = gateway.retrieve_intent(intent_id)
+        if intent.status not in ("succeeded", "processing"):
+            raise
+        _record_progress(session, order_id, intent)
+        return PaymentAttempt("processing")
     _record_progress(session, order_id, intent, customer_id)
     if intent.status == "requires_action":
         return PaymentAttempt("requires_action", client_secret=intent.client_secret)

@@ -91,6 +91,22 @@ def enqueue(func_path: str, *args: Any, job_timeout: int = 600, **kwargs: Any) -
     return job_id
 
 
+def enqueue_in(seconds: float, func_path: str, *args: Any, job_timeout: int = 600,
+               **kwargs: Any) -> str:
+    """Like ``enqueue``, but the worker starts it ``seconds`` from now (inline: at once)."""
+    config = _config()
+    if is_inline(config):
+        return enqueue(func_path, *args, job_timeout=job_timeout, **kwargs)
+    from datetime import timedelta
+
+    resolve(func_path)
+    job = rq_queue(config).enqueue_in(timedelta(seconds=seconds), "storefront.jobs.runner.execute",
+                                      func_path, list(args), kwargs, job_timeout=job_timeout,
+                                      result_ttl=RESULT_TTL, failure_ttl=FAILURE_TTL,
+                                      description=func_path)
+    return job.id
+
+
 _RQ_STATUS = {"queued": "queued", "scheduled": "queued", "deferred": "queued",
               "started": "started", "finished": "finished", "failed": "failed",
               "stopped": "failed", "canceled": "failed"}
@@ -144,3 +160,24 @@ def report_progress(done: int, total: int) -> None:
     if job is not None:
         job.meta["progress"] = progress
         job.save_meta()
+
+
+def request_mail_drain(app) -> bool:
+    """Ask the worker for a mail drain a second from now; False when jobs run inline.
+
+    At most one is queued per second across every process: the first message in a second sets
+    a Redis key and schedules the drain for just after the key expires, so a message queued
+    later in that second is still within its reach. The worker's schedule is the backstop.
+    """
+    config = app.config
+    if is_inline(config):
+        return False
+    key = f"storefront:mail:drain-queued:{config.get('JOBS_QUEUE') or 'storefront'}"
+    try:
+        if redis_connection(config["REDIS_URL"]).set(key, "1", nx=True, px=1000):
+            with app.app_context():
+                enqueue_in(1.0, "storefront.jobs.periodic.drain_mail", job_timeout=300)
+    except Exception:  # noqa: BLE001 - Redis away: the worker's schedule sends it
+        log.warning("could not queue a mail drain; the worker's schedule will send it",
+                    exc_info=True)
+    return True

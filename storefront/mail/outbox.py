@@ -5,15 +5,19 @@ from __future__ import annotations
 import enum
 import smtplib
 import threading
+import time
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 
 from sqlalchemy import Integer, String, Text, and_, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from storefront.db import Base, StrEnumType, UTCDateTime, utcnow
+
+# app.extensions key of the callable that asks a worker for a drain (see send_after_commit).
+DRAIN_HOOK = "storefront_request_mail_drain"
 
 
 class MailStatus(enum.StrEnum):
@@ -69,7 +73,7 @@ def enqueue(session: Session, *, to: str, subject: str, body_text: str, dedupe_k
     return msg
 
 
-def _smtp_send(config: dict[str, Any], row: OutboxEmail) -> None:
+def _message(config: dict[str, Any], row: OutboxEmail) -> EmailMessage:
     msg = EmailMessage()
     msg["From"] = config["MAIL_DEFAULT_SENDER"]
     msg["To"] = row.to_addr
@@ -78,12 +82,41 @@ def _smtp_send(config: dict[str, Any], row: OutboxEmail) -> None:
     msg.set_content(row.body_text)
     if row.body_html:
         msg.add_alternative(row.body_html, subtype="html")
-    with smtplib.SMTP(config["MAIL_SERVER"], int(config["MAIL_PORT"]), timeout=10) as smtp:
+    return msg
+
+
+def _smtp_open(config: dict[str, Any]) -> smtplib.SMTP:
+    smtp = smtplib.SMTP(config["MAIL_SERVER"], int(config["MAIL_PORT"]), timeout=10)
+    try:
         if config.get("MAIL_USE_TLS"):
             smtp.starttls()
         if config.get("MAIL_USERNAME"):
             smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
-        smtp.send_message(msg)
+    except BaseException:
+        smtp.close()
+        raise
+    return smtp
+
+
+def _mark_sent(session: Session, oid: int, until: datetime) -> None:
+    """Record that SMTP accepted row ``oid``, retrying through a database blip until ``until``.
+
+    Giving up leaves the row ``sending``: after its lease another drain sends it again, so the
+    retries stop well before the lease ends (two drains must never hold one row).
+    """
+    while True:
+        try:
+            session.execute(update(OutboxEmail).where(OutboxEmail.id == oid)
+                            .values(status=MailStatus.SENT, sent_at=utcnow(), sending_until=None,
+                                    last_error=None)
+                            .execution_options(synchronize_session=False))
+            session.commit()
+            return
+        except (OperationalError, InterfaceError):
+            session.rollback()
+            if utcnow() >= until:
+                raise
+            time.sleep(0.25)
 
 
 def _due(now: datetime, max_attempts: int):
@@ -133,7 +166,12 @@ def drain(session: Session, config: dict[str, Any], limit: int = 100) -> dict[st
         row = session.get(OutboxEmail, oid)
         session.refresh(row)
         try:
-            _smtp_send(config, row)
+            smtp = _smtp_open(config)
+            try:
+                smtp.send_message(_message(config, row))
+            except BaseException:
+                smtp.close()
+                raise
         except (OSError, smtplib.SMTPException) as exc:
             give_up = row.attempts >= max_attempts
             session.execute(update(OutboxEmail).where(OutboxEmail.id == oid,
@@ -147,13 +185,17 @@ def drain(session: Session, config: dict[str, Any], limit: int = 100) -> dict[st
             failed += 1
             dead += give_up
             continue
-        # Accepted: only now is it sent. (A crash right here resends it once after the lease;
-        # the Message-ID is stable per row, so receivers can drop the duplicate.)
-        session.execute(update(OutboxEmail).where(OutboxEmail.id == oid)
-                        .values(status=MailStatus.SENT, sent_at=utcnow(), sending_until=None,
-                                last_error=None)
-                        .execution_options(synchronize_session=False))
-        session.commit()
+        # Accepted: only now is it sent. Recorded before QUIT, and through database blips for
+        # up to half the lease, so the window in which a crash makes the next drain send it
+        # again is one commit wide (the Message-ID is stable per row: receivers can drop such a
+        # duplicate). A web process never sends when a worker runs (send_after_commit).
+        try:
+            _mark_sent(session, oid, until=now + lease / 2)
+        finally:
+            try:
+                smtp.quit()
+            except (OSError, smtplib.SMTPException):
+                smtp.close()
         sent += 1
     return {"sent": sent, "failed": failed, "skipped": 0, **({"dead": dead} if dead else {})}
 
@@ -175,8 +217,21 @@ def resend(session: Session, email_id: int) -> bool:
 
 
 def send_after_commit(app) -> None:
-    """Drain the outbox in a background thread (best effort; the CLI drain is the backstop)."""
-    if not app.config.get("MAIL_SERVER") or app.config.get("MAIL_SYNC_DRAIN") is False:
+    """Get mail just queued sent soon: by the worker when one runs, else from this process.
+
+    With a worker (REDIS_URL and jobs not inline) web processes never talk to SMTP: a drain job
+    is queued for the worker (at most one a second; its schedule is the backstop). A web worker
+    killed between the SMTP server's acceptance and the commit that records it would otherwise
+    leave a row the next drain sends again. MAIL_SYNC_DRAIN: unset chooses that way; False
+    leaves everything to the worker's schedule / `mail drain`; True sends in the request.
+    """
+    mode = app.config.get("MAIL_SYNC_DRAIN")
+    if not app.config.get("MAIL_SERVER") or mode is False:
+        return
+    # The job queue registers this hook (storefront.jobs.request_mail_drain, set by
+    # create_app); it answers False when jobs run inline, i.e. there is no worker.
+    request_drain = app.extensions.get(DRAIN_HOOK)
+    if mode is None and request_drain is not None and request_drain(app):
         return
 
     def run():
@@ -188,7 +243,8 @@ def send_after_commit(app) -> None:
             finally:
                 db.session.remove()
 
-    if app.config.get("MAIL_SYNC_DRAIN"):
+    if mode:
         run()
     else:
         threading.Thread(target=run, name="outbox-drain", daemon=True).start()
+

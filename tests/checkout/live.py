@@ -63,7 +63,10 @@ def start_gunicorn(database_url: str, port: int, ls: LocalStripe, *, workers: in
     """gunicorn with ``workers`` processes serving the shop on 127.0.0.1:``port``."""
     secret = "whsec_" + secrets.token_hex(16)
     env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "race-" + secrets.token_hex(8),
-           "STAFF_EMAIL": "ship@example.com", **ls.env(secret), **(extra_env or {})}
+           "STAFF_EMAIL": "ship@example.com", **ls.env(secret),
+           # No worker runs beside these servers unless a test starts one (and says so in
+           # extra_env): jobs, and the mail they would leave to the worker, run in-process.
+           "JOBS_INLINE": "1", **(extra_env or {})}
     # Every simulated buyer comes from 127.0.0.1: no per-client cap on unpaid orders here.
     cfg = {"RATELIMIT_ENABLED": False, "ORDER_UNPAID_PER_CLIENT": 0, **(config or {})}
     cmd = [str(Path(sys.executable).parent / "gunicorn"), "--workers", str(workers),

@@ -156,3 +156,27 @@ def test_a_lost_webhook_is_recovered_when_the_order_is_read(shop, client, db_ses
     assert b"Paid" in page.data
     assert _order(db_session, placed["order_id"]).status == "paid"
     assert db_session.scalar(select(func.count(OutboxEmail.id))) == 2
+
+
+def test_retry_after_a_lost_answer_says_processing_not_rejected(shop, client, db_session, localstripe,
+                                                                gateway):
+    """Stripe confirmed, but the shop lost the outcome (a database fault, a 503 to the buyer).
+
+    The buyer pays again with a new token: the intent is already paid and refuses changes. The
+    answer must be "processing" (the webhook or the reconciliation finishes it), not a 422
+    telling someone whose card was charged that the payment was rejected — and no new charge.
+    """
+    belt, = seed(db_session, product_record(price=9900, stock=2))
+    placed = _place(client, belt.sku)
+    assert _pay(client, placed["order_id"], card_token(localstripe)).get_json()["status"] == "processing"
+    order = _order(db_session, placed["order_id"])
+    intent_id = order.payment_intent_id
+    order.payment_status = None  # as if the commit after Stripe's confirmation never happened
+    db_session.commit()
+    again = _pay(client, placed["order_id"], card_token(localstripe))
+    assert again.status_code == 200, again.get_json()
+    assert again.get_json()["status"] == "processing"
+    assert _order(db_session, placed["order_id"]).payment_status == "succeeded"
+    charges = [c for c in gateway.client.v1.charges.list({"limit": 100}).auto_paging_iter()
+               if c.to_dict().get("payment_intent") == intent_id]
+    assert len(charges) == 1

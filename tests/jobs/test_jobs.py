@@ -73,3 +73,52 @@ def test_real_worker_runs_jobs_from_redis(tmp_path):
             assert job_status(db_job)["result"] == 0
     finally:
         drop_database(url)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(120)
+def test_with_a_worker_web_processes_leave_mail_to_it(tmp_path, smtp_server):
+    """A request that queued mail asks the worker to send it; it never talks to SMTP itself."""
+    if not REDIS_URL:
+        pytest.skip("needs Redis: set REDIS_URL (CI does)")
+    from sqlalchemy import select
+
+    from storefront.extensions import db
+    from storefront.mail import MailStatus, OutboxEmail, send_after_commit
+    from storefront.mail import enqueue as enqueue_mail
+    from tests.conftest import drop_database, fresh_database_url, make_app
+
+    url = fresh_database_url(tmp_path, "jobmail")
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    worker = None
+    try:
+        app = make_app(url, JOBS_INLINE=False, REDIS_URL=REDIS_URL, JOBS_QUEUE=queue,
+                       MAIL_SERVER=smtp_server.host, MAIL_PORT=smtp_server.port)
+        with app.app_context():
+            for i in range(3):
+                enqueue_mail(db.session, to=f"b{i}@example.com", subject=f"Order #{i} confirmed",
+                             body_text="Thanks", dedupe_key=f"jobmail:{i}")
+                db.session.commit()
+                send_after_commit(app)  # as each request does after its commit
+        time.sleep(1.5)
+        assert smtp_server.messages == []  # this (web) process sent nothing
+        env = {**os.environ, "DATABASE_URL": url.replace("+psycopg", ""), "REDIS_URL": REDIS_URL,
+               "JOBS_QUEUE": queue, "JOBS_INLINE": "0", "PYTHONPATH": str(ROOT),
+               "SECRET_KEY": "test", "MAIL_SERVER": smtp_server.host,
+               "MAIL_PORT": str(smtp_server.port)}
+        # No schedule: only the drain job the requests queued can send the mail.
+        worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker",
+                                   "--no-schedule"], cwd=ROOT, env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while len(smtp_server.messages) < 3 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert sorted(m["Subject"] for m in smtp_server.messages) == [
+            f"Order #{i} confirmed" for i in range(3)]
+        with app.app_context():
+            assert set(db.session.scalars(select(OutboxEmail.status))) == {MailStatus.SENT}
+    finally:
+        if worker is not None:
+            worker.terminate()
+            worker.wait(30)
+        drop_database(url)
