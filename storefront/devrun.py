@@ -17,11 +17,12 @@ HOST = "127.0.0.1"
 def prepare(env: dict[str, str], report=print):
     """Start the sink unless the environment names a mail server; returns its controller or None."""
     from storefront.mail import sink
+    from storefront.ports import port_free
 
     if env.get("MAIL_SERVER"):
         return None
     port = int(env.get("MAIL_SINK_PORT") or 8025)
-    if not sink.port_free(HOST, port):
+    if not port_free(HOST, port):
         report(f"Mail: port {port} is taken, so no SMTP sink; every email is still readable at "
                "/staff/dev/mail (set MAIL_SINK_PORT to use another port).")
         return None

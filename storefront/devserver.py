@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import os
 import secrets
-import socket
 import subprocess
 import sys
 from pathlib import Path
+
+from storefront.ports import port_free
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST, PORT = "127.0.0.1", int(os.environ.get("PORT", 5000))
@@ -34,15 +35,7 @@ def _storefront(*args: str, env: dict[str, str]) -> None:
 
 
 def _port_free(port: int) -> bool:
-    # SO_REUSEADDR, as the servers we start use it: a socket left in TIME_WAIT by the last
-    # run does not count as taken, a listening one does.
-    with socket.socket() as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind((HOST, port))
-        except OSError:
-            return False
-    return True
+    return port_free(HOST, port)
 
 
 def _catalogue_empty(env: dict[str, str]) -> bool:

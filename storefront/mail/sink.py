@@ -9,7 +9,6 @@ outbox, so nothing needs to be kept here.
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Callable
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -29,16 +28,6 @@ class Sink:
                     "(read it at /staff/dev/mail)")
         return "250 OK: kept in the development sink"
 
-
-def port_free(host: str, port: int) -> bool:
-    """Whether nothing listens on ``host:port`` (TIME_WAIT sockets do not count)."""
-    with socket.socket() as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind((host, port))
-        except OSError:
-            return False
-    return True
 
 
 def start(host: str = "127.0.0.1", port: int = 8025, report: Callable[[str], None] = print):
