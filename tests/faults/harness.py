@@ -325,3 +325,64 @@ def audit(app, gateway: StripeGateway, run: Run, sku: str, initial_stock: int, m
     assert all(to_buyers[r.email] == 1 for r in rows)
     return {"orders": len(rows), "paid": paid, "stock": stock, "emails": sum(mine.values()),
             "answers": dict(run.answers())}
+
+
+# --------------------------------------------------------------------------- the whole stack
+
+@dataclass
+class Stack:
+    """One product's shop under fault: two gunicorn workers and an RQ worker on ``url``,
+    mail to an SMTP sink, localstripe's webhook pointed at the shop. ``stop()`` undoes
+    whatever was started, also after a failure half-way through ``start_stack``."""
+
+    url: str
+    localstripe: object
+    webhook_name: str
+    sink: object = None
+    app: object = None
+    sku: str = ""
+    shop: object = None
+    worker: subprocess.Popen | None = None
+
+    def outcome(self, run: Run, buyers: int, stock: int, worker_log: Path) -> tuple[dict, dict]:
+        """Wait for the stragglers, then audit; every buyer must have a paid order."""
+        settled = settle(self.app, buyers, worker_log)
+        gateway = StripeGateway("sk_test_localstripe", api_base=self.localstripe.url)
+        figures = audit(self.app, gateway, run, self.sku, stock, self.sink.messages)
+        assert figures["paid"] == buyers
+        return figures, settled
+
+    def stop(self) -> None:
+        self.localstripe.register_webhook("http://127.0.0.1:9/unused", "whsec_unused",
+                                          self.webhook_name)
+        stop_process(self.worker)
+        if self.shop is not None:
+            self.shop.stop()
+        if self.sink is not None:
+            self.sink.stop()
+        if self.app is not None:
+            with self.app.app_context():
+                db.engine.dispose()
+
+
+def start_stack(stack: Stack, stock: int, worker_log: Path, price: int = 4900) -> Stack:
+    """Fill in ``stack``: database rows, sink, shop, worker and webhook, in that order."""
+    from tests.checkout.live import SmtpSink, start_gunicorn
+    from tests.conftest import make_app
+    from tests.factories import create_products, product_record
+
+    stack.sink = SmtpSink(free_port())
+    stack.app = make_app(stack.url)
+    with stack.app.app_context():
+        product, = create_products(db.session, product_record(stock=stock, price=price))
+        stack.sku = product.sku
+        db.session.commit()
+        db.engine.dispose()
+    env = worker_env(stack.url, stack.sink, f"fault-{uuid.uuid4().hex[:8]}")
+    stack.shop = start_gunicorn(stack.url, free_port(), stack.localstripe, workers=2, threads=4,
+                                extra_env=env)
+    env.update(stack.localstripe.env(stack.shop.webhook_secret))
+    stack.worker = start_worker(env, worker_log)
+    stack.localstripe.register_webhook(f"{stack.shop.url}/stripe/webhook",
+                                       stack.shop.webhook_secret, stack.webhook_name)
+    return stack

@@ -10,25 +10,17 @@ worker on its own (reconciliation from Stripe, the outbox drain) — no person, 
 from __future__ import annotations
 
 import time
-import uuid
 
 import pytest
 
-from storefront.extensions import db
-from storefront.payments import StripeGateway
 from tests.checkout.fixtures import localstripe  # noqa: F401 - fixture
-from tests.checkout.live import SmtpSink, start_gunicorn
-from tests.conftest import free_port, make_app, require_postgres
-from tests.factories import create_products, product_record
+from tests.conftest import require_postgres
 from tests.faults.harness import (
     PrivateCluster,
-    audit,
+    Stack,
     require_redis,
     run_buyers,
-    settle,
-    start_worker,
-    stop_process,
-    worker_env,
+    start_stack,
 )
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
@@ -43,24 +35,13 @@ def test_postgres_restart_during_orders(tmp_path, localstripe):  # noqa: F811
     require_redis()
     started = time.monotonic()
     cluster = PrivateCluster()
-    sink = SmtpSink(free_port())
-    shop = worker = None
+    stack = None
     try:
-        url = cluster.create_database("storefront_rt_fault")
-        app = make_app(url)
-        with app.app_context():
-            product, = create_products(db.session, product_record(stock=STOCK, price=4900))
-            sku = product.sku
-            db.session.commit()
-            db.engine.dispose()
-        env = worker_env(url, sink, f"fault-{uuid.uuid4().hex[:8]}")
-        shop = start_gunicorn(url, free_port(), localstripe, workers=2, threads=4, extra_env=env)
-        env.update(localstripe.env(shop.webhook_secret))
-        worker = start_worker(env, tmp_path / "worker.log")
-        localstripe.register_webhook(f"{shop.url}/stripe/webhook", shop.webhook_secret, "pgrestart")
+        stack = Stack(cluster.create_database("storefront_rt_fault"), localstripe, "pgrestart")
+        start_stack(stack, STOCK, tmp_path / "worker.log")
 
-        run, threads = run_buyers(shop.url, localstripe.url, sku, BUYERS, concurrency=6,
-                                  trigger_after=BUYERS // 4, timeout=60)
+        run, threads = run_buyers(stack.shop.url, localstripe.url, stack.sku, BUYERS,
+                                  concurrency=6, trigger_after=BUYERS // 4, timeout=60)
         assert run.acknowledged.wait(40), "the buyers never got going"
         cluster.stop("fast")  # in-flight transactions are cut; new connections refused
         time.sleep(2)
@@ -72,16 +53,10 @@ def test_postgres_restart_during_orders(tmp_path, localstripe):  # noqa: F811
         assert any(a.endswith(":503") or "Error" in a for a in answers), answers
         assert not any(a.endswith(":500") for a in answers), answers
 
-        settled = settle(app, BUYERS, tmp_path / "worker.log")
-        gateway = StripeGateway("sk_test_localstripe", api_base=localstripe.url)
-        figures = audit(app, gateway, run, sku, STOCK, sink.messages)
-        assert figures["paid"] == BUYERS
+        figures, settled = stack.outcome(run, BUYERS, STOCK, tmp_path / "worker.log")
         print(f"\npostgres restart: {figures}; left to the worker: {settled}; "
               f"{time.monotonic() - started:.0f} s")
     finally:
-        localstripe.register_webhook("http://127.0.0.1:9/unused", "whsec_unused", "pgrestart")
-        stop_process(worker)
-        if shop is not None:
-            shop.stop()
-        sink.stop()
+        if stack is not None:
+            stack.stop()
         cluster.destroy()

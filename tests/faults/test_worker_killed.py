@@ -14,25 +14,17 @@ from __future__ import annotations
 import os
 import signal
 import time
-import uuid
 from pathlib import Path
 
 import pytest
 
-from storefront.extensions import db
-from storefront.payments import StripeGateway
 from tests.checkout.fixtures import localstripe  # noqa: F401 - fixture
-from tests.checkout.live import SmtpSink, start_gunicorn
-from tests.conftest import drop_database, free_port, fresh_database_url, make_app, require_postgres
-from tests.factories import create_products, product_record
+from tests.conftest import drop_database, fresh_database_url, require_postgres
 from tests.faults.harness import (
-    audit,
+    Stack,
     require_redis,
     run_buyers,
-    settle,
-    start_worker,
-    stop_process,
-    worker_env,
+    start_stack,
 )
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
@@ -52,21 +44,12 @@ def test_workers_killed_mid_request(tmp_path, localstripe):  # noqa: F811
     require_redis()
     started = time.monotonic()
     url = fresh_database_url(tmp_path, "workerkill")
-    sink = SmtpSink(free_port())
-    shop = worker = app = None
+    stack = Stack(url, localstripe, "workerkill")
     try:
-        app = make_app(url)
-        with app.app_context():
-            product, = create_products(db.session, product_record(stock=STOCK, price=4900))
-            sku = product.sku
-            db.session.commit()
-        env = worker_env(url, sink, f"fault-{uuid.uuid4().hex[:8]}")
-        shop = start_gunicorn(url, free_port(), localstripe, workers=2, threads=4, extra_env=env)
-        env.update(localstripe.env(shop.webhook_secret))
-        worker = start_worker(env, tmp_path / "worker.log")
-        localstripe.register_webhook(f"{shop.url}/stripe/webhook", shop.webhook_secret, "workerkill")
+        start_stack(stack, STOCK, tmp_path / "worker.log")
+        shop = stack.shop
 
-        run, threads = run_buyers(shop.url, localstripe.url, sku, BUYERS, concurrency=8,
+        run, threads = run_buyers(shop.url, localstripe.url, stack.sku, BUYERS, concurrency=8,
                                   trigger_after=BUYERS // 4, timeout=60)
         assert run.acknowledged.wait(40), "the buyers never got going"
         killed = []
@@ -83,19 +66,9 @@ def test_workers_killed_mid_request(tmp_path, localstripe):  # noqa: F811
         assert not any(a.endswith(":500") for a in answers), answers
         assert shop.proc.poll() is None and len(_workers(shop.proc.pid)) == 2  # replaced
 
-        settled = settle(app, BUYERS, tmp_path / "worker.log")
-        gateway = StripeGateway("sk_test_localstripe", api_base=localstripe.url)
-        figures = audit(app, gateway, run, sku, STOCK, sink.messages)
-        assert figures["paid"] == BUYERS
+        figures, settled = stack.outcome(run, BUYERS, STOCK, tmp_path / "worker.log")
         print(f"\nworkers {killed} killed: {figures}; left to the worker: {settled}; "
               f"{time.monotonic() - started:.0f} s")
     finally:
-        localstripe.register_webhook("http://127.0.0.1:9/unused", "whsec_unused", "workerkill")
-        stop_process(worker)
-        if shop is not None:
-            shop.stop()
-        sink.stop()
-        if app is not None:
-            with app.app_context():
-                db.engine.dispose()
+        stack.stop()
         drop_database(url)
