@@ -69,7 +69,8 @@ _SYNONYM = {"ache": "pain", "aching": "pain", "achy": "pain", "sore": "pain", "s
             "stiff": "stiffness", "muscular": "muscle", "arthritic": "arthritis", "mild": "minor",
             "flow": "circulation", "lower": "low", "cramping": "cramp", "spasms": "spasm",
             "tight": "stiffness", "tightness": "stiffness", "microcirculation": "circulation",
-            "aches": "pain", "pains": "pain", "discomfort": "pain"}
+            "aches": "pain", "pains": "pain", "discomfort": "pain", "hurt": "pain",
+            "hurts": "pain"}
 
 
 def _norm_word(w: str) -> str:
