@@ -125,7 +125,7 @@ def build() -> dict:
     weights = {}
     for name, w in zip(names, coef, strict=True):
         if max(abs(float(v)) for v in w) >= PRUNE:
-            weights[str(name)] = [round(float(v), 5) for v in w]
+            weights[str(name)] = [round(float(v), 4) for v in w]
     return {
         "feature_version": FEATURE_VERSION,
         "classes": list(CLASSES),
