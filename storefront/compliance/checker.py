@@ -219,7 +219,7 @@ class _Context:
         if "precaution" in modes or "precaution-clause" in modes:
             # A cue before the claim ("Avoid use over ... cancer"), or a condition before
             # it with a cue in the sentence ("If you have diabetes, ... consult ...").
-            if any(cs <= a and b <= start for a, b in prec):
+            if any(cs <= a < start for a, _ in prec):  # a cue may share a word ("check for")
                 return True
             if prec and any(cs <= a <= start for a, _ in cond):
                 return True
@@ -403,6 +403,7 @@ def check_copy(text: str, kind: str | None = None, regulatory: str | None = None
     if rules_enabled:
         fam = _family_findings(rules, facts, plain, text, spans, analysed)
         fam += _condition_teasers(rules, facts, spans, analysed)
+        fam += _risk_denied_in_answer(rules, spans, analysed)
         found = _testimonials(rules, _in_context(found, fam, spans, analysed) + fam, spans,
                               analysed)
         found = _outside_product_names(found, plain.text, spans)
@@ -463,7 +464,7 @@ def _in_context(found: list, fam: list, spans, analysed) -> list:
                 continue
             if item[2].id == "fda-approval" and _QUESTION.match(sent.text):
                 continue
-            if _QUESTION.match(sent.text) and i + 1 < len(analysed) and _answers_no(
+            if sent.text.rstrip().endswith("?") and i + 1 < len(analysed) and _answers_no(
                     analysed[i + 1]):
                 continue  # "Will it cure my arthritis? No light device cures arthritis."
         kept.append(item)
@@ -577,6 +578,34 @@ def _condition_teasers(rules: RuleSet, facts: _Facts, spans, analysed) -> list:
     return out
 
 
+_DENIAL = re.compile(r"^\W*(?:a\W+)?(?:none|no|zero|nope|nothing|not\s+(?:one|a\s+single|any))\b"
+                     r"(?!\s+(?:serious|major|lasting|known\s+serious))", re.IGNORECASE)
+
+
+def _risk_denied_in_answer(rules: RuleSet, spans, analysed) -> list:
+    """"Are there any side effects? None whatsoever." The answer denies every risk the
+    question names: an absolute safety claim spread over two sentences."""
+    try:
+        rule = rules.by_id("absolute-safety")
+    except KeyError:
+        return []
+    out = []
+    for i in range(len(analysed) - 1):
+        question, answer = analysed[i], analysed[i + 1]
+        if not question.text.rstrip().endswith("?") or "risk" not in question.cats() or (
+                "addiction" in question.cats()):
+            continue
+        if answer.cats() & {"precaution", "hedge_research", "correction"}:
+            continue
+        m = _DENIAL.match(answer.text)
+        if m is not None:
+            ss = spans[i + 1][0]
+            lead = len(answer.text) - len(answer.text.lstrip())
+            out.append((ss + lead, ss + m.end(), rule, "block", rule.why, rule.suggestion,
+                        False))
+    return out
+
+
 def _sentence_matches(plan: Plan, text: str, spans, doc: _Context, i: int) -> tuple:
     """Raw pattern matches in sentence ``i`` as (rule, pattern, start, end, what, matched
     text), with offsets relative to the sentence.
@@ -624,7 +653,8 @@ def _family_findings(rules: RuleSet, facts: _Facts, plain: PlainText, source: st
     out = []
     for i, ((ss, se), sent) in enumerate(zip(spans, analysed, strict=True)):
         question = _QUESTION.match(sent.text) is not None
-        answered_no = question and i + 1 < len(analysed) and _answers_no(analysed[i + 1])
+        answered_no = (sent.text.rstrip().endswith("?") and i + 1 < len(analysed)
+                       and _answers_no(analysed[i + 1]))
         for hit in _family_hits(sent.text, facts.kind, facts.regulatory):
             fam = hit.family
             if (hit.rule == "fda-approval" and question) or answered_no:
