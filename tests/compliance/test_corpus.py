@@ -96,10 +96,9 @@ def test_targets_on_the_test_split(test_scores):
         _show(f"test/{layer}", figures(test_scores[layer]))
     fig = figures(test_scores["both"])
     # Targets (issue 10): block recall >= 95 %, warn recall >= 90 %, honest blocked <= 2 %,
-    # warn-level blocked <= 10 %. The last three are met and held here. Block recall is at
-    # 94.97 % on this split (472 of 497), one sentence short; it is held at 94.5 % until it
-    # is met (docs/compliance.md has the figures and the per-batch first passes).
-    assert fig.block_recall >= 0.945
+    # warn-level blocked <= 10 %, all met on this split (docs/compliance.md has the figures
+    # and the per-batch first passes, which are the stricter measure).
+    assert fig.block_recall >= 0.95
     assert fig.warn_recall >= 0.90
     assert fig.honest_blocked <= 0.02
     assert fig.warn_blocked <= 0.10
