@@ -30,7 +30,9 @@ def run_once(name: str) -> Any:
     if config.get("REDIS_URL") and interval > 0:
         from storefront.jobs.queue import redis_connection
 
-        lock = f"storefront:periodic:{name}"
+        # One lock per queue: two shops (or two test runs) sharing a Redis database never
+        # skip each other's ticks.
+        lock = f"storefront:periodic:{config.get('JOBS_QUEUE') or 'storefront'}:{name}"
         # Slightly shorter than the interval, so the next tick is never skipped by its own lock.
         if not redis_connection(config["REDIS_URL"]).set(lock, "1", nx=True,
                                                          px=int(interval * 900)):

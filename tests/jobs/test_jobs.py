@@ -11,7 +11,7 @@ import uuid
 import pytest
 
 from storefront.jobs import enqueue, job_status
-from tests.conftest import ROOT
+from tests.conftest import ROOT, make_app
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 
@@ -122,3 +122,23 @@ def test_with_a_worker_web_processes_leave_mail_to_it(tmp_path, smtp_server):
             worker.terminate()
             worker.wait(30)
         drop_database(url)
+
+
+def test_periodic_locks_are_per_queue(tmp_path, monkeypatch):
+    """A periodic job's "ran recently" lock belongs to one queue (one shop): another shop,
+    or another test run, on the same Redis database must not skip its ticks."""
+    if not REDIS_URL:
+        pytest.skip("needs Redis: set REDIS_URL (CI does)")
+    from storefront.jobs import periodic
+
+    ran = []
+    monkeypatch.setitem(periodic.SCHEDULE, "test-tick", ("test.tick", "RECONCILE_INTERVAL_SECONDS"))
+    monkeypatch.setattr("storefront.jobs.queue.resolve", lambda path: lambda: ran.append(path) or "ran")
+    url = f"sqlite:///{tmp_path / 'locks.db'}"
+    results = []
+    for queue in (f"shop-a-{uuid.uuid4().hex[:6]}", f"shop-b-{uuid.uuid4().hex[:6]}"):
+        app = make_app(url, REDIS_URL=REDIS_URL, JOBS_QUEUE=queue, RECONCILE_INTERVAL_SECONDS=60)
+        with app.app_context():
+            results += [periodic.run_once("test-tick"), periodic.run_once("test-tick")]
+    assert results == ["ran", "skipped", "ran", "skipped"]
+    assert len(ran) == 2
