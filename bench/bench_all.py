@@ -46,7 +46,17 @@ BENCH = Path(__file__).resolve().parent
 sys.path[:0] = [str(ROOT), str(BENCH)]
 
 import sqlalchemy as sa  # noqa: E402
-from stack import Stack, ensure_tool, free_port, python_load, wrk  # noqa: E402
+from stack import (  # noqa: E402
+    Stack,
+    drop_pg_database,
+    ensure_tool,
+    filter_state,
+    free_port,
+    pg_server_url,
+    python_load,
+    wrk,
+)
+from stack import create_pg_database as stack_create_pg_database  # noqa: E402
 
 TARGETS = [  # name, what, goal (ratio to the ceiling, from issue 13)
     ("catalogue", "/products, first page (hot)", 0.5),
@@ -60,30 +70,9 @@ CEILING_SPEC = "bench_pages:bare_app"
 
 # --------------------------------------------------------------------------- databases
 
-def pg_server_url() -> str:
-    url = (os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")
-           or "postgresql://postgres@127.0.0.1/postgres")
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
-    return url
-
-
 def create_pg_database(tag: str) -> str:
-    base = sa.make_url(pg_server_url())
     name = f"{os.environ.get('BENCH_DB_PREFIX', 'storefront_bench')}_{tag}_{uuid.uuid4().hex[:6]}"
-    admin = sa.create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    admin.dispose()
-    return base.set(database=name).render_as_string(hide_password=False)
-
-
-def drop_pg_database(url: str) -> None:
-    u = sa.make_url(url)
-    admin = sa.create_engine(u.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{u.database}" WITH (FORCE)')
-    admin.dispose()
+    return stack_create_pg_database(name)
 
 
 def postgres_answers() -> bool:
@@ -134,19 +123,9 @@ def published_slugs(url: str) -> list[str]:
 def plan(doc: dict, slugs: list[str]) -> dict[str, list[str]]:
     """The URLs of each target (fixed seeds: runs are comparable)."""
     rng = random.Random(42)
-    kinds = ["belt", "panel", "handheld", "laser"]
-    waves = [630, 660, 810, 850, 980]
     states = []
     while len(states) < 240:
-        parts = [f"kind={rng.choice(kinds)}"] if rng.random() < 0.6 else []
-        if rng.random() < 0.4:
-            parts.append(f"wavelength={rng.choice(waves)}")
-        if rng.random() < 0.3:
-            lo = rng.choice([0, 10000, 25000, 50000])
-            parts.append(f"min_price={lo}&max_price={lo + rng.choice([15000, 50000, 100000])}")
-        parts.append(f"sort={rng.choice(['name', 'price_asc', 'price_desc', 'newest'])}")
-        parts.append(f"page={rng.randint(1, 5)}")
-        state = "&".join(parts)
+        state = filter_state(rng)
         if state not in states:
             states.append(state)
     words = sorted({w.lower() for p in doc["products"] for w in p["name"].split()

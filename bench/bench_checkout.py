@@ -21,7 +21,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import socket
 import statistics
 import subprocess
 import sys
@@ -34,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import requests  # noqa: E402
-import sqlalchemy as sa  # noqa: E402
+from stack import create_pg_database, drop_pg_database, free_port  # noqa: E402
 
 from storefront.payments.localstripe import LocalStripe, wait_until_up  # noqa: E402
 from storefront.payments.signatures import signature_header  # noqa: E402
@@ -42,36 +41,12 @@ from storefront.payments.signatures import signature_header  # noqa: E402
 BIN = Path(sys.executable).parent
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def server_url() -> str:
-    url = (os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")
-           or "postgresql://postgres@127.0.0.1/postgres")
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
-    return url
-
-
 def create_database() -> str:
-    base = sa.make_url(server_url())
-    name = f"sf_bench_checkout_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    admin.dispose()
-    return base.set(database=name).render_as_string(hide_password=False)
+    return create_pg_database(f"sf_bench_checkout_{uuid.uuid4().hex[:8]}")
 
 
 def drop_database(url: str) -> None:
-    u = sa.make_url(url)
-    admin = sa.create_engine(u.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{u.database}" WITH (FORCE)')
-    admin.dispose()
+    drop_pg_database(url)
 
 
 def prepare(url: str, products: int, stock: int) -> list[str]:

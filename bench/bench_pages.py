@@ -249,19 +249,9 @@ def load_process(port: int, paths: list[str], requests: int, concurrency: int, c
 def plan(slugs: list[str]) -> dict[str, list[str]]:
     """The URL lists of every target (fixed seeds, so runs are comparable)."""
     rng = random.Random(42)
-    kinds = ["belt", "panel", "handheld", "laser"]
-    waves = [630, 660, 810, 850, 980]
-    states = []
-    for _ in range(400):
-        parts = [f"kind={rng.choice(kinds)}"] if rng.random() < 0.6 else []
-        if rng.random() < 0.4:
-            parts.append(f"wavelength={rng.choice(waves)}")
-        if rng.random() < 0.3:
-            lo = rng.choice([0, 10000, 25000, 50000])
-            parts.append(f"min_price={lo}&max_price={lo + rng.choice([15000, 50000, 100000])}")
-        parts.append(f"sort={rng.choice(['name', 'price_asc', 'price_desc', 'newest'])}")
-        parts.append(f"page={rng.randint(1, 5)}")
-        states.append("&".join(parts))
+    from stack import filter_state  # bench/ is on the path: scripts run from it
+
+    states = [filter_state(rng) for _ in range(400)]
     words = ["infra", "wrap belt", "panel 660", "class 4", "laser 980", "handheld", "pulse",
              "tower panel", "pocket light", "810", "1064", "contour", "aster", "boreal wrap",
              "cirrus", "halcyon", "meridian panel", "nimbus", "orion laser", "prism", "solace",

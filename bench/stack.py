@@ -28,6 +28,56 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+# --------------------------------------------------------------------------- PostgreSQL
+
+def pg_server_url() -> str:
+    """The PostgreSQL server benchmarks create their databases on (psycopg driver)."""
+    url = (os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")
+           or "postgresql://postgres@127.0.0.1/postgres")
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def create_pg_database(name: str) -> str:
+    """Create database ``name`` on the server; returns its URL."""
+    import sqlalchemy as sa
+
+    base = sa.make_url(pg_server_url())
+    admin = sa.create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+def drop_pg_database(url: str) -> None:
+    import sqlalchemy as sa
+
+    u = sa.make_url(url)
+    admin = sa.create_engine(u.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{u.database}" WITH (FORCE)')
+    admin.dispose()
+
+
+# --------------------------------------------------------------------------- URL plans
+
+def filter_state(rng) -> str:
+    """One catalogue filter state (kind, wavelength, price range, sort, page) drawn from rng."""
+    kinds = ["belt", "panel", "handheld", "laser"]
+    waves = [630, 660, 810, 850, 980]
+    parts = [f"kind={rng.choice(kinds)}"] if rng.random() < 0.6 else []
+    if rng.random() < 0.4:
+        parts.append(f"wavelength={rng.choice(waves)}")
+    if rng.random() < 0.3:
+        lo = rng.choice([0, 10000, 25000, 50000])
+        parts.append(f"min_price={lo}&max_price={lo + rng.choice([15000, 50000, 100000])}")
+    parts.append(f"sort={rng.choice(['name', 'price_asc', 'price_desc', 'newest'])}")
+    parts.append(f"page={rng.randint(1, 5)}")
+    return "&".join(parts)
+
+
 def ensure_tool(command: str, package: str) -> str | None:
     """The path of ``command``, installing Debian's ``package`` when missing (root or sudo)."""
     for candidate in (shutil.which(command), f"/usr/sbin/{command}", f"/usr/bin/{command}"):
