@@ -27,6 +27,7 @@ from storefront.catalog.records import product_to_record
 from storefront.compliance import laser_class
 from storefront.errors import NotFound
 from storefront.extensions import db
+from storefront.media.service import image_refs, images_for, images_of
 from storefront.money import format_money
 
 
@@ -74,6 +75,13 @@ class LaserClassSchema(ma.Schema):
     label = F.String(required=True)
 
 
+class ImageSchema(ma.Schema):
+    url = F.String(required=True, metadata={"description": "Full-size JPEG."})
+    alt = F.String(required=True)
+    width = F.Integer(required=True)
+    height = F.Integer(required=True)
+
+
 class ProductSummarySchema(ma.Schema):
     sku = F.String(required=True)
     slug = F.String(required=True)
@@ -92,6 +100,8 @@ class ProductSummarySchema(ma.Schema):
     irradiance_mw_cm2 = _nullable(F.Float, required=True)
     url = F.String(required=True, metadata={"description": "Product page path."})
     api_url = F.String(required=True)
+    images = F.List(F.Nested(ImageSchema), required=True,
+                    metadata={"description": "Pictures, primary first."})
 
 
 class FacetValueSchema(ma.Schema):
@@ -220,8 +230,8 @@ def _laser(p: Product) -> dict | None:
             "label": laser_class.label(p.laser_class_us, p.laser_class_iec)}
 
 
-def summary(p: Product) -> dict[str, Any]:
-    """The list representation of a product."""
+def summary(p: Product, images: list) -> dict[str, Any]:
+    """The list representation of a product (``images``: its ProductImage rows, primary first)."""
     return {
         "sku": p.sku,
         "slug": p.slug,
@@ -240,6 +250,7 @@ def summary(p: Product) -> dict[str, Any]:
         "irradiance_mw_cm2": p.irradiance_mw_cm2,
         "url": url_for("catalog.product", slug=p.slug),
         "api_url": url_for("products.ProductDetail", slug=p.slug),
+        "images": image_refs(images),
     }
 
 
@@ -250,7 +261,7 @@ def detail(p: Product) -> dict[str, Any]:
     quote_url = f"/oem/quote?sku={p.sku}"
     rx = p.regulatory == Regulatory.RX_ONLY
     return {
-        **summary(p),
+        **summary(p, images_of(db.session, p.id)),
         "copy": {"headline": p.headline, "summary": p.summary, "body_markdown": p.body_md,
                  "body_html": render_markdown(p.body_md)},
         "regulatory_info": rec["regulatory"],
@@ -279,8 +290,9 @@ class ProductList(MethodView):
         key = ("api-list", ref.version, filters, tuple(ref.stock.get(i, 0) for i in ref.ids))
         body = fragments.get(key) if fragments is not None else None
         if body is None:
+            pictures = images_for(session, ref.ids)  # one query for the page
             data = {
-                "items": [summary(p) for p in load_products(session, ref.ids)],
+                "items": [summary(p, pictures[p.id]) for p in load_products(session, ref.ids)],
                 "total": ref.total,
                 "page": ref.page,
                 "per_page": filters.per_page,

@@ -51,6 +51,21 @@ def store(storage: Storage, processed: ProcessedImage) -> dict[str, Any]:
             "width": processed.width, "height": processed.height, "variants": variants}
 
 
+def image_url(key: str) -> str:
+    """Where a browser fetches a stored rendition: the storage's public URL, else the shop's
+    media route (local storage, or S3 without a public URL)."""
+    from flask import current_app, url_for
+
+    public = storage_for(current_app).public_url(key)
+    return public or url_for("media.serve", key=key)
+
+
+def image_refs(images: list[ProductImage]) -> list[dict[str, Any]]:
+    """The API shape of a product's images, primary first: full-size JPEG url, alt, size."""
+    return [{"url": image_url(i.master_key), "alt": i.alt, "width": i.width, "height": i.height}
+            for i in images]
+
+
 def images_of(session: Session, product_id: int) -> list[ProductImage]:
     """A product's images, primary first."""
     stmt = (select(ProductImage).where(ProductImage.product_id == product_id)

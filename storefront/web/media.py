@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, request, url_for
+from flask import Blueprint, Response, abort, current_app, request
 
-from storefront.media.service import storage_for
+from storefront.media.service import image_url, storage_for
 from storefront.media.storage import CACHE_FOREVER, content_type, valid_key
 
 bp = Blueprint("media", __name__)
@@ -38,12 +38,6 @@ def serve(key: str):
     resp.set_etag(etag)
     resp.headers["Cache-Control"] = CACHE_FOREVER
     return resp
-
-
-def image_url(key: str) -> str:
-    """Where the browser fetches a stored rendition."""
-    public = storage_for(current_app).public_url(key)
-    return public or url_for("media.serve", key=key)
 
 
 def srcsets(image) -> dict[str, str]:

@@ -127,8 +127,8 @@ def test_list_statements_do_not_grow_with_page_size(app, client, db_session, que
             counts.append(len([s for s in statements if s.lstrip().upper().startswith("SELECT")]))
     cold_small, warm_small, cold_large, warm_large = counts
     # Cold: version and stock, the facet index (rows, bands, four sort orders), stock,
-    # products, bands. Warm: one statement.
-    assert cold_small == cold_large <= 10, counts
+    # products, bands, images (one statement for the page). Warm: one statement.
+    assert cold_small == cold_large <= 11, counts
     assert warm_small == warm_large == 1, counts
 
 
@@ -164,3 +164,29 @@ def test_openapi_documents_the_real_error_body(client):
 def test_inverted_price_range_is_valid_and_empty(client, shop):
     body = client.get("/api/v1/products?min_price=50000&max_price=100").get_json()
     assert (body["total"], body["items"]) == (0, [])
+
+
+def test_products_carry_their_images_primary_first(client, db_session, tmp_path):
+    """CONTRACT: the products API answers images: [{url, alt, width, height}]."""
+    from io import BytesIO
+
+    from flask import current_app
+    from PIL import Image
+
+    from storefront.media.service import add_image, storage_for
+
+    product, other = create_products(db_session, product_record(name="Pictured Belt"),
+                                     product_record(name="Plain Belt"))
+    storage = storage_for(current_app)
+    for colour, alt in (("red", "The belt, front"), ("blue", "The belt, back")):
+        buf = BytesIO()
+        Image.new("RGB", (800, 600), colour).save(buf, "PNG")
+        add_image(db_session, storage, product.id, buf.getvalue(), alt)
+    db_session.commit()
+    listed = {i["sku"]: i for i in client.get("/api/v1/products?per_page=50").get_json()["items"]}
+    detail = client.get(f"/api/v1/products/{product.slug}").get_json()
+    for images in (listed[product.sku]["images"], detail["images"]):
+        assert [i["alt"] for i in images] == ["The belt, front", "The belt, back"]
+        assert all(i["width"] == 800 and i["height"] == 600 for i in images)
+        assert client.get(images[0]["url"]).status_code == 200
+    assert listed[other.sku]["images"] == []
