@@ -13,7 +13,9 @@ from flask.cli import with_appcontext
 log = logging.getLogger(__name__)
 
 
-def _schedule_loop(config, stop: threading.Event) -> None:
+def _schedule(config):
+    """RQ's cron scheduler with every periodic job registered (built before the worker
+    starts, in the main thread: the loop thread only drives it)."""
     from rq.cron import CronScheduler
 
     from storefront.jobs.periodic import SCHEDULE
@@ -27,6 +29,10 @@ def _schedule_loop(config, stop: threading.Event) -> None:
             cron.register(execute, config["JOBS_QUEUE"],
                           args=("storefront.jobs.periodic.run_once", [name], {}), interval=interval,
                           job_timeout=max(60, interval * 4), name=name)
+    return cron
+
+
+def _schedule_loop(cron, stop: threading.Event) -> None:
     # RQ's own start() installs signal handlers (main thread only); drive its loop here.
     while not stop.is_set():
         try:
@@ -59,8 +65,8 @@ def worker_command(burst: bool, no_schedule: bool) -> None:
     stop = threading.Event()
     thread = None
     if not no_schedule and not burst:
-        thread = threading.Thread(target=_schedule_loop, args=(config, stop), daemon=True,
-                                  name="schedule")
+        thread = threading.Thread(target=_schedule_loop, args=(_schedule(config), stop),
+                                  daemon=True, name="schedule")
         thread.start()
     worker = Worker([rq_queue(config)], connection=redis_connection(config["REDIS_URL"]))
     started = time.monotonic()
