@@ -436,6 +436,12 @@ _CONTEXT_PASS = {
     "drug-or-surgery-comparison": frozenset({"correction", "precaution"}),
     "absolute-safety": frozenset({"correction"}),
     "root-cause": frozenset({"correction", "hedge_research"}),
+    # "a 2021 review rated the evidence as low quality", "researchers are still studying
+    # whether …", "'medical-grade' has no official meaning": reports on research or
+    # corrects a claim, proves nothing about the device
+    "proof-claim": frozenset({"evidence_doubt"}),
+    "social-proof": frozenset({"evidence_doubt"}),
+    "superlative": frozenset({"evidence_doubt"}),
 }
 _QUESTION = re.compile(r"^\W*(?:q\W+)?(?:is|are|was|were|has|have|does|do|did|can|could|will|would|"
                        r"should)\b[^?]*\?\W*$", re.IGNORECASE)

@@ -137,9 +137,25 @@ def analyse(text: str, lexicon: Lexicon | None = None) -> Sentence:
         clause.append(ci)
     # Hyphenated and split words ("side-effect", "risk-free") are joined by _norm_term on
     # the vocabulary side, so the text side needs no special case.
-    tags = tuple(lexicon.tag(stems))
+    tags = _complaints(lexicon.tag(stems))
     return Sentence(text, spans, tuple(stems), tuple(clause), tags,
                     frozenset(t[0] for t in tags))
+
+
+def _complaints(tags: list[tuple[str, int, int]]) -> tuple[tuple[str, int, int], ...]:
+    """A body part with a complaint word is a condition: "tendon problems", "dodgy shoulder"."""
+    parts = [(a, b) for c, a, b in tags if c == "body_part"]
+    if not parts:
+        return tuple(tags)
+    after = {a: b for c, a, b in tags if c == "complaint"}
+    before = {b: a for c, a, b in tags if c == "complaint_adj"}
+    extra = []
+    for a, b in parts:
+        if b in after:
+            extra.append(("moderate", a, after[b]))
+        if a in before:
+            extra.append(("moderate", before[a], b))
+    return tuple(tags + extra)
 
 
 # --- families --------------------------------------------------------------------------
@@ -173,6 +189,8 @@ class Family:
     ignore_pairs: frozenset[tuple[tuple[str, ...], tuple[str, ...]]]
     unless_preceded_by: frozenset[str]
     cross_clause: bool
+    nearest: bool
+    beyond: int
     unless_term: str | None
     unless_scope: str
     why: str
@@ -223,6 +241,7 @@ def load_families(path: Path = FAMILIES_PATH) -> tuple[Family, ...]:
             unless_after=_expand(opt("unless_after", []), groups),
             unless_preceded_by=frozenset(word_stem(w) for w in opt("unless_preceded_by", [])),
             cross_clause=bool(opt("cross_clause", False)),
+            nearest=bool(opt("nearest", False)), beyond=int(opt("beyond", -1)),
             ignore_pairs=frozenset((_norm_term(a), _norm_term(b))
                                    for a, b in opt("ignore_pairs", [])),
             unless_term=opt("unless_term"), unless_scope=opt("unless_scope", "sentence"),
@@ -349,11 +368,26 @@ def _pairs(s: Sentence, fam: Family) -> Iterator[tuple[int, int, int, int]]:
             yield a0, a1, a0, a1
         return
     seconds = _occurrences(s, fam.parts[1])
+    if fam.nearest:  # the closest pairing first: "cures X and heals <serious>" pairs "heals"
+        for a0, a1 in firsts:
+            ordered = sorted(seconds, key=lambda b: min(abs(b[0] - a1), abs(a0 - b[1])))
+            yield from _pairs_of(s, fam, [(a0, a1)], ordered)
+        return
+    yield from _pairs_of(s, fam, firsts, seconds)
+
+
+def _pairs_of(s: Sentence, fam: Family, firsts, seconds) -> Iterator[tuple[int, int, int, int]]:
     for a0, a1 in firsts:
         for b0, b1 in seconds:
             if s.clause[a0] != s.clause[b0] and not fam.cross_clause:
                 continue
+            if fam.beyond >= 0 and s.clause[a0] == s.clause[b0] and (
+                    max(b0 - a1, a0 - b1) <= fam.beyond):
+                continue  # close pairs in one clause belong to another family
             if b0 >= a1 and b0 - a1 <= fam.window:
+                yield a0, a1, b0, b1
+            elif a0 <= b0 and b1 <= a1 and (a0, a1) != (b0, b1):
+                # the second part inside the first: "takes the swelling out"
                 yield a0, a1, b0, b1
             elif fam.any_order and a0 >= b1 and a0 - b1 <= fam.window:
                 yield a0, a1, b0, b1

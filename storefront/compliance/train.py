@@ -24,7 +24,7 @@ BLOCK_PRECISION = 0.98
 MIN_BLOCKS = 5
 REVIEW_BUDGET = 0.08
 C_GRID = (2.0, 4.0, 8.0, 16.0, 32.0)
-PRUNE = 1e-4
+PRUNE = 5e-4  # below half the last kept decimal a weight rounds to zero
 
 
 def row_features(row: dict) -> dict[str, float]:
@@ -125,7 +125,7 @@ def build() -> dict:
     weights = {}
     for name, w in zip(names, coef, strict=True):
         if max(abs(float(v)) for v in w) >= PRUNE:
-            weights[str(name)] = [round(float(v), 4) for v in w]
+            weights[str(name)] = [round(float(v), 3) for v in w]
     return {
         "feature_version": FEATURE_VERSION,
         "classes": list(CLASSES),
