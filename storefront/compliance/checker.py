@@ -446,6 +446,13 @@ _CONTEXT_PASS = {
 _QUESTION = re.compile(r"^\W*(?:q\W+)?(?:is|are|was|were|has|have|does|do|did|can|could|will|would|"
                        r"should)\b[^?]*\?\W*$", re.IGNORECASE)
 _NO_ANSWER = re.compile(r"^\W*(?:a\W+)?(?:no|not|nope|never)\b", re.IGNORECASE)
+_YES_ANSWER = re.compile(r"^\W*(?:a\W+)?(?:yes|yep|yeah|yup|absolutely|of\s+course|sure|definitely"
+                         r"|certainly|indeed|totally)\b", re.IGNORECASE)
+
+
+def _answered_yes(analysed, i: int) -> bool:
+    """The sentence after a question answers it "yes": "Is it FDA approved? Yep, fully." """
+    return i + 1 < len(analysed) and bool(_YES_ANSWER.match(analysed[i + 1].text))
 
 
 def _answers_no(answer) -> bool:
@@ -468,7 +475,8 @@ def _in_context(found: list, fam: list, spans, analysed) -> list:
             sent = analysed[i]
             if i not in claimed and (cues & sent.cats()):
                 continue
-            if item[2].id == "fda-approval" and _QUESTION.match(sent.text):
+            if item[2].id == "fda-approval" and _QUESTION.match(sent.text) and not (
+                    _answered_yes(analysed, i)):
                 continue
             if sent.text.rstrip().endswith("?") and i + 1 < len(analysed) and _answers_no(
                     analysed[i + 1]):
@@ -663,7 +671,8 @@ def _family_findings(rules: RuleSet, facts: _Facts, plain: PlainText, source: st
                        and _answers_no(analysed[i + 1]))
         for hit in _family_hits(sent.text, facts.kind, facts.regulatory):
             fam = hit.family
-            if (hit.rule == "fda-approval" and question) or answered_no:
+            if (hit.rule == "fda-approval" and question and not _answered_yes(analysed, i)
+                    ) or answered_no:
                 continue
             if (fam.allow_if_indications and facts.regulatory in CLEARED and not hit.strong
                     and not hit.serious and (
