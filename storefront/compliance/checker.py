@@ -665,42 +665,68 @@ def _family_findings(rules: RuleSet, facts: _Facts, plain: PlainText, source: st
                      spans, analysed) -> list:
     """Findings of the claim families (families.toml), in the checker's tuple shape."""
     out = []
+
+    def emit(hit, after: str, ss: int, se: int, start: int, end: int) -> None:
+        fam = hit.family
+        if (fam.allow_if_indications and facts.regulatory in CLEARED and not hit.strong
+                and not hit.serious and (
+                    within_indications(hit.target, facts.indications)
+                    or _reads_on_within(hit.target, after, facts))):
+            return
+        if fam.unless_term:
+            a, b = ss, se
+            if fam.unless_scope == "paragraph":
+                a = plain.text.rfind("\n", 0, ss) + 1
+                nl = plain.text.find("\n", se)
+                b = len(plain.text) if nl < 0 else nl
+            scope = source[slice(*plain.span_to_source(a, b))] + " " + plain.text[a:b]
+            if _term(rules, fam.unless_term).search(scope):
+                return
+        try:
+            rule = rules.by_id(hit.rule)
+        except KeyError:
+            return  # switched off
+        message, suggestion = fam.why, fam.suggestion
+        if fam.allow_if_indications and facts.regulatory in CLEARED:
+            if facts.indications:
+                message += f" Cleared indications: \u201c{facts.indications.strip()}\u201d."
+                suggestion = ("Quote the cleared indication: "
+                              f"\u201c{facts.indications.strip()}\u201d.")
+        out.append((start, end, rule, fam.severity, message, suggestion, False))
+
     for i, ((ss, se), sent) in enumerate(zip(spans, analysed, strict=True)):
         question = _QUESTION.match(sent.text) is not None
         answered_no = (sent.text.rstrip().endswith("?") and i + 1 < len(analysed)
                        and _answers_no(analysed[i + 1]))
         for hit in _family_hits(sent.text, facts.kind, facts.regulatory):
-            fam = hit.family
             if (hit.rule == "fda-approval" and question and not _answered_yes(analysed, i)
                     ) or answered_no:
                 continue
-            if (fam.allow_if_indications and facts.regulatory in CLEARED and not hit.strong
-                    and not hit.serious and (
-                        within_indications(hit.target, facts.indications)
-                        or _reads_on_within(hit.target, sent.text[hit.end:], facts))):
-                continue
-            if fam.unless_term:
-                a, b = ss, se
-                if fam.unless_scope == "paragraph":
-                    a = plain.text.rfind("\n", 0, ss) + 1
-                    nl = plain.text.find("\n", se)
-                    b = len(plain.text) if nl < 0 else nl
-                scope = source[slice(*plain.span_to_source(a, b))] + " " + plain.text[a:b]
-                if _term(rules, fam.unless_term).search(scope):
-                    continue
-            try:
-                rule = rules.by_id(hit.rule)
-            except KeyError:
-                continue  # switched off
-            message, suggestion = fam.why, fam.suggestion
-            if fam.allow_if_indications and facts.regulatory in CLEARED:
-                if facts.indications:
-                    message += f" Cleared indications: \u201c{facts.indications.strip()}\u201d."
-                    suggestion = ("Quote the cleared indication: "
-                                  f"\u201c{facts.indications.strip()}\u201d.")
-            out.append((ss + hit.start, ss + hit.end, rule, fam.severity, message, suggestion,
-                        False))
+            emit(hit, sent.text[hit.end:], ss, se, ss + hit.start, ss + hit.end)
+        teaser = _teaser(analysed, i)
+        if teaser is None or answered_no:
+            continue
+        # "Tendonitis? Gone in two weeks." / "Safety goggles? Totally optional.": a short
+        # question and its answer read as one sentence; only a claim made across the two
+        # counts here (each alone was checked above).
+        (ns, ne), joint, cut = spans[i + 1], teaser, len(teaser) - len(analysed[i + 1].text)
+        for hit in _family_hits(joint, facts.kind, facts.regulatory):
+            if hit.start < cut <= hit.end:
+                emit(hit, joint[hit.end:], ss, ne, ss + hit.start, ns + hit.end - cut)
     return out
+
+
+_TEASER_WORDS = 4
+
+
+def _teaser(analysed, i: int) -> str | None:
+    """A short noun-phrase question ("Tendonitis?") joined to its answer, or None."""
+    sent = analysed[i]
+    text = sent.text.strip()
+    if (not text.endswith("?") or i + 1 >= len(analysed) or len(sent.stems) > _TEASER_WORDS
+            or _QUESTION.match(text)):
+        return None
+    return text.rstrip("?").rstrip() + ", " + analysed[i + 1].text
 
 
 # Product copy repeats itself (precautions, specs, boilerplate across a catalogue): the
