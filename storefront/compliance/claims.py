@@ -155,6 +155,11 @@ def _complaints(tags: list[tuple[str, int, int]]) -> tuple[tuple[str, int, int],
             extra.append(("moderate", a, after[b]))
         if a in before:
             extra.append(("moderate", before[a], b))
+    owners = {b: a for c, a, b in tags if c == "possessive"}
+    for a, b in parts:
+        # "my knees", "her stiff hips": a body part someone owns (one word may sit between)
+        if a in owners or (a - 1) in owners:
+            extra.append(("owned_part", owners.get(a, owners.get(a - 1)), b))
     return tuple(tags + extra)
 
 
