@@ -142,8 +142,20 @@ def analyse(text: str, lexicon: Lexicon | None = None) -> Sentence:
                     frozenset(t[0] for t in tags))
 
 
+_EFFECT_CUES = frozenset({"effect_soft", "effect_strong", "effect_boost", "less_need"})
+
+
 def _complaints(tags: list[tuple[str, int, int]]) -> tuple[tuple[str, int, int], ...]:
-    """A body part with a complaint word is a condition: "tendon problems", "dodgy shoulder"."""
+    """A body part with a complaint word is a condition: "tendon problems", "dodgy shoulder".
+
+    An effect cue inside a longer body-part or neutral phrase is not one: "lower" in "the
+    lower back", "close" in "close out the day".
+    """
+    shields = [(a, b) for c, a, b in tags
+               if (c == "body_part" and b - a > 1) or c == "neutral"]
+    if shields:
+        tags = [t for t in tags if not (t[0] in _EFFECT_CUES and any(
+            a <= t[1] and t[2] <= b and (b - a) > (t[2] - t[1]) for a, b in shields))]
     parts = [(a, b) for c, a, b in tags if c == "body_part"]
     if not parts:
         return tuple(tags)
