@@ -24,7 +24,7 @@ from pathlib import Path
 
 MODEL_PATH = Path(__file__).with_name("model.json")
 CLASSES = ("pass", "warn", "block")
-FEATURE_VERSION = 6
+FEATURE_VERSION = 7
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[#%$]")
 _VOWELS = "aeiou"
@@ -48,6 +48,9 @@ def stem(word: str) -> str:
             if suf in ("ed", "es", "ing") and len(word) == 3 and word[1] in _VOWELS and (
                     word[2] not in _VOWELS + "wxy"):
                 word += "e"  # "taking", "noted" -> "take", "note" (never "not")
+            elif suf in ("ed", "ing") and len(word) >= 4 and word[-1] == word[-2] and (
+                    word[-1] not in _VOWELS + "lsz"):
+                word = word[:-1]  # "stopped", "rubbing" -> "stop", "rub" (not "swell", "press")
             break
     if len(word) > 4 and word.endswith("e"):
         word = word[:-1]
