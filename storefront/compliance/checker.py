@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -797,17 +798,23 @@ def check_required(text: str, kind: str | None = None, regulatory: str | None = 
     _validate(kind, regulatory)
     rules = rules or active_rules()
     facts = _Facts(kind, regulatory or DEFAULT_STATUS, None, None)
-    plain = to_plain(text, markdown=markdown)
-    return _required(rules, facts, plain.text, text)
+    # The reader text is only needed when a required statement is not in the source as
+    # written (most products have no required statement at all): derive it on demand.
+    return _required(rules, facts, lambda: to_plain(text, markdown=markdown).text, text)
 
 
-def _required(rules: RuleSet, facts: _Facts, plain_text: str, source: str) -> list[Finding]:
+def _required(rules: RuleSet, facts: _Facts, plain_text: str | Callable[[], str],
+              source: str) -> list[Finding]:
     out = []
     for rule in rules.rules:
         if rule.check != "required" or not rule.applies(facts.kind, facts.regulatory):
             continue
         pats = [p for p in rule.patterns if p.applies(facts.kind, facts.regulatory)]
-        if pats and not any(p.regex.search(plain_text) or p.regex.search(source) for p in pats):
+        if not pats or any(p.regex.search(source) for p in pats):
+            continue
+        if callable(plain_text):
+            plain_text = plain_text()
+        if not any(p.regex.search(plain_text) for p in pats):
             out.append(Finding(rule.id, rule.severity, 0, 0, rule.why, rule.suggestion,
                                scope="document"))
     return out
