@@ -13,14 +13,13 @@ from flask.cli import AppGroup
 from storefront.catalog.records import prune_empty
 from storefront.extensions import db
 from storefront.media.service import storage_for
-from storefront.seeding.images import DirectorySource, NoFiles, check_images, export_images
+from storefront.seeding.images import DirectorySource, NoFiles, export_images
 from storefront.seeding.json_schema import schema_command
 from storefront.seeding.loader import (
     SeedError,
     export_records,
-    load_records,
+    load_document,
     parse_json,
-    validate_document,
 )
 
 seed_cli = AppGroup("seed", help="Load and export the product catalogue as JSON.")
@@ -59,39 +58,32 @@ def load_command(path: str, dry_run: bool, prune: bool) -> None:
         _fail([f"{path}: {e}" for e in exc.errors])
     items = doc.get("products") if isinstance(doc, dict) else None
     large = isinstance(items, list) and len(items) >= PROGRESS_THRESHOLD
+    source = NoFiles() if path == "-" else DirectorySource(Path(path).resolve().parent)
+    storage = storage_for(current_app)
+    # Validation and writes overlap (chunks are written as they pass); a refused file is
+    # rolled back, so nothing is written either way.
     if large:
-        with click.progressbar(length=len(items), label="Validating", file=sys.stderr) as bar:
-            records, errors, warnings = validate_document(doc, progress=bar.update)
+        with click.progressbar(length=len(items), label="Loading", file=sys.stderr) as bar:
+            result = load_document(db.session, doc, prune=prune, storage=storage,
+                                   image_source=source, progress=bar.update)
     else:
-        records, errors, warnings = validate_document(doc)
-    del doc, items  # the validated records replace the parsed document
-    files: dict[str, bytes] = {}
-    if not errors and any(r.get("images") is not None for r in records):
-        source = NoFiles() if path == "-" else DirectorySource(Path(path).resolve().parent)
-        errors, files = check_images(list(enumerate(records)), source)
-    if errors:
-        _fail(errors)
-    for w in warnings:
+        result = load_document(db.session, doc, prune=prune, storage=storage, image_source=source)
+    del doc, items
+    if result.errors:
+        _fail(result.errors)
+    for w in result.warnings:
         click.echo(f"warning: {w}", err=True)
-    try:
-        if large:
-            with click.progressbar(length=len(records), label="Writing   ", file=sys.stderr) as bar:
-                summary = load_records(db.session, records, prune=prune, progress=bar.update,
-                                       storage=storage_for(current_app), files=files)
-        else:
-            summary = load_records(db.session, records, prune=prune,
-                                   storage=storage_for(current_app), files=files)
-    except SeedError as exc:
-        db.session.rollback()
-        _fail(exc.errors)
+    if result.write_errors:
+        _fail(result.write_errors)
+    summary = result.summary
     if dry_run:
         db.session.rollback()
     else:
         db.session.commit()
     c = summary.counts()
     prefix = "Dry run (nothing written): would have " if dry_run else ""
-    click.echo(f"{prefix}{len(records)} products: {c['created']} created, {c['updated']} updated, "
-               f"{c['unchanged']} unchanged, {c['pruned']} pruned; {len(warnings)} warning(s).")
+    click.echo(f"{prefix}{result.records} products: {c['created']} created, {c['updated']} updated, "
+               f"{c['unchanged']} unchanged, {c['pruned']} pruned; {len(result.warnings)} warning(s).")
 
 
 @seed_cli.command("export")
