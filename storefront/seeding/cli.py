@@ -20,12 +20,15 @@ from storefront.seeding.loader import (
     export_records,
     load_document,
     parse_json,
+    start_workers,
 )
 
 seed_cli = AppGroup("seed", help="Load and export the product catalogue as JSON.")
 seed_cli.add_command(schema_command)  # needs no app context: it only reads the schemas
 
 PROGRESS_THRESHOLD = 500
+# About the size of loader.PARALLEL_THRESHOLD products: big enough to be validated in workers.
+PRESTART_BYTES = 2_000_000
 
 
 def _read(path: str) -> str:
@@ -52,6 +55,8 @@ def _fail(errors: list[str]) -> None:
 @click.option("--prune", is_flag=True, help="Archive products that are not in the file.")
 def load_command(path: str, dry_run: bool, prune: bool) -> None:
     """Validate PATH and upsert its products by SKU, all or nothing."""
+    if path != "-" and Path(path).is_file() and Path(path).stat().st_size >= PRESTART_BYTES:
+        start_workers()  # the validation workers get ready while the file is read and parsed
     try:
         doc = parse_json(_read(path))
     except SeedError as exc:

@@ -119,11 +119,27 @@ def _warm_worker() -> None:
     from storefront.compliance.model import active_model
     from storefront.compliance.rules import active_rules
 
+    # Already loaded and frozen in the fork server (forkserver_warm); a no-op then.
     active_rules()
     active_model()
-    # Rules, model and modules live as long as the worker: keep them out of the cyclic
-    # collector's scans (with them, a third of a worker's time went to collections).
     gc.freeze()
+
+
+def _context():
+    ctx = multiprocessing.get_context("forkserver")
+    # "__main__": a console script (`storefront seed load`) is imported once in the fork
+    # server, not again in every worker.
+    ctx.set_forkserver_preload(["__main__", "storefront.seeding.forkserver_warm"])
+    return ctx
+
+
+def start_workers() -> None:
+    """Start the validation fork server now, so that it imports and warms up while this
+    process is still busy (reading and parsing a large file); idempotent."""
+    from multiprocessing import forkserver
+
+    _context()
+    forkserver.ensure_running()
 
 
 def _validate_items(items: list, gate: bool, progress: Callable[[int], None] | None,
@@ -137,10 +153,9 @@ def _validate_items(items: list, gate: bool, progress: Callable[[int], None] | N
         return
     # Not plain fork: the parent may run threads (a web server, the test suite's localstripe)
     # and forking a threaded process can deadlock the child. A fork server starts clean,
-    # imports the schemas once, and forks the workers from there; each compiles the claim
-    # rules once. Children only compute, never touch the DB.
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["storefront.seeding.loader"])
+    # imports the schemas and loads the claim rules and the model once (forkserver_warm),
+    # and forks the workers from there. Children only compute, never touch the DB.
+    ctx = _context()
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
                                initializer=_warm_worker if gate else None)
     finished = False
