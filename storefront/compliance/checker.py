@@ -717,6 +717,28 @@ def clear_caches() -> None:
     _CONTEXT_MEMO.clear()
 
 
+def warm_up(rules: RuleSet | None = None) -> None:
+    """Compile every regex of the rule set and build every (kind, status) plan now.
+
+    For a process that forks workers (the seed loader's fork server): each worker would
+    otherwise compile the same patterns on first use. Changes no result.
+    """
+    rules = rules or active_rules()
+    for rule in rules.rules:
+        regexes = [rule.requires, rule.unless, rule.escalate and rule.escalate.when]
+        for p in rule.patterns:
+            regexes += [p.regex, p.requires, p.unless]
+        for rx in regexes:
+            if rx is not None and hasattr(rx, "compiled"):
+                rx.compiled  # noqa: B018  (compiles it)
+    for kind in (None, *KINDS):
+        for status in REGULATORY_STATUSES:
+            rules.plan(kind, status)
+    for name in ("citation", "typical"):
+        _term(rules, name)
+    active_model()
+
+
 MODEL_RULE = "likely-claim"
 MIN_MODEL_WORDS = 3
 

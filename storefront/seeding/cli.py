@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 from pathlib import Path
@@ -63,32 +64,40 @@ def load_command(path: str, dry_run: bool, prune: bool) -> None:
         _fail([f"{path}: {e}" for e in exc.errors])
     items = doc.get("products") if isinstance(doc, dict) else None
     large = isinstance(items, list) and len(items) >= PROGRESS_THRESHOLD
-    source = NoFiles() if path == "-" else DirectorySource(Path(path).resolve().parent)
-    storage = storage_for(current_app)
-    # Validation and writes overlap (chunks are written as they pass); a refused file is
-    # rolled back, so nothing is written either way.
     if large:
-        with click.progressbar(length=len(items), label="Loading", file=sys.stderr) as bar:
-            result = load_document(db.session, doc, prune=prune, storage=storage,
-                                   image_source=source, progress=bar.update)
-    else:
-        result = load_document(db.session, doc, prune=prune, storage=storage, image_source=source)
-    del doc, items
-    if result.errors:
-        _fail(result.errors)
-    for w in result.warnings:
-        click.echo(f"warning: {w}", err=True)
-    if result.write_errors:
-        _fail(result.write_errors)
-    summary = result.summary
-    if dry_run:
-        db.session.rollback()
-    else:
-        db.session.commit()
-    c = summary.counts()
-    prefix = "Dry run (nothing written): would have " if dry_run else ""
-    click.echo(f"{prefix}{result.records} products: {c['created']} created, {c['updated']} updated, "
-               f"{c['unchanged']} unchanged, {c['pruned']} pruned; {len(result.warnings)} warning(s).")
+        # The parsed file lives until the command ends: keep its objects out of the cyclic
+        # collector's scans while chunks are written (they go back at the end).
+        gc.freeze()
+    try:
+        source = NoFiles() if path == "-" else DirectorySource(Path(path).resolve().parent)
+        storage = storage_for(current_app)
+        # Validation and writes overlap (chunks are written as they pass); a refused file is
+        # rolled back, so nothing is written either way.
+        if large:
+            with click.progressbar(length=len(items), label="Loading", file=sys.stderr) as bar:
+                result = load_document(db.session, doc, prune=prune, storage=storage,
+                                       image_source=source, progress=bar.update)
+        else:
+            result = load_document(db.session, doc, prune=prune, storage=storage, image_source=source)
+        del doc, items
+        if result.errors:
+            _fail(result.errors)
+        for w in result.warnings:
+            click.echo(f"warning: {w}", err=True)
+        if result.write_errors:
+            _fail(result.write_errors)
+        summary = result.summary
+        if dry_run:
+            db.session.rollback()
+        else:
+            db.session.commit()
+        c = summary.counts()
+        prefix = "Dry run (nothing written): would have " if dry_run else ""
+        click.echo(f"{prefix}{result.records} products: {c['created']} created, {c['updated']} updated, "
+                   f"{c['unchanged']} unchanged, {c['pruned']} pruned; {len(result.warnings)} warning(s).")
+    finally:
+        if large:
+            gc.unfreeze()
 
 
 @seed_cli.command("export")

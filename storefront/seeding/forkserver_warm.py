@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import gc
 
-from storefront.compliance.model import active_model
-from storefront.compliance.rules import active_rules
+from storefront.compliance.checker import warm_up
 from storefront.seeding import loader  # noqa: F401  (the schemas, and what workers run)
 
-active_rules()
-active_model()
+warm_up()  # rules loaded and compiled, plans built, model loaded
 gc.freeze()
