@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -757,6 +758,28 @@ def clear_caches() -> None:
     _CONTEXT_MEMO.clear()
 
 
+def warm_up(rules: RuleSet | None = None) -> None:
+    """Compile every regex of the rule set and build every (kind, status) plan now.
+
+    For a process that forks workers (the seed loader's fork server): each worker would
+    otherwise compile the same patterns on first use. Changes no result.
+    """
+    rules = rules or active_rules()
+    for rule in rules.rules:
+        regexes = [rule.requires, rule.unless, rule.escalate and rule.escalate.when]
+        for p in rule.patterns:
+            regexes += [p.regex, p.requires, p.unless]
+        for rx in regexes:
+            if rx is not None and hasattr(rx, "compiled"):
+                rx.compiled  # noqa: B018  (compiles it)
+    for kind in (None, *KINDS):
+        for status in REGULATORY_STATUSES:
+            rules.plan(kind, status)
+    for name in ("citation", "typical"):
+        _term(rules, name)
+    active_model()
+
+
 MODEL_RULE = "likely-claim"
 MIN_MODEL_WORDS = 3
 
@@ -838,17 +861,23 @@ def check_required(text: str, kind: str | None = None, regulatory: str | None = 
     _validate(kind, regulatory)
     rules = rules or active_rules()
     facts = _Facts(kind, regulatory or DEFAULT_STATUS, None, None)
-    plain = to_plain(text, markdown=markdown)
-    return _required(rules, facts, plain.text, text)
+    # The reader text is only needed when a required statement is not in the source as
+    # written (most products have no required statement at all): derive it on demand.
+    return _required(rules, facts, lambda: to_plain(text, markdown=markdown).text, text)
 
 
-def _required(rules: RuleSet, facts: _Facts, plain_text: str, source: str) -> list[Finding]:
+def _required(rules: RuleSet, facts: _Facts, plain_text: str | Callable[[], str],
+              source: str) -> list[Finding]:
     out = []
     for rule in rules.rules:
         if rule.check != "required" or not rule.applies(facts.kind, facts.regulatory):
             continue
         pats = [p for p in rule.patterns if p.applies(facts.kind, facts.regulatory)]
-        if pats and not any(p.regex.search(plain_text) or p.regex.search(source) for p in pats):
+        if not pats or any(p.regex.search(source) for p in pats):
+            continue
+        if callable(plain_text):
+            plain_text = plain_text()
+        if not any(p.regex.search(plain_text) for p in pats):
             out.append(Finding(rule.id, rule.severity, 0, 0, rule.why, rule.suggestion,
                                scope="document"))
     return out

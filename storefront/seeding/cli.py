@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 from pathlib import Path
@@ -13,20 +14,22 @@ from flask.cli import AppGroup
 from storefront.catalog.records import prune_empty
 from storefront.extensions import db
 from storefront.media.service import storage_for
-from storefront.seeding.images import DirectorySource, NoFiles, check_images, export_images
+from storefront.seeding.images import DirectorySource, NoFiles, export_images
 from storefront.seeding.json_schema import schema_command
 from storefront.seeding.loader import (
     SeedError,
     export_records,
-    load_records,
+    load_document,
     parse_json,
-    validate_document,
+    start_workers,
 )
 
 seed_cli = AppGroup("seed", help="Load and export the product catalogue as JSON.")
 seed_cli.add_command(schema_command)  # needs no app context: it only reads the schemas
 
 PROGRESS_THRESHOLD = 500
+# About the size of loader.PARALLEL_THRESHOLD products: big enough to be validated in workers.
+PRESTART_BYTES = 2_000_000
 
 
 def _read(path: str) -> str:
@@ -53,6 +56,8 @@ def _fail(errors: list[str]) -> None:
 @click.option("--prune", is_flag=True, help="Archive products that are not in the file.")
 def load_command(path: str, dry_run: bool, prune: bool) -> None:
     """Validate PATH and upsert its products by SKU, all or nothing."""
+    if path != "-" and Path(path).is_file() and Path(path).stat().st_size >= PRESTART_BYTES:
+        start_workers()  # the validation workers get ready while the file is read and parsed
     try:
         doc = parse_json(_read(path))
     except SeedError as exc:
@@ -60,38 +65,39 @@ def load_command(path: str, dry_run: bool, prune: bool) -> None:
     items = doc.get("products") if isinstance(doc, dict) else None
     large = isinstance(items, list) and len(items) >= PROGRESS_THRESHOLD
     if large:
-        with click.progressbar(length=len(items), label="Validating", file=sys.stderr) as bar:
-            records, errors, warnings = validate_document(doc, progress=bar.update)
-    else:
-        records, errors, warnings = validate_document(doc)
-    del doc, items  # the validated records replace the parsed document
-    files: dict[str, bytes] = {}
-    if not errors and any(r.get("images") is not None for r in records):
-        source = NoFiles() if path == "-" else DirectorySource(Path(path).resolve().parent)
-        errors, files = check_images(list(enumerate(records)), source)
-    if errors:
-        _fail(errors)
-    for w in warnings:
-        click.echo(f"warning: {w}", err=True)
+        # The parsed file lives until the command ends: keep its objects out of the cyclic
+        # collector's scans while chunks are written (they go back at the end).
+        gc.freeze()
     try:
+        source = NoFiles() if path == "-" else DirectorySource(Path(path).resolve().parent)
+        storage = storage_for(current_app)
+        # Validation and writes overlap (chunks are written as they pass); a refused file is
+        # rolled back, so nothing is written either way.
         if large:
-            with click.progressbar(length=len(records), label="Writing   ", file=sys.stderr) as bar:
-                summary = load_records(db.session, records, prune=prune, progress=bar.update,
-                                       storage=storage_for(current_app), files=files)
+            with click.progressbar(length=len(items), label="Loading", file=sys.stderr) as bar:
+                result = load_document(db.session, doc, prune=prune, storage=storage,
+                                       image_source=source, progress=bar.update)
         else:
-            summary = load_records(db.session, records, prune=prune,
-                                   storage=storage_for(current_app), files=files)
-    except SeedError as exc:
-        db.session.rollback()
-        _fail(exc.errors)
-    if dry_run:
-        db.session.rollback()
-    else:
-        db.session.commit()
-    c = summary.counts()
-    prefix = "Dry run (nothing written): would have " if dry_run else ""
-    click.echo(f"{prefix}{len(records)} products: {c['created']} created, {c['updated']} updated, "
-               f"{c['unchanged']} unchanged, {c['pruned']} pruned; {len(warnings)} warning(s).")
+            result = load_document(db.session, doc, prune=prune, storage=storage, image_source=source)
+        del doc, items
+        if result.errors:
+            _fail(result.errors)
+        for w in result.warnings:
+            click.echo(f"warning: {w}", err=True)
+        if result.write_errors:
+            _fail(result.write_errors)
+        summary = result.summary
+        if dry_run:
+            db.session.rollback()
+        else:
+            db.session.commit()
+        c = summary.counts()
+        prefix = "Dry run (nothing written): would have " if dry_run else ""
+        click.echo(f"{prefix}{result.records} products: {c['created']} created, {c['updated']} updated, "
+                   f"{c['unchanged']} unchanged, {c['pruned']} pruned; {len(result.warnings)} warning(s).")
+    finally:
+        if large:
+            gc.unfreeze()
 
 
 @seed_cli.command("export")

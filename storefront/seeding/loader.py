@@ -1,4 +1,4 @@
-"""Load a products JSON file: validate everything, then upsert by SKU in one transaction."""
+"""Load a products JSON file: validate everything and upsert by SKU in one transaction, all or nothing."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import multiprocessing
 import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,7 +24,7 @@ from storefront.catalog.records import (
     tier_rows,
 )
 from storefront.catalog.schemas import ProductRecordSchema
-from storefront.catalog.search_bulk import bulk_indexing
+from storefront.catalog.search_bulk import bulk_indexing, reindex
 from storefront.db import utcnow
 
 
@@ -112,10 +113,33 @@ def _chunks(items: list) -> list[tuple[int, list]]:
     return [(start, items[start:start + CHUNK]) for start in range(0, len(items), CHUNK)]
 
 
-def _warm_rules() -> None:
+def _warm_worker() -> None:
+    import gc
+
+    from storefront.compliance.model import active_model
     from storefront.compliance.rules import active_rules
 
+    # Already loaded and frozen in the fork server (forkserver_warm); a no-op then.
     active_rules()
+    active_model()
+    gc.freeze()
+
+
+def _context():
+    ctx = multiprocessing.get_context("forkserver")
+    # "__main__": a console script (`storefront seed load`) is imported once in the fork
+    # server, not again in every worker.
+    ctx.set_forkserver_preload(["__main__", "storefront.seeding.forkserver_warm"])
+    return ctx
+
+
+def start_workers() -> None:
+    """Start the validation fork server now, so that it imports and warms up while this
+    process is still busy (reading and parsing a large file); idempotent."""
+    from multiprocessing import forkserver
+
+    _context()
+    forkserver.ensure_running()
 
 
 def _validate_items(items: list, gate: bool, progress: Callable[[int], None] | None,
@@ -129,51 +153,88 @@ def _validate_items(items: list, gate: bool, progress: Callable[[int], None] | N
         return
     # Not plain fork: the parent may run threads (a web server, the test suite's localstripe)
     # and forking a threaded process can deadlock the child. A fork server starts clean,
-    # imports the schemas once, and forks the workers from there; each compiles the claim
-    # rules once. Children only compute, never touch the DB.
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["storefront.seeding.loader"])
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
-                             initializer=_warm_rules if gate else None) as pool:
-        futures = [pool.submit(_validate_chunk, offset, chunk, gate) for offset, chunk in _chunks(items)]
-        for fut, (_, chunk) in zip(futures, _chunks(items), strict=True):
+    # imports the schemas and loads the claim rules and the model once (forkserver_warm),
+    # and forks the workers from there. Children only compute, never touch the DB.
+    ctx = _context()
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
+                               initializer=_warm_worker if gate else None)
+    finished = False
+    try:
+        chunks = _chunks(items)
+        futures = [pool.submit(_validate_chunk, offset, chunk, gate) for offset, chunk in chunks]
+        for fut, (_, chunk) in zip(futures, chunks, strict=True):
             yield fut.result()
             if progress:
                 progress(len(chunk))
+        finished = True
+    finally:
+        # A consumer that stops early (an exception while writing) does not wait for the
+        # chunks nobody will read.
+        pool.shutdown(wait=True, cancel_futures=not finished)
+
+
+def _top_level(doc: Any) -> tuple[list | None, list[str]]:
+    """The products list of a seed document (None when there is none) and top-level errors."""
+    if not isinstance(doc, dict):
+        return None, ["$: the file must hold an object with a \"products\" list"]
+    errors = [f"{k}: Unknown field." for k in sorted(set(doc) - {"products", "$schema"})]
+    items = doc.get("products")
+    if not isinstance(items, list):
+        errors.append("products: Missing data for required field." if items is None
+                      else "products: must be a list")
+        return None, errors
+    return items, errors
+
+
+class _Checked:
+    """Validated chunks folded together in file order: records, errors, warnings and the
+    file-wide SKU / slug uniqueness checks."""
+
+    def __init__(self, errors: list[str]) -> None:
+        self.records: list[dict] = []
+        self.errors = errors
+        self.warnings: list[str] = []
+        self._sku: dict[str, int] = {}
+        self._slug: dict[str, int] = {}
+
+    def take(self, chunk: tuple[list[tuple[int, dict]], list[str], list[str]]
+             ) -> list[tuple[int, dict]]:
+        """Fold in one chunk; return its records whose SKU and slug are new to the file."""
+        chunk_records, chunk_errors, chunk_warnings = chunk
+        self.errors.extend(chunk_errors)
+        self.warnings.extend(chunk_warnings)
+        fresh = []
+        for i, rec in chunk_records:
+            path = f"products[{i}]"
+            unique = True
+            if rec["sku"] in self._sku:
+                self.errors.append(f"{path}.sku: duplicate SKU {rec['sku']!r} "
+                                   f"(first at products[{self._sku[rec['sku']]}])")
+                unique = False
+            else:
+                self._sku[rec["sku"]] = i
+            if rec["slug"] in self._slug:
+                self.errors.append(f"{path}.slug: duplicate slug {rec['slug']!r} "
+                                   f"(first at products[{self._slug[rec['slug']]}])")
+                unique = False
+            else:
+                self._slug[rec["slug"]] = i
+            self.records.append(rec)
+            if unique:
+                fresh.append((i, rec))
+        return fresh
 
 
 def validate_document(doc: Any, *, gate: bool = True, progress: Callable[[int], None] | None = None,
                       workers: int | None = None) -> tuple[list[dict], list[str], list[str]]:
     """Validate a whole seed document; returns (records, errors, warnings)."""
-    if not isinstance(doc, dict):
-        return [], ["$: the file must hold an object with a \"products\" list"], []
-    errors: list[str] = []
-    unknown = sorted(set(doc) - {"products", "$schema"})
-    errors.extend(f"{k}: Unknown field." for k in unknown)
-    items = doc.get("products")
-    if not isinstance(items, list):
-        errors.append("products: Missing data for required field." if items is None
-                      else "products: must be a list")
+    items, errors = _top_level(doc)
+    if items is None:
         return [], errors, []
-    records: list[dict] = []
-    warnings: list[str] = []
-    seen_sku: dict[str, int] = {}
-    seen_slug: dict[str, int] = {}
-    for chunk_records, chunk_errors, chunk_warnings in _validate_items(items, gate, progress, workers):
-        errors.extend(chunk_errors)
-        warnings.extend(chunk_warnings)
-        for i, rec in chunk_records:
-            path = f"products[{i}]"
-            if rec["sku"] in seen_sku:
-                errors.append(f"{path}.sku: duplicate SKU {rec['sku']!r} (first at products[{seen_sku[rec['sku']]}])")
-            else:
-                seen_sku[rec["sku"]] = i
-            if rec["slug"] in seen_slug:
-                errors.append(f"{path}.slug: duplicate slug {rec['slug']!r} (first at products[{seen_slug[rec['slug']]}])")
-            else:
-                seen_slug[rec["slug"]] = i
-            records.append(rec)
-    return records, errors, warnings
+    checked = _Checked(errors)
+    for chunk in _validate_items(items, gate, progress, workers):
+        checked.take(chunk)
+    return checked.records, checked.errors, checked.warnings
 
 
 # Where each gate fact lives in a seed record, for error paths.
@@ -217,48 +278,87 @@ def _existing(session: Session) -> dict[str, Product]:
     return {p.sku: p for p in session.scalars(stmt)}
 
 
+class _Writer:
+    """Upserts validated records by SKU, a batch at a time, in the session's transaction.
+
+    Nothing is committed here. Once a record's slug clashes with another product's, no
+    further batch is written (the clashes are still collected); :meth:`finish` then raises
+    SeedError listing them all, and the caller rolls back what was written before.
+    """
+
+    def __init__(self, session: Session, *, prune: bool = False,
+                 progress: Callable[[int], None] | None = None) -> None:
+        self.session = session
+        self.prune = prune
+        self.progress = progress
+        self.summary = LoadSummary()
+        self.existing = _existing(session)
+        self.slug_owner = {p.slug: p.sku for p in self.existing.values()}
+        self.clashes: list[str] = []
+        self.in_file: set[str] = set()
+        self._indexing: ExitStack | None = None
+
+    def add(self, records: list[tuple[int, dict]]) -> None:
+        """Write a batch of (file index, record) pairs."""
+        self.in_file.update(rec["sku"] for _, rec in records)
+        self.clashes += [
+            f"products[{i}].slug: slug {rec['slug']!r} already belongs to {self.slug_owner[rec['slug']]}"
+            for i, rec in records
+            if self.slug_owner.get(rec["slug"], rec["sku"]) != rec["sku"]
+        ]
+        if self.clashes:
+            return
+        summary, existing = self.summary, self.existing
+        new_records: list[dict] = []
+        to_update: list[tuple[Product, dict]] = []
+        for _, rec in records:
+            current = existing.get(rec["sku"])
+            if current is None:
+                new_records.append(rec)
+                summary.created.append(rec["sku"])
+            elif product_to_record(current) == without_images(rec):
+                summary.unchanged.append(rec["sku"])
+            else:
+                to_update.append((current, rec))
+                summary.updated.append(rec["sku"])
+            if self.progress:
+                self.progress(1)
+        if to_update or new_records:
+            if self._indexing is None:
+                # The search triggers stay paused until finish(); each batch is indexed in
+                # one pass once its products, bands and tiers are written (a product is in
+                # one batch only), so indexing too overlaps the validation of later chunks.
+                self._indexing = ExitStack()
+                self._indexing.enter_context(bulk_indexing(self.session))
+            touched = set()
+            for product, rec in to_update:
+                touched.add(product.id)
+                _update(self.session, product, rec)
+            touched.update(_bulk_insert(self.session, new_records))
+            reindex(self.session, touched)
+
+    def finish(self) -> LoadSummary:
+        """Index what was written, archive what the file left out (``prune``), flush."""
+        if self.clashes:
+            raise SeedError(self.clashes)
+        if self._indexing is not None:
+            self._indexing.close()
+        if self.prune:
+            stale = [p for sku, p in self.existing.items()
+                     if sku not in self.in_file and p.status != Status.ARCHIVED]
+            for p in stale:
+                p.status = Status.ARCHIVED
+                self.summary.pruned.append(p.sku)
+        self.session.flush()
+        return self.summary
+
+
 def apply_records(session: Session, records: list[dict], *, prune: bool = False,
                   progress: Callable[[int], None] | None = None) -> LoadSummary:
     """Upsert validated records by SKU; flushes but does not commit."""
-    summary = LoadSummary()
-    existing = _existing(session)
-    slug_owner = {p.slug: p.sku for p in existing.values()}
-    new_records: list[dict] = []
-    clashes = [
-        f"products[{i}].slug: slug {rec['slug']!r} already belongs to {slug_owner[rec['slug']]}"
-        for i, rec in enumerate(records)
-        if slug_owner.get(rec["slug"], rec["sku"]) != rec["sku"]
-    ]
-    if clashes:
-        raise SeedError(clashes)
-    to_update: list[tuple[Product, dict]] = []
-    for rec in records:
-        current = existing.get(rec["sku"])
-        if current is None:
-            new_records.append(rec)
-            summary.created.append(rec["sku"])
-        elif product_to_record(current) == without_images(rec):
-            summary.unchanged.append(rec["sku"])
-        else:
-            to_update.append((current, rec))
-            summary.updated.append(rec["sku"])
-        if progress:
-            progress(1)
-    if to_update or new_records:
-        # One search-index pass at the end instead of one per product and per band.
-        with bulk_indexing(session) as touched:
-            for product, rec in to_update:
-                touched.add(product.id)
-                _update(session, product, rec)
-            touched.update(_bulk_insert(session, new_records))
-    if prune:
-        in_file = {r["sku"] for r in records}
-        stale = [p for sku, p in existing.items() if sku not in in_file and p.status != Status.ARCHIVED]
-        for p in stale:
-            p.status = Status.ARCHIVED
-            summary.pruned.append(p.sku)
-    session.flush()
-    return summary
+    writer = _Writer(session, prune=prune, progress=progress)
+    writer.add(list(enumerate(records)))
+    return writer.finish()
 
 
 def without_images(rec: dict) -> dict:
@@ -279,6 +379,75 @@ def load_records(session: Session, records: list[dict], *, prune: bool = False,
                 summary.unchanged.remove(sku)
                 summary.updated.append(sku)
     return summary
+
+
+@dataclass
+class LoadResult:
+    """What :func:`load_document` did. ``errors``: the file was refused (validation,
+    duplicates, pictures); ``write_errors``: it was valid but clashes with the catalogue.
+    Either way the session was rolled back and ``summary`` is None."""
+
+    records: int = 0
+    errors: list[str] = field(default_factory=list)
+    write_errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    summary: LoadSummary | None = None
+
+
+def load_document(session: Session, doc: Any, *, prune: bool = False, gate: bool = True,
+                  storage=None, image_source=None,
+                  progress: Callable[[int], None] | None = None,
+                  workers: int | None = None) -> LoadResult:
+    """Validate a seed document and upsert its products, all or nothing; flushes, no commit.
+
+    While worker processes validate the later chunks of a large file, this process writes
+    the chunks already validated, in the session's transaction. From the first error
+    anywhere on, nothing more is written, validation runs to the end so that every problem
+    is listed, and the session is rolled back: a refused file leaves the database as it
+    was. ``image_source`` reads the pictures records name (see seeding.images).
+    """
+    from storefront.seeding.images import check_images, sync_images
+
+    items, errors = _top_level(doc)
+    result = LoadResult(errors=errors)
+    if items is None:
+        return result
+    checked = _Checked(errors)
+    writer: _Writer | None = None
+    try:
+        for chunk in _validate_items(items, gate, progress, workers):
+            fresh = checked.take(chunk)
+            if checked.errors:
+                continue
+            if writer is None:
+                writer = _Writer(session, prune=prune)
+            writer.add(fresh)
+        result.records, result.warnings = len(checked.records), checked.warnings
+        files: dict[str, bytes] = {}
+        if not checked.errors and image_source is not None and any(
+                r.get("images") is not None for r in checked.records):
+            result.errors, files = check_images(list(enumerate(checked.records)), image_source)
+        if result.errors:
+            session.rollback()
+            return result
+        if writer is None:
+            writer = _Writer(session, prune=prune)
+        try:
+            summary = writer.finish()
+        except SeedError as exc:
+            session.rollback()
+            result.write_errors = exc.errors
+            return result
+        if storage is not None and any(r.get("images") is not None for r in checked.records):
+            for sku in sync_images(session, storage, checked.records, files):
+                if sku in summary.unchanged:
+                    summary.unchanged.remove(sku)
+                    summary.updated.append(sku)
+        result.summary = summary
+        return result
+    except BaseException:
+        session.rollback()
+        raise
 
 
 def _update(session: Session, product: Product, rec: dict) -> None:
