@@ -457,9 +457,11 @@ def _answered_yes(analysed, i: int) -> bool:
 
 
 def _answers_no(answer) -> bool:
-    """The sentence after a question answers it in the negative or corrects it."""
-    return bool(_NO_ANSWER.match(answer.text)) or bool(
-        answer.cats() & {"debunk", "correction"})
+    """The sentence after a question answers it in the negative, corrects it, or answers
+    with a precaution ("I have diabetes, can I use it? Check with your doctor first")."""
+    if _NO_ANSWER.match(answer.text) or answer.cats() & {"debunk", "correction"}:
+        return True
+    return bool("precaution" in answer.cats() and not _YES_ANSWER.match(answer.text))
 
 
 def _in_context(found: list, fam: list, spans, analysed) -> list:
