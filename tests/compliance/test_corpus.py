@@ -98,9 +98,10 @@ def test_targets_on_the_test_split(test_scores):
     # Targets (issue 10): block recall >= 95 %, warn recall >= 90 %, honest blocked <= 2 %,
     # warn-level blocked <= 10 % (docs/compliance.md has the figures and the per-batch first
     # passes, which are the stricter measure). Block recall is NOT at its target since the
-    # everyday-speech batches 53 and 55 joined the split (93.8 %; it was 95.4 % without
-    # them): this floor guards against regression and is raised as the checker catches up;
-    # the other three targets are asserted as they stand.
+    # everyday-speech batches (53, 55, 57, 60, 72) joined the split: 94.2 % over 77 batches
+    # (96.8 % on batches 01-51's rows, 64.6 % on the everyday-speech rows). This floor
+    # guards against regression and is raised as the checker catches up; the other three
+    # targets are asserted as they stand.
     BLOCK_RECALL_TARGET, BLOCK_RECALL_FLOOR = 0.95, 0.935
     if fig.block_recall < BLOCK_RECALL_TARGET:
         print(f"block recall {fig.block_recall:.1%} is below the {BLOCK_RECALL_TARGET:.0%} target")
