@@ -13,6 +13,7 @@ from typing import Any
 
 from marshmallow import ValidationError
 from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, selectinload
 
 from storefront.catalog.models import PriceTier, Product, Status, WavelengthBand
@@ -511,11 +512,21 @@ def _insert_rows(session: Session, table: Table, rows: list[dict]) -> None:
     names = ", ".join(dialect.identifier_preparer.quote(c.name) for c in columns)
     table_name = dialect.identifier_preparer.format_table(table)
     raw = bind.connection.driver_connection
-    with raw.cursor() as cur, cur.copy(f"COPY {table_name} ({names}) FROM STDIN") as copy:
-        keys = [c.name for c in columns]
-        for row in rows:
-            copy.write_row([v if p is None else p(v)
-                            for v, p in zip((row[k] for k in keys), processors, strict=True)])
+    sql = f"COPY {table_name} ({names}) FROM STDIN"
+    keys = [c.name for c in columns]
+    try:
+        with raw.cursor() as cur, cur.copy(sql) as copy:
+            for row in rows:
+                copy.write_row([v if p is None else p(v)
+                                for v, p in zip((row[k] for k in keys), processors, strict=True)])
+    except dialect.loaded_dbapi.Error as exc:
+        # What SQLAlchemy does for its own statements: its exception classes (the callers
+        # and error handlers know those), and a lost connection is not returned to the pool.
+        lost = dialect.is_disconnect(exc, raw, None)
+        if lost:
+            bind.invalidate(exc)
+        raise DBAPIError.instance(sql, None, exc, dialect.loaded_dbapi.Error,
+                                  connection_invalidated=lost, dialect=dialect) from exc
 
 
 def export_records(session: Session) -> list[dict]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import event, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from storefront.catalog.models import Product
 from storefront.catalog.records import record_to_row
@@ -76,3 +77,10 @@ def test_postgres_writes_new_products_without_per_row_inserts(db_session):
     count = db_session.scalar(select(sa.func.count()).select_from(Product)
                               .where(Product.sku.in_(summary.created)))
     assert count == 2
+
+
+def test_a_refused_row_raises_sqlalchemys_integrity_error(db_session):
+    rows = _rows(_records(), "C", utcnow())
+    rows[1]["stock"] = -1  # violates ck_products_stock_non_negative
+    with pytest.raises(IntegrityError):
+        _insert_rows(db_session, Product.__table__, rows)
