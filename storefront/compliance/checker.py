@@ -337,9 +337,10 @@ def _judge(doc: _Context, plain: PlainText, source: str, rule: Rule, p: Pattern,
         return None
     if p.unless is not None and p.unless.search(sentence):
         return None
-    if rule.exempt and doc.exempt(start, rule.exempt):
+    exempt = rule.exempt if p.exempt is None else p.exempt
+    if exempt and doc.exempt(start, exempt):
         return None
-    if "negated" in rule.exempt and _NEGATED_OBJECT.match(plain.text, end, se):
+    if "negated" in exempt and _NEGATED_OBJECT.match(plain.text, end, se):
         return None  # "cures no disease", "treats nothing": the object is negated
     if rule.unless is not None:
         scope_plain, scope_src = _scope_text(doc, plain, source, rule.unless_scope, start, end)

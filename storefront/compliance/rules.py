@@ -40,7 +40,7 @@ CONTEXT_TERMS = ("negation", "negation_void", "negation_again", "precaution", "p
 _RULE_KEYS = {"id", "severity", "why", "suggestion", "kinds", "regulatory", "patterns",
               "add_patterns", "exempt", "unless", "unless_scope", "requires", "escalate",
               "check", "enabled", "description"}
-_PATTERN_KEYS = {"re", "severity", "kinds", "regulatory", "requires", "unless", "allow_if",
+_PATTERN_KEYS = {"re", "severity", "kinds", "regulatory", "requires", "unless", "allow_if", "exempt",
                  "why", "suggestion", "rewrite", "rewrite_if"}
 _ESCALATE_KEYS = {"severity", "when", "why"}
 _FLAGS = re.IGNORECASE
@@ -153,6 +153,7 @@ class Pattern:
     starts: frozenset[str] | None = None  # word prefixes every match begins with
     rewrite: str | None = None  # drop-in replacement for the match ({k_number} filled in)
     rewrite_if: str | None = None  # "clearance": only on a cleared product with a K-number
+    exempt: tuple[str, ...] | None = None  # overrides the rule's exemptions for this pattern
 
     def applies(self, kind: str | None, regulatory: str | None) -> bool:
         """True when this applies to the product kind and status."""
@@ -307,9 +308,14 @@ def _pattern(spec: Any, terms, where: str) -> Pattern:
         raise RulesError(f"{where}: allow_if 'indications' needs a (?P<what>...) group")
     if spec.get("rewrite_if") not in (None, "clearance"):
         raise RulesError(f"{where}: rewrite_if must be 'clearance'")
+    exempt = spec.get("exempt")
+    if exempt is not None and (not isinstance(exempt, list)
+                               or any(e not in EXEMPTIONS for e in exempt)):
+        raise RulesError(f"{where}: exempt must list some of {list(EXEMPTIONS)}")
     prefixes, starts = _gates(src, where)
     return Pattern(
         src, rx,
+        exempt=tuple(exempt) if exempt is not None else None,
         severity=_severity(spec["severity"], where) if "severity" in spec else None,
         kinds=_choice_set(spec.get("kinds"), KINDS, f"{where}.kinds"),
         regulatory=_choice_set(spec.get("regulatory"), REGULATORY_STATUSES, f"{where}.regulatory"),

@@ -121,6 +121,8 @@ def test_rules_file_changes_are_picked_up(tmp_path, monkeypatch):
      "patterns = [{ re = 'a', allow_if = ['indications'] }]", "(?P<what>"),
     ("[[rules]]\nid = \"x\"\nseverity = \"warn\"\nwhy = \"w\"\nsuggestion = \"s\"\npatterns = ['a']\n"
      "exempt = [\"sometimes\"]", "exempt must list"),
+    ("[[rules]]\nid = \"x\"\nseverity = \"warn\"\nwhy = \"w\"\nsuggestion = \"s\"\n"
+     "patterns = [{ re = 'a', exempt = ['sometimes'] }]", "exempt must list"),
     ("this is = not toml [", "not valid TOML"),
     ("[terms]\nnegation = '(broken'\n", "bad regex"),
 ])
@@ -226,3 +228,34 @@ def test_bad_regex_in_an_extra_file_fails_at_load(tmp_path):
                      'patterns = ["(unclosed"]\n')
     with pytest.raises(RulesError, match="bad regex"):
         load_rules([extra])
+
+
+def test_a_pattern_may_override_its_rules_exemptions(tmp_path):
+    """A name is flagged even inside a precaution; the rule's other patterns still pass there."""
+    p = write(tmp_path, '''[[rules]]
+id = "x"
+severity = "warn"
+why = "w"
+suggestion = "s"
+exempt = ["negated", "precaution"]
+patterns = [{ re = 'zapper', exempt = ["negated"] }, 'wonderlamp']
+''')
+    rules = load_rules([p])
+
+    def rule_ids(text):
+        return {f.rule for f in check_copy(text, "panel", "wellness", rules=rules, model=False,
+                                           whole_copy=False)}
+    assert "x" in rule_ids("Ask your doctor whether the zapper suits you.")
+    assert "x" in rule_ids("The wonderlamp suits you.")
+    assert "x" not in rule_ids("Ask your doctor whether the wonderlamp suits you.")
+    assert "x" not in rule_ids("It is not a zapper.")
+
+
+def test_cold_laser_is_reviewed_even_in_advice_but_not_where_the_name_is_corrected():
+    def rules(text):
+        return {(f.rule, f.severity) for f in check_copy(
+            text, "laser", "rx_only", k_number="K123456", indications="Topical heating.",
+            model=False, whole_copy=False)}
+    assert ("laser-no-heat", "warn") in rules(
+        "Ask your vet whether cold laser sessions would suit your horse.")
+    assert not rules("'Cold laser' is a marketing term; therapy lasers do warm the tissue.")
