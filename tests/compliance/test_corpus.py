@@ -98,8 +98,8 @@ def test_targets_on_the_test_split(test_scores):
     # Targets (issue 10): block recall >= 95 %, warn recall >= 90 %, honest blocked <= 2 %,
     # warn-level blocked <= 10 % (docs/compliance.md has the figures and the per-batch first
     # passes, which are the stricter measure). Block recall is NOT at its target since the
-    # everyday-speech batches (53, 55, 57, 60, 72, 78-80, 84, 87) joined the split: 94.2 % over
-    # 89 batches (97.0 % on batches 01-51's rows, 77.0 % on the everyday-speech rows). This floor
+    # everyday-speech batches (53, 55, 57, 60, 72, 78-80, 84, 87, 90) joined the split: 94.1 %
+    # over 92 batches (97.0 % on batches 01-51's rows, 76.0 % on the everyday-speech rows). This floor
     # guards against regression and is raised as the checker catches up; the other three
     # targets are asserted as they stand.
     BLOCK_RECALL_TARGET, BLOCK_RECALL_FLOOR = 0.95, 0.935
