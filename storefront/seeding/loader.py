@@ -371,15 +371,22 @@ def load_records(session: Session, records: list[dict], *, prune: bool = False,
                  storage=None, files: dict[str, bytes] | None = None,
                  progress: Callable[[int], None] | None = None) -> LoadSummary:
     """Upsert records and their pictures; a product whose pictures changed counts as updated."""
+    summary = apply_records(session, records, prune=prune, progress=progress)
+    _sync_pictures(session, storage, records, files or {}, summary)
+    return summary
+
+
+def _sync_pictures(session: Session, storage, records: list[dict], files: dict[str, bytes],
+                   summary: LoadSummary) -> None:
+    """Store the pictures records name; a product whose pictures changed counts as updated."""
     from storefront.seeding.images import sync_images
 
-    summary = apply_records(session, records, prune=prune, progress=progress)
-    if storage is not None and any(r.get("images") is not None for r in records):
-        for sku in sync_images(session, storage, records, files or {}):
-            if sku in summary.unchanged:
-                summary.unchanged.remove(sku)
-                summary.updated.append(sku)
-    return summary
+    if storage is None or not any(r.get("images") is not None for r in records):
+        return
+    for sku in sync_images(session, storage, records, files):
+        if sku in summary.unchanged:
+            summary.unchanged.remove(sku)
+            summary.updated.append(sku)
 
 
 @dataclass
@@ -407,7 +414,7 @@ def load_document(session: Session, doc: Any, *, prune: bool = False, gate: bool
     is listed, and the session is rolled back: a refused file leaves the database as it
     was. ``image_source`` reads the pictures records name (see seeding.images).
     """
-    from storefront.seeding.images import check_images, sync_images
+    from storefront.seeding.images import check_images
 
     items, errors = _top_level(doc)
     result = LoadResult(errors=errors)
@@ -439,11 +446,7 @@ def load_document(session: Session, doc: Any, *, prune: bool = False, gate: bool
             session.rollback()
             result.write_errors = exc.errors
             return result
-        if storage is not None and any(r.get("images") is not None for r in checked.records):
-            for sku in sync_images(session, storage, checked.records, files):
-                if sku in summary.unchanged:
-                    summary.unchanged.remove(sku)
-                    summary.updated.append(sku)
+        _sync_pictures(session, storage, checked.records, files, summary)
         result.summary = summary
         return result
     except BaseException:
