@@ -137,7 +137,7 @@ def analyse(text: str, lexicon: Lexicon | None = None) -> Sentence:
         clause.append(ci)
     # Hyphenated and split words ("side-effect", "risk-free") are joined by _norm_term on
     # the vocabulary side, so the text side needs no special case.
-    tags = _complaints(lexicon.tag(stems))
+    tags = _derived_tags(lexicon.tag(stems))
     return Sentence(text, spans, tuple(stems), tuple(clause), tags,
                     frozenset(t[0] for t in tags))
 
@@ -145,11 +145,11 @@ def analyse(text: str, lexicon: Lexicon | None = None) -> Sentence:
 _EFFECT_CUES = frozenset({"effect_soft", "effect_strong", "effect_boost", "less_need"})
 
 
-def _complaints(tags: list[tuple[str, int, int]]) -> tuple[tuple[str, int, int], ...]:
-    """A body part with a complaint word is a condition: "tendon problems", "dodgy shoulder".
-
-    An effect cue inside a longer body-part or neutral phrase is not one: "lower" in "the
-    lower back", "close" in "close out the day".
+def _derived_tags(tags: list[tuple[str, int, int]]) -> tuple[tuple[str, int, int], ...]:
+    """Tags that follow from the lexicon's own: an effect cue inside a longer body-part or
+    neutral phrase is dropped ("lower" in "the lower back", "close" in "close out the day");
+    a body part with a complaint word is a condition ("tendon problems", "dodgy shoulder");
+    a body part after a possessive is one someone owns ("my knees", "her stiff hips").
     """
     shields = [(a, b) for c, a, b in tags
                if (c == "body_part" and b - a > 1) or c == "neutral"]

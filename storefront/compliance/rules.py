@@ -290,6 +290,13 @@ def _text(value: Any, where: str) -> str:
     return value.strip()
 
 
+def _exemptions(value: Any, where: str) -> tuple[str, ...]:
+    """A rule's or a pattern's ``exempt`` list, checked."""
+    if not isinstance(value, list) or any(e not in EXEMPTIONS for e in value):
+        raise RulesError(f"{where}: exempt must list some of {list(EXEMPTIONS)}")
+    return tuple(value)
+
+
 def _pattern(spec: Any, terms, where: str) -> Pattern:
     if isinstance(spec, str):
         src, rx = _compile(spec, terms, where)
@@ -308,14 +315,11 @@ def _pattern(spec: Any, terms, where: str) -> Pattern:
         raise RulesError(f"{where}: allow_if 'indications' needs a (?P<what>...) group")
     if spec.get("rewrite_if") not in (None, "clearance"):
         raise RulesError(f"{where}: rewrite_if must be 'clearance'")
-    exempt = spec.get("exempt")
-    if exempt is not None and (not isinstance(exempt, list)
-                               or any(e not in EXEMPTIONS for e in exempt)):
-        raise RulesError(f"{where}: exempt must list some of {list(EXEMPTIONS)}")
+    exempt = _exemptions(spec["exempt"], where) if "exempt" in spec else None
     prefixes, starts = _gates(src, where)
     return Pattern(
         src, rx,
-        exempt=tuple(exempt) if exempt is not None else None,
+        exempt=exempt,
         severity=_severity(spec["severity"], where) if "severity" in spec else None,
         kinds=_choice_set(spec.get("kinds"), KINDS, f"{where}.kinds"),
         regulatory=_choice_set(spec.get("regulatory"), REGULATORY_STATUSES, f"{where}.regulatory"),
@@ -346,9 +350,7 @@ def _rule(spec: dict[str, Any], terms: dict[str, str], where: str) -> Rule:
     check = spec.get("check", "claim")
     if check not in CHECKS:
         raise RulesError(f"{where}: check must be one of {list(CHECKS)}")
-    exempt = spec.get("exempt", [])
-    if not isinstance(exempt, list) or any(e not in EXEMPTIONS for e in exempt):
-        raise RulesError(f"{where}: exempt must list some of {list(EXEMPTIONS)}")
+    exempt = _exemptions(spec.get("exempt", []), where)
     scope = spec.get("unless_scope", "sentence")
     if scope not in SCOPES:
         raise RulesError(f"{where}: unless_scope must be one of {list(SCOPES)}")
@@ -368,7 +370,7 @@ def _rule(spec: dict[str, Any], terms: dict[str, str], where: str) -> Rule:
         patterns=tuple(_pattern(p, terms, f"{where}: pattern {i + 1}") for i, p in enumerate(pats)),
         kinds=_choice_set(spec.get("kinds"), KINDS, f"{where}.kinds"),
         regulatory=_choice_set(spec.get("regulatory"), REGULATORY_STATUSES, f"{where}.regulatory"),
-        exempt=tuple(exempt),
+        exempt=exempt,
         unless=_regex_list(spec.get("unless"), terms, f"{where}.unless"),
         unless_scope=scope,
         requires=_regex_list(spec.get("requires"), terms, f"{where}.requires"),
