@@ -318,3 +318,39 @@ def test_headings_and_list_items_are_separate_sentences():
 def test_code_and_link_text_are_checked_like_any_reader_text():
     assert blocked("Read [how it cures arthritis](/blog).")
     assert blocked("Run `cures arthritis` mode.")
+
+
+# --- the model's second opinion: where it may block and where it stays silent -------------
+
+@pytest.fixture
+def zorblat_model(monkeypatch):
+    """A stand-in model that blocks any sentence holding the made-up word "zorblat"."""
+    from storefront.compliance import checker
+    from storefront.compliance.model import Model
+
+    mdl = Model(weights={"w:zorblat": (0.0, 0.0, 60.0)}, intercept=(0.0, -4.0, -6.0),
+                block_threshold=0.9, review_threshold=0.5, meta={})
+    monkeypatch.setattr(checker, "active_model", lambda: mdl)
+    checker.clear_caches()
+    yield mdl
+    checker.clear_caches()
+
+
+def test_model_blocks_a_sentence_the_rules_only_warned_about(zorblat_model):
+    found = rules_of("The most powerful zorblat panel on the market.", "panel", "wellness")
+    assert ("superlative", "warn") in found
+    assert ("likely-claim", "block") in found
+
+
+def test_model_adds_nothing_where_the_rules_blocked(zorblat_model):
+    found = rules_of("Zorblat cures arthritis.", "panel", "wellness")
+    assert ("likely-claim", "block") not in found
+    assert any(sev == "block" for _, sev in found)
+
+
+def test_model_leaves_a_question_answered_with_a_precaution_alone(zorblat_model):
+    text = "Taking zorblat pills that make you burn easily? Ask your pharmacist before using the panel."
+    assert ("likely-claim", "block") not in rules_of(text, "panel", "wellness")
+    # the same words asserted rather than asked and answered are the model's to judge
+    assert ("likely-claim", "block") in rules_of("Zorblat pills make you burn easily.", "panel",
+                                                 "wellness")
