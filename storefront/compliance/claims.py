@@ -418,6 +418,9 @@ QUALIFIERS = frozenset(word_stem(w) for w in (
     "exercise induced long term arthritic").split())
 _NEG = frozenset({"not", "no", "never", "n't", "without", "cannot", "nor", "neither"})
 _VOID = frozenset({"only", "just", "merely", "simply", "let", "settl", "suffer", "wait"})
+# "not going to lie", "not gonna lie", "not to brag", "not kidding": an aside, no negation
+_VOID_AFTER = re.compile(r"\W+(?:going\s+to\s+lie|gonna\s+lie|to\s+brag|kidding|exaggerating"
+                         r"|joking)\b", re.IGNORECASE)
 
 
 def _negated(s: Sentence, clause: int, before: int) -> bool:
@@ -428,7 +431,7 @@ def _negated(s: Sentence, clause: int, before: int) -> bool:
         w = s.stems[i]
         if w in _NEG or w.endswith("n't"):
             nxt = s.stems[i + 1] if i + 1 < len(s.stems) else ""
-            if nxt in _VOID:
+            if nxt in _VOID or _VOID_AFTER.match(s.text, s.spans[i][1]):
                 return False
             return True
     return False
