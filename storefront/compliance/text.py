@@ -110,7 +110,8 @@ class SentenceIndex:
 # end one, so a negation carries across the whole list.
 CLAUSE_BREAK = re.compile(
     r"[;:!?]|\s[-\u2013\u2014]\s|[\u2013\u2014]|\.(?=\s)"
-    r"|\b(?:but|however|yet|although|though|whereas|while|because|since|so that)\b"
+    # "all but cleared up" means "almost": no clause break
+    r"|\b(?:(?<!\ball\s)but|however|yet|although|though|whereas|while|because|since|so that)\b"
     r"|,\s*(?=(?:and\s+|so\s+|then\s+|plus\s+)?(?:it|it's|this|that|these|they|we|you|you'll"
     r"|our|its|which|i|he|she|plus|just|simply|now|then|so)\b)"
     r"|\b(?:and|or)\s+(?=(?:it|it's|this|our|we|you|they)\b)",
