@@ -430,7 +430,7 @@ def check_copy(text: str, kind: str | None = None, regulatory: str | None = None
 _CONTEXT_PASS = {
     "serious-condition": frozenset({"precaution", "hedge_research", "debunk", "correction"}),
     "guaranteed-result": frozenset({"precaution", "hedge_research", "correction"}),
-    "vulnerable-groups": frozenset({"precaution", "correction"}),
+    "vulnerable-groups": frozenset({"precaution", "correction", "hedge_research"}),
     "fda-approval": frozenset({"debunk", "correction"}),
     "mechanism-as-fact": frozenset({"hedge_research"}),
     "disease-claim": frozenset({"correction", "hedge_research", "evidence_doubt"}),
