@@ -148,7 +148,8 @@ _EFFECT_CUES = frozenset({"effect_soft", "effect_strong", "effect_boost", "less_
 def _derived_tags(tags: list[tuple[str, int, int]]) -> tuple[tuple[str, int, int], ...]:
     """Tags that follow from the lexicon's own: an effect cue inside a longer body-part or
     neutral phrase is dropped ("lower" in "the lower back", "close" in "close out the day"),
-    and so is a precaution cue inside a sales opening ("if you're trying to …");
+    and so is a precaution or research cue inside a sales opening ("if you're trying to …",
+    "find out whether …");
     a body part with a complaint word is a condition ("tendon problems", "dodgy shoulder");
     a body part after a possessive is one someone owns ("my knees", "her stiff hips").
     """
@@ -159,8 +160,9 @@ def _derived_tags(tags: list[tuple[str, int, int]]) -> tuple[tuple[str, int, int
             a <= t[1] and t[2] <= b and (b - a) > (t[2] - t[1]) for a, b in shields))]
     selling = [(a, b) for c, a, b in tags if c == "not_precaution"]
     if selling:  # "if you're trying to put off surgery" opens a pitch, not a precaution
-        tags = [t for t in tags if not (t[0] in ("precaution", "condition_holder") and any(
-            a <= t[1] and t[2] <= b for a, b in selling))]
+        tags = [t for t in tags if not (
+            t[0] in ("precaution", "condition_holder", "hedge_research") and any(
+                a <= t[1] and t[2] <= b for a, b in selling))]
     parts = [(a, b) for c, a, b in tags if c == "body_part"]
     if not parts:
         return tuple(tags)
