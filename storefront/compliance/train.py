@@ -10,9 +10,10 @@ which honest ones are flagged at most ``REVIEW_BUDGET`` of the time. The block t
 is set on held-out scores of every train and dev row the rules did not block (where the
 model may block): each train row scored by a model fitted without its fold (``FOLDS``-fold,
 same settings), each dev row by the final model; it is the lowest score at which the
-model's blocks there are at least 98 % precise over at least ``MIN_BLOCKS`` blocks. The
-dev split alone holds too few such rows to set it (the rules are tuned on it); its own
-precision at the threshold is recorded beside it. The test split is never looked at here.
+model's blocks there are at least 98 % precise over at least ``MIN_BLOCKS`` blocks, and at
+which the dev rows' own blocks are at least 98 % precise as well. The dev split alone holds
+too few such rows to set it (the rules are tuned on it); its precision at the threshold is
+recorded beside it. The test split is never looked at here.
 """
 
 from __future__ import annotations
@@ -79,13 +80,22 @@ def _row_scores(clf, vec, rows: list[dict]) -> list[float]:
     return best
 
 
-def _block_threshold(p_block: list[float], truth: list[str]) -> float:
+def _precise(pairs: list[tuple[float, str]], threshold: float) -> bool:
+    """The blocks at or above ``threshold`` are at least BLOCK_PRECISION precise (or none)."""
+    got = [t for p, t in pairs if p >= threshold]
+    return not got or got.count("block") / len(got) >= BLOCK_PRECISION
+
+
+def _block_threshold(p_block: list[float], truth: list[str],
+                     dev: list[tuple[float, str]] = ()) -> float:
+    """The lowest score at which the pooled held-out blocks are BLOCK_PRECISION precise
+    over at least MIN_BLOCKS, and the dev split's own blocks (``dev``) are too."""
     pairs = sorted(zip(p_block, truth, strict=True), reverse=True)
     best = 1.01
     hits = 0
     for i, (p, t) in enumerate(pairs, start=1):
         hits += t == "block"
-        if i >= MIN_BLOCKS and hits / i >= BLOCK_PRECISION:
+        if i >= MIN_BLOCKS and hits / i >= BLOCK_PRECISION and _precise(list(dev), p):
             best = p
     return best
 
@@ -173,8 +183,9 @@ def build() -> dict:
         held_truth += [r["expect"] for r in out]
     dev_open = [r for r in dev if verdicts[id(r)] != "block"]
     dev_scores = _row_scores(clf, vec, dev_open)
-    block_t = _block_threshold(held_scores + dev_scores,
-                               held_truth + [r["expect"] for r in dev_open])
+    dev_truth = [r["expect"] for r in dev_open]
+    block_t = _block_threshold(held_scores + dev_scores, held_truth + dev_truth,
+                               list(zip(dev_scores, dev_truth, strict=True)))
     dev_blocks = [r["expect"] for p, r in zip(dev_scores, dev_open, strict=True)
                   if p >= block_t]
     dev_precision = (round(dev_blocks.count("block") / len(dev_blocks), 4)
