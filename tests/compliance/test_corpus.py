@@ -97,8 +97,8 @@ def test_targets_on_the_test_split(test_scores):
     fig = figures(test_scores["both"])
     # Targets (issue 10): block recall >= 95 %, warn recall >= 90 %, honest blocked <= 2 %,
     # warn-level blocked <= 10 % (docs/compliance.md has the figures and the per-batch first
-    # passes, which are the stricter measure). Over 140 batches: 96.0 / 97.3 / 1.4 / 1.2
-    # (rules alone block 94.6 %; the model's held-out-precision blocks add the rest).
+    # passes, which are the stricter measure). Over 140 batches: 95.8 / 97.3 / 1.4 / 1.2
+    # (rules alone block 94.8 %; the model's held-out-precision blocks add the rest).
     assert fig.block_recall >= 0.95
     assert fig.warn_recall >= 0.90
     assert fig.honest_blocked <= 0.02
