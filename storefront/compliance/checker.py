@@ -465,6 +465,13 @@ def _answers_no(answer) -> bool:
     return bool("precaution" in answer.cats() and not _YES_ANSWER.match(answer.text))
 
 
+def _answered_no(analysed, i: int) -> bool:
+    """Sentence i is a question the next sentence answers "no" (or corrects, or answers
+    with a precaution): "Will it cure my arthritis? No light device cures arthritis." """
+    return (analysed[i].text.rstrip().endswith("?") and i + 1 < len(analysed)
+            and _answers_no(analysed[i + 1]))
+
+
 def _in_context(found: list, fam: list, spans, analysed) -> list:
     starts = [a for a, _ in spans]
     claimed = set()
@@ -482,8 +489,7 @@ def _in_context(found: list, fam: list, spans, analysed) -> list:
             if item[2].id == "fda-approval" and _QUESTION.match(sent.text) and not (
                     _answered_yes(analysed, i)):
                 continue
-            if sent.text.rstrip().endswith("?") and i + 1 < len(analysed) and _answers_no(
-                    analysed[i + 1]):
+            if _answered_no(analysed, i):
                 continue  # "Will it cure my arthritis? No light device cures arthritis."
         kept.append(item)
     return kept
@@ -700,8 +706,7 @@ def _family_findings(rules: RuleSet, facts: _Facts, plain: PlainText, source: st
 
     for i, ((ss, se), sent) in enumerate(zip(spans, analysed, strict=True)):
         question = _QUESTION.match(sent.text) is not None
-        answered_no = (sent.text.rstrip().endswith("?") and i + 1 < len(analysed)
-                       and _answers_no(analysed[i + 1]))
+        answered_no = _answered_no(analysed, i)
         for hit in _family_hits(sent.text, facts.kind, facts.regulatory):
             if (hit.rule == "fda-approval" and question and not _answered_yes(analysed, i)
                     ) or answered_no:
@@ -809,11 +814,7 @@ def model_may_judge(sent, citation: re.Pattern) -> bool:
 def in_answered_question(analysed, i: int) -> bool:
     """A question answered "no" or with a precaution, or that answer: "Taking pills that
     make you burn easily? Ask your pharmacist first." Neither sentence claims anything."""
-    sent = analysed[i]
-    if sent.text.rstrip().endswith("?") and i + 1 < len(analysed) and _answers_no(
-            analysed[i + 1]):
-        return True
-    return bool(i and analysed[i - 1].text.rstrip().endswith("?") and _answers_no(sent))
+    return _answered_no(analysed, i) or bool(i and _answered_no(analysed, i - 1))
 
 
 @lru_cache(maxsize=65536)
