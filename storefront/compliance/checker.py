@@ -10,7 +10,7 @@ from functools import lru_cache
 
 from storefront.compliance.claims import analyse, match_families, sentence_cues
 from storefront.compliance.literals import Plan, candidates, matches
-from storefront.compliance.model import active_model
+from storefront.compliance.model import active_model, stratum
 from storefront.compliance.rules import (
     KINDS,
     REGULATORY_STATUSES,
@@ -751,10 +751,12 @@ def _family_hits(sentence: str, kind: str | None, regulatory: str) -> tuple:
 
 
 @lru_cache(maxsize=65536)
-def _model_verdict(sentence: str, kind: str | None, regulatory: str
+def _model_verdict(sentence: str, kind: str | None, regulatory: str, warned: bool = False
                    ) -> tuple[str | None, float]:
     mdl = active_model()
-    return mdl.decide(mdl.score(sentence, kind, regulatory, sentence_cues(_analysed(sentence))))
+    sent = _analysed(sentence)
+    return mdl.decide(mdl.score(sentence, kind, regulatory, sentence_cues(sent)),
+                      stratum(sent.cats(), regulatory, warned))
 
 
 def clear_caches() -> None:
@@ -818,12 +820,13 @@ def in_answered_question(analysed, i: int) -> bool:
 
 
 @lru_cache(maxsize=65536)
-def _model_opinion(sentence: str, kind: str | None, regulatory: str, citation: re.Pattern
-                   ) -> tuple[str | None, float]:
-    """The model's verdict on one sentence, or (None, 0) where it leaves the rules to judge."""
+def _model_opinion(sentence: str, kind: str | None, regulatory: str, citation: re.Pattern,
+                   warned: bool = False) -> tuple[str | None, float]:
+    """The model's verdict on one sentence, or (None, 0) where it leaves the rules to judge.
+    ``warned``: the rules warned about the sentence (it decides the threshold's stratum)."""
     if not model_may_judge(_analysed(sentence), citation):
         return None, 0.0
-    return _model_verdict(sentence, kind, regulatory)
+    return _model_verdict(sentence, kind, regulatory, warned)
 
 
 def _model_findings(facts: _Facts, plain: PlainText, spans, analysed, findings,
@@ -839,7 +842,8 @@ def _model_findings(facts: _Facts, plain: PlainText, spans, analysed, findings,
         seen = {sev for a, b, sev in flagged if a < se and b > ss}
         if "block" in seen:
             continue
-        verdict, score = _model_opinion(sent.text, facts.kind, facts.regulatory, citation)
+        verdict, score = _model_opinion(sent.text, facts.kind, facts.regulatory, citation,
+                                        "warn" in seen)
         if verdict is None or (seen and verdict == "warn"):
             continue
         if in_answered_question(analysed, i):
@@ -856,8 +860,8 @@ def _model_findings(facts: _Facts, plain: PlainText, spans, analysed, findings,
         s, e = plain.span_to_source(ss + lead, se)
         if verdict == "block":
             msg = (f"Reads like a health claim the product may not make (model score "
-                   f"{score:.2f}; at this score its blocks were at least 98 % precise on "
-                   "held-out labelled sentences). Rewrite it or remove it.")
+                   f"{score:.2f}; at this score its blocks of sentences like this one were at "
+                   "least 98 % precise on held-out labelled sentences). Rewrite it or remove it.")
         else:
             msg = (f"Reads like a health claim; review (model score {score:.2f}). No rule "
                    "names it: check it against the product's status and indications.")

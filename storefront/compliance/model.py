@@ -3,7 +3,12 @@
 Where the claim rules are silent, the model scores the sentence (pass / warn / block
 probabilities). Above a review threshold it raises a ``warn`` ("reads like a health
 claim; review"); it blocks on its own only above a threshold where its blocks were at
-least 98 % precise on the corpus's dev split (both thresholds are stored with the model).
+least 98 % precise on held-out labelled sentences (the thresholds are stored with the
+model). Besides the one threshold for every sentence, a *stratum* of sentences (see
+:func:`stratum`) may carry its own, lower one where the held-out blocks of that stratum
+alone were just as precise over enough of them: a sentence on a wellness product that
+names a condition and that the rules left alone is a claim far more often than a sentence
+at large, so the same score says more there.
 
 The model is plain multinomial logistic regression over hashed-free sparse features
 computed here in pure Python (words and word pairs, character n-grams inside words,
@@ -23,6 +28,10 @@ from functools import lru_cache
 from pathlib import Path
 
 MODEL_PATH = Path(__file__).with_name("model.json")
+# Vocabulary categories (vocab/conditions.toml) that name a condition, a body function
+# or a complaint about a part of the body: "my knuckles", "swelling", "blood flow".
+CONDITION_CATS = frozenset({"minor", "moderate", "serious", "body_function", "complaint",
+                            "complaint_adj", "owned_part", "condition_generic"})
 CLASSES = ("pass", "warn", "block")
 FEATURE_VERSION = 7
 
@@ -127,6 +136,8 @@ class Model:
     block_threshold: float
     review_threshold: float
     meta: dict
+    # stratum -> a lower block threshold that held 98 % precision in that stratum alone
+    block_thresholds: dict = field(default_factory=dict)
     _cache: dict = field(default_factory=dict, compare=False, repr=False)
 
     def proba(self, feats: dict[str, float]) -> tuple[float, float, float]:
@@ -192,10 +203,16 @@ class Model:
                 self._cache[word] = got
         return got
 
-    def decide(self, probs: tuple[float, float, float]) -> tuple[str | None, float]:
+    def threshold_for(self, stratum: str | None) -> float:
+        """The block threshold of a sentence in ``stratum`` (never above the general one)."""
+        own = self.block_thresholds.get(stratum) if stratum else None
+        return self.block_threshold if own is None else min(own, self.block_threshold)
+
+    def decide(self, probs: tuple[float, float, float], stratum: str | None = None
+               ) -> tuple[str | None, float]:
         """('block' | 'warn' | None, score) from class probabilities."""
         _, p_warn, p_block = probs
-        if p_block >= self.block_threshold:
+        if p_block >= self.threshold_for(stratum):
             return "block", p_block
         if p_warn + p_block >= self.review_threshold:
             return "warn", p_warn + p_block
@@ -224,7 +241,16 @@ def load_model(path: Path = MODEL_PATH) -> Model | None:
                            "`python -m storefront.compliance.train`")
     weights = {k: tuple(v) for k, v in data["weights"].items()}
     return Model(weights, tuple(data["intercept"]), data["block_threshold"],
-                 data["review_threshold"], data.get("meta", {}))
+                 data["review_threshold"], data.get("meta", {}),
+                 dict(data.get("block_thresholds", {})))
+
+
+def stratum(cats: frozenset[str], regulatory: str | None, warned: bool) -> str:
+    """The stratum of a sentence for the block threshold: the product's status (wellness or
+    not), whether the sentence names a condition, and whether the rules warned about it."""
+    return "/".join(("wellness" if regulatory == "wellness" else "cleared",
+                     "condition" if cats & CONDITION_CATS else "other",
+                     "warned" if warned else "silent"))
 
 
 @lru_cache(maxsize=1)

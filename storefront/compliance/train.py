@@ -13,7 +13,10 @@ same settings), each dev row by the final model; it is the lowest score at which
 model's blocks there are at least 98 % precise over at least ``MIN_BLOCKS`` blocks, and at
 which the dev rows' own blocks are at least 98 % precise as well. The dev split alone holds
 too few such rows to set it (the rules are tuned on it); its precision at the threshold is
-recorded beside it. The test split is never looked at here.
+recorded beside it. The same search is then made within each stratum of those rows
+(``model.stratum``: wellness or not, a condition named or not, the rules warned or silent)
+over at least ``MIN_STRATUM_BLOCKS`` of its own blocks; a stratum whose threshold comes out
+lower than the general one keeps it. The test split is never looked at here.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from storefront.compliance.model import CLASSES, FEATURE_VERSION, MODEL_PATH, fe
 
 BLOCK_PRECISION = 0.98
 MIN_BLOCKS = 10
+MIN_STRATUM_BLOCKS = 20  # a stratum's own threshold needs twice the evidence
 FOLDS = 5
 REVIEW_BUDGET = 0.08
 C_GRID = (2.0, 4.0, 8.0, 16.0, 32.0)
@@ -69,14 +73,22 @@ def _open_sentences(row: dict) -> list[dict]:
             if model_may_judge(s, citation) and not in_answered_question(sents, i)]
 
 
-def _row_scores(clf, vec, rows: list[dict]) -> list[float]:
-    """Each row's highest block probability over the sentences the model may judge."""
+def _row_scores(clf, vec, rows: list[dict], verdicts: dict[int, str]
+                ) -> list[tuple[float, str]]:
+    """Each row's highest block probability over the sentences the model may judge, with
+    the threshold stratum of that sentence (``verdicts``: the rules' verdict per row)."""
+    from storefront.compliance.claims import analyse
+    from storefront.compliance.model import stratum
+
     sents = [(i, r) for i, row in enumerate(rows) for r in _open_sentences(row)]
-    best = [0.0] * len(rows)
+    best = [(0.0, stratum(frozenset(), row["regulatory"], verdicts[id(row)] == "warn"))
+            for row in rows]
     if sents:
         proba = clf.predict_proba(vec.transform([row_features(r) for _, r in sents]))
-        for (i, _), p in zip(sents, proba, strict=True):
-            best[i] = max(best[i], float(p[2]))
+        for (i, r), p in zip(sents, proba, strict=True):
+            if float(p[2]) > best[i][0]:
+                best[i] = (float(p[2]), stratum(analyse(r["text"]).cats(), r["regulatory"],
+                                                verdicts[id(rows[i])] == "warn"))
     return best
 
 
@@ -87,17 +99,38 @@ def _precise(pairs: list[tuple[float, str]], threshold: float) -> bool:
 
 
 def _block_threshold(p_block: list[float], truth: list[str],
-                     dev: list[tuple[float, str]] = ()) -> float:
+                     dev: list[tuple[float, str]] = (), min_blocks: int = 0) -> float:
     """The lowest score at which the pooled held-out blocks are BLOCK_PRECISION precise
-    over at least MIN_BLOCKS, and the dev split's own blocks (``dev``) are too."""
+    over at least ``min_blocks`` (default MIN_BLOCKS), and the dev split's own blocks
+    (``dev``) are too."""
+    min_blocks = min_blocks or MIN_BLOCKS
     pairs = sorted(zip(p_block, truth, strict=True), reverse=True)
     best = 1.01
     hits = 0
     for i, (p, t) in enumerate(pairs, start=1):
         hits += t == "block"
-        if i >= MIN_BLOCKS and hits / i >= BLOCK_PRECISION and _precise(list(dev), p):
+        if i >= min_blocks and hits / i >= BLOCK_PRECISION and _precise(list(dev), p):
             best = p
     return best
+
+
+def _stratum_thresholds(held: list[tuple[float, str, str]], dev: list[tuple[float, str, str]],
+                        general: float) -> tuple[dict[str, float], dict[str, dict]]:
+    """A lower block threshold per stratum where that stratum's own held-out blocks are
+    BLOCK_PRECISION precise over at least MIN_STRATUM_BLOCKS, and its dev blocks are too.
+    ``held`` and ``dev``: (score, stratum, truth) of rows the rules did not block."""
+    out, info = {}, {}
+    for name in sorted({s for _, s, _ in held}):
+        scores = [p for p, s, _ in held if s == name]
+        truth = [t for _, s, t in held if s == name]
+        mine = [(p, t) for p, s, t in dev if s == name]
+        t = _block_threshold(scores, truth, mine, min_blocks=MIN_STRATUM_BLOCKS)
+        if t < general:
+            got = [x for p, x in zip(scores, truth, strict=True) if p >= t]
+            out[name] = round(t, 4)
+            info[name] = {"rows": len(scores), "blocks": len(got),
+                          "precision": round(got.count("block") / len(got), 4)}
+    return out, info
 
 
 def _review_threshold(scores: list[float]) -> float:
@@ -179,17 +212,24 @@ def build() -> dict:
         x_fit = fold_vec.fit_transform([feats[id(r)] for r in fit])
         fold_clf = LogisticRegression(C=c, max_iter=5000, solver="lbfgs")
         fold_clf.fit(x_fit, np.array([CLASSES.index(r["expect"]) for r in fit]))
-        held_scores += _row_scores(fold_clf, fold_vec, out)
+        held_scores += _row_scores(fold_clf, fold_vec, out, verdicts)
         held_truth += [r["expect"] for r in out]
     dev_open = [r for r in dev if verdicts[id(r)] != "block"]
-    dev_scores = _row_scores(clf, vec, dev_open)
+    dev_scored = _row_scores(clf, vec, dev_open, verdicts)
     dev_truth = [r["expect"] for r in dev_open]
+    held_strata = [s for _, s in held_scores] + [s for _, s in dev_scored]
+    held_scores = [p for p, _ in held_scores]
+    dev_scores = [p for p, _ in dev_scored]
     block_t = _block_threshold(held_scores + dev_scores, held_truth + dev_truth,
                                list(zip(dev_scores, dev_truth, strict=True)))
     dev_blocks = [r["expect"] for p, r in zip(dev_scores, dev_open, strict=True)
                   if p >= block_t]
     dev_precision = (round(dev_blocks.count("block") / len(dev_blocks), 4)
                      if dev_blocks else None)
+    block_ts, strata_info = _stratum_thresholds(
+        list(zip(held_scores + dev_scores, held_strata, held_truth + dev_truth, strict=True)),
+        [(p, s, t) for p, (_, s), t in zip(dev_scores, dev_scored, dev_truth, strict=True)],
+        block_t)
 
     names = vec.get_feature_names_out()
     coef = clf.coef_.T  # features x classes
@@ -202,6 +242,7 @@ def build() -> dict:
         "classes": list(CLASSES),
         "intercept": [round(float(v), 5) for v in clf.intercept_],
         "block_threshold": round(float(block_t), 4),
+        "block_thresholds": block_ts,
         "review_threshold": round(float(review_t), 4),
         "meta": {"C": c, "train_rows": len(train), "anchor_rows": len(anchors),
                  "dev_rows": len(dev), "dev_rows_rules_silent": len(silent),
@@ -209,6 +250,8 @@ def build() -> dict:
                  "block_precision_target": BLOCK_PRECISION,
                  "dev_blocks_at_threshold": len(dev_blocks),
                  "dev_block_precision_at_threshold": dev_precision,
+                 "min_stratum_blocks": MIN_STRATUM_BLOCKS,
+                 "strata_at_their_thresholds": strata_info,
                  "features": len(weights),
                  "review_budget_on_dev": REVIEW_BUDGET,
                  "batches": sorted({r["batch"] for r in rows})},

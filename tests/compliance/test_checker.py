@@ -342,6 +342,31 @@ def test_model_blocks_a_sentence_the_rules_only_warned_about(zorblat_model):
     assert ("likely-claim", "block") in found
 
 
+def test_a_stratum_threshold_lets_the_model_block_only_in_its_stratum(monkeypatch):
+    """A stratum's own threshold applies to sentences of that stratum alone: here the model
+    may never block in general, but may on a wellness product where a condition is named."""
+    from storefront.compliance import checker
+    from storefront.compliance.model import Model
+
+    mdl = Model(weights={"w:zorblat": (0.0, 0.0, 60.0)}, intercept=(0.0, -4.0, -6.0),
+                block_threshold=1.01, review_threshold=0.5, meta={},
+                block_thresholds={"wellness/condition/silent": 0.9})
+    monkeypatch.setattr(checker, "active_model", lambda: mdl)
+    checker.clear_caches()
+    try:
+        named = "Zorblat evenings with the panel for my knuckles."
+        assert rules_of(named, "panel", "wellness") == {("likely-claim", "block")}
+        # no condition named: the general threshold holds, so a review warning only
+        assert rules_of("Zorblat evenings with the panel.", "panel", "wellness") == {
+            ("likely-claim", "warn")}
+        # a cleared product is another stratum
+        cleared = rules_of(named, "panel", "otc_cleared", k_number="K123456",
+                           indications="Temporary relief of minor muscle and joint pain.")
+        assert ("likely-claim", "block") not in cleared
+    finally:
+        checker.clear_caches()
+
+
 def test_model_adds_nothing_where_the_rules_blocked(zorblat_model):
     found = rules_of("Zorblat cures arthritis.", "panel", "wellness")
     assert ("likely-claim", "block") not in found

@@ -141,5 +141,11 @@ def test_model_blocks_only_with_a_stored_precision_threshold():
         # held to the same precision as the held-out scores that set the threshold
         precision = mdl.meta["dev_block_precision_at_threshold"]
         assert precision is None or precision >= 0.98
+    # a stratum's own, lower threshold held the same precision over at least 20 blocks
+    strata = mdl.meta["strata_at_their_thresholds"]
+    assert set(strata) == set(mdl.block_thresholds)
+    for name, t in mdl.block_thresholds.items():
+        assert 0.5 <= t < mdl.block_threshold
+        assert strata[name]["precision"] >= 0.98 and strata[name]["blocks"] >= 20
     assert Path(__file__).resolve().parents[2].joinpath(
         "storefront", "compliance", "model.json").stat().st_size < 2_000_000
