@@ -405,7 +405,7 @@ def check_copy(text: str, kind: str | None = None, regulatory: str | None = None
     if rules_enabled:
         fam = _family_findings(rules, facts, plain, text, spans, analysed)
         fam += _condition_teasers(rules, facts, spans, analysed)
-        fam += _risk_denied_in_answer(rules, spans, analysed)
+        fam += _denied_in_answer(rules, facts, spans, analysed)
         found = _testimonials(rules, _in_context(found, fam, spans, analysed) + fam, spans,
                               analysed)
         found = _outside_product_names(found, plain.text, spans)
@@ -604,29 +604,40 @@ def _condition_teasers(rules: RuleSet, facts: _Facts, spans, analysed) -> list:
 
 _DENIAL = re.compile(r"^\W*(?:a\W+)?(?:none|no|zero|nope|nothing|not\s+(?:one|a\s+single|any))\b"
                      r"(?!\s+(?:serious|major|lasting|known\s+serious))", re.IGNORECASE)
+# "Do I need goggles? Not with this laser." / "Special training? Not really."
+_NEED_DENIAL = re.compile(r"^\W*(?:no|nope|nah|not\s+(?:really|at\s+all|with\s+(?:this|ours|our)|for\s+"
+                          r"(?:this|ours|our)|here)|you\s+(?:don't|won't)|none)\b", re.IGNORECASE)
+_NEED = re.compile(r"\b(?:need|needs|needed|require|required|requires|have\s+to|necessary)\b",
+                   re.IGNORECASE)
 
 
-def _risk_denied_in_answer(rules: RuleSet, spans, analysed) -> list:
-    """"Are there any side effects? None whatsoever." The answer denies every risk the
-    question names: an absolute safety claim spread over two sentences."""
-    try:
-        rule = rules.by_id("absolute-safety")
-    except KeyError:
-        return []
+def _denied_in_answer(rules: RuleSet, facts: _Facts, spans, analysed) -> list:
+    """A question and an answer that together make a claim no single sentence makes:
+    "Are there any side effects? None whatsoever." denies every risk (absolute safety);
+    "Do I need goggles? Not with this laser." denies a laser's eyewear or training."""
     out = []
     for i in range(len(analysed) - 1):
         question, answer = analysed[i], analysed[i + 1]
-        if not question.text.rstrip().endswith("?") or "risk" not in question.cats() or (
-                "addiction" in question.cats()):
+        if not question.text.rstrip().endswith("?"):
             continue
         if answer.cats() & {"precaution", "hedge_research", "correction"}:
             continue
-        m = _DENIAL.match(answer.text)
-        if m is not None:
-            ss = spans[i + 1][0]
-            lead = len(answer.text) - len(answer.text.lstrip())
-            out.append((ss + lead, ss + m.end(), rule, "block", rule.why, rule.suggestion,
-                        False))
+        cats = question.cats()
+        if "risk" in cats and "addiction" not in cats:
+            rule_id, m = "absolute-safety", _DENIAL.match(answer.text)
+        elif "training_need" in cats and _NEED.search(question.text):
+            rule_id, m = "laser-no-heat", _NEED_DENIAL.match(answer.text)
+        else:
+            continue
+        try:
+            rule = rules.by_id(rule_id)
+        except KeyError:
+            continue
+        if m is None or not rule.applies(facts.kind, facts.regulatory):
+            continue
+        ss = spans[i + 1][0]
+        lead = len(answer.text) - len(answer.text.lstrip())
+        out.append((ss + lead, ss + m.end(), rule, "block", rule.why, rule.suggestion, False))
     return out
 
 

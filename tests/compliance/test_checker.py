@@ -379,3 +379,25 @@ def test_model_leaves_a_question_answered_with_a_precaution_alone(zorblat_model)
     # the same words asserted rather than asked and answered are the model's to judge
     assert ("likely-claim", "block") in rules_of("Zorblat pills make you burn easily.", "panel",
                                                  "wellness")
+
+
+# --- claims made by a question and its answer together -----------------------------------
+
+LASER_IND = ("Emitting energy in the infrared spectrum to provide topical heating for the purpose "
+             "of elevating tissue temperature for temporary relief of minor muscle and joint pain.")
+
+
+@pytest.mark.parametrize("text, kind, expected", [
+    ("Are there any side effects? None whatsoever.", "panel", {("absolute-safety", "block")}),
+    ("Do I need goggles? Not with this laser, the beam is gentle.", "laser",
+     {("laser-no-heat", "block")}),
+    ("Do I need special training? Not really; if you can aim a torch, you can run it.", "laser",
+     {("laser-no-heat", "block")}),
+    # an answer that keeps the precaution claims nothing
+    ("Do I need goggles? Yes: everyone in the room wears the supplied OD 5 eyewear.", "laser", set()),
+    # eyewear and training are a laser's rule: on a panel the same exchange is left alone
+    ("Do I need goggles? Not with this panel.", "panel", set()),
+])
+def test_a_question_and_its_answer_make_one_claim(text, kind, expected):
+    found = rules_of(text, kind, "rx_only", k_number="K123456", indications=LASER_IND, model=False)
+    assert found == expected
