@@ -68,7 +68,9 @@ _DOWNWARD = {"minor", "temporary", "temporarily", "occasional", "local", "locali
              "localised", "everyday", "daily"}
 _SYNONYM = {"ache": "pain", "aching": "pain", "achy": "pain", "sore": "pain", "soreness": "pain",
             "stiff": "stiffness", "muscular": "muscle", "arthritic": "arthritis", "mild": "minor",
-            "flow": "circulation", "lower": "low", "cramping": "cramp", "spasms": "spasm",
+            "flow": "circulation", "lower": "low", "cramping": "spasm", "spasms": "spasm",
+            # a muscle cramp is a muscle spasm (MeSH: Muscle Cramp under Spasm)
+            "cramp": "spasm", "cramps": "spasm",
             "tight": "stiffness", "tightness": "stiffness", "microcirculation": "circulation",
             "aches": "pain", "pains": "pain", "discomfort": "pain", "hurt": "pain",
             "hurts": "pain"}
