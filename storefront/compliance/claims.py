@@ -122,12 +122,26 @@ class Sentence:
         return self.text[self.spans[a][0]:self.spans[b - 1][1]]
 
 
+_CAMEL = re.compile(r"[A-Z][a-z]+|[A-Z]+(?![a-z])|[a-z]+|[0-9]+")
+
+
+def _word_spans(text: str):
+    """Word offsets; a camel-case hashtag is read as its words ("#BackPainGone")."""
+    for m in _WORD.finditer(text):
+        a, b = m.span()
+        if a and text[a - 1] == "#" and any(c.isupper() for c in text[a + 1:b]):
+            for part in _CAMEL.finditer(text, a, b):
+                yield part.span()
+        else:
+            yield a, b
+
+
 def analyse(text: str, lexicon: Lexicon | None = None) -> Sentence:
     """Tag one sentence."""
     lexicon = lexicon or load_lexicon()
-    matches = list(_WORD.finditer(text.replace("\u2019", "'")))
-    spans = tuple(m.span() for m in matches)
-    stems = [word_stem(m.group(0)) for m in matches]
+    plain = text.replace("\u2019", "'")
+    spans = tuple(_word_spans(plain))
+    stems = [word_stem(plain[a:b]) for a, b in spans]
     bounds = clause_bounds(_ABBREV.sub(lambda m: m.group(0).replace(".", " "), text))
     clause = []
     ci = 0

@@ -401,3 +401,28 @@ LASER_IND = ("Emitting energy in the infrared spectrum to provide topical heatin
 def test_a_question_and_its_answer_make_one_claim(text, kind, expected):
     found = rules_of(text, kind, "rx_only", k_number="K123456", indications=LASER_IND, model=False)
     assert found == expected
+
+
+@pytest.mark.parametrize("text, kind, regulatory, blocks", [
+    # a camel-case hashtag is read as its words
+    ("#BackPainGone thanks to my nightly glow wrap", "belt", "wellness", True),
+    ("#NoMorePills since I got the panel", "panel", "wellness", True),
+    ("Loving my new panel #SelfCareSunday #RedLight", "panel", "wellness", False),
+    # precautions that name a wound or a fresh tattoo and say "until healed" claim nothing
+    ("Keep the light off newly microbladed or tattooed brows until they have fully healed.",
+     "handheld", "wellness", False),
+    ("Keep the pad away from a fresh C-section incision or any open wound until your doctor "
+     "confirms it has healed.", "belt", "wellness", False),
+    # a muscle cramp is a muscle spasm: inside the LED/heating clearance
+    ("When my calves cramp after cycling it takes the edge off for a while.", "belt",
+     "otc_cleared", False),
+    ("No LED mask is 'FDA approved'; this one is 510(k) cleared.", "panel", "otc_cleared", False),
+    ("Clear skin in seven days or your money back.", "panel", "wellness", True),
+])
+def test_everyday_shapes(text, kind, regulatory, blocks):
+    kw = {} if regulatory == "wellness" else {
+        "k_number": "K123456",
+        "indications": "Temporary relief of minor muscle and joint pain and stiffness, minor "
+                       "arthritis pain, muscle spasm; temporary increase in local blood "
+                       "circulation; temporary relaxation of muscles."}
+    assert blocked(text, kind, regulatory, model=False, **kw) is blocks
