@@ -151,15 +151,20 @@ def analyse(text: str, lexicon: Lexicon | None = None) -> Sentence:
         clause.append(ci)
     # Hyphenated and split words ("side-effect", "risk-free") are joined by _norm_term on
     # the vocabulary side, so the text side needs no special case.
-    tags = _derived_tags(lexicon.tag(stems))
+    tags = _derived_tags(lexicon.tag(stems), tuple(stems))
     return Sentence(text, spans, tuple(stems), tuple(clause), tags,
                     frozenset(t[0] for t in tags))
 
 
-_EFFECT_CUES = frozenset({"effect_soft", "effect_strong", "effect_boost", "less_need"})
+_EFFECT_CUES = frozenset({"effect_soft", "effect_strong", "effect_boost", "less_need", "masking"})
 
 
-def _derived_tags(tags: list[tuple[str, int, int]]) -> tuple[tuple[str, int, int], ...]:
+_SHIELDED = frozenset({"correction", "absence", "debunk"})
+_DETERMINERS = frozenset({"a", "an", "the", "my", "his", "her", "your", "their", "our"})
+
+
+def _derived_tags(tags: list[tuple[str, int, int]], stems: tuple[str, ...] = ()
+                  ) -> tuple[tuple[str, int, int], ...]:
     """Tags that follow from the lexicon's own: an effect cue inside a longer body-part or
     neutral phrase is dropped ("lower" in "the lower back", "close" in "close out the day"),
     and so is a precaution or research cue inside a sales opening ("if you're trying to …",
@@ -172,6 +177,10 @@ def _derived_tags(tags: list[tuple[str, int, int]]) -> tuple[tuple[str, int, int
     if shields:
         tags = [t for t in tags if not (t[0] in _EFFECT_CUES and any(
             a <= t[1] and t[2] <= b and (b - a) > (t[2] - t[1]) for a, b in shields))]
+        # "not even exaggerating", "no exaggeration": an intensifier, not a correction
+        neutral = [(a, b) for c, a, b in tags if c == "neutral"]
+        tags = [t for t in tags if not (t[0] in _SHIELDED and any(
+            a <= t[1] and t[2] <= b for a, b in neutral))]
     selling = [(a, b) for c, a, b in tags if c == "not_precaution"]
     if selling:  # "if you're trying to put off surgery" opens a pitch, not a precaution
         tags = [t for t in tags if not (
@@ -182,12 +191,17 @@ def _derived_tags(tags: list[tuple[str, int, int]]) -> tuple[tuple[str, int, int
         return tuple(tags)
     after = {a: b for c, a, b in tags if c == "complaint"}
     before = {b: a for c, a, b in tags if c == "complaint_adj"}
+    adj_at = {a: b for c, a, b in tags if c == "complaint_adj"}
     extra = []
     for a, b in parts:
         if b in after:
             extra.append(("moderate", a, after[b]))
         if a in before:
             extra.append(("moderate", before[a], b))
+        elif (a - 1) in before and stems[a - 1] in _DETERMINERS:
+            extra.append(("moderate", before[a - 1], b))  # "tweaked a hamstring"
+        elif b in adj_at:
+            extra.append(("moderate", a, adj_at[b]))  # "my lower back grumbles"
     owners = {b: a for c, a, b in tags if c == "possessive"}
     for a, b in parts:
         # "my knees", "her stiff hips": a body part someone owns (one word may sit between)

@@ -418,6 +418,13 @@ def test_a_question_and_its_answer_make_one_claim(text, kind, expected):
      "otc_cleared", False),
     ("No LED mask is 'FDA approved'; this one is 510(k) cleared.", "panel", "otc_cleared", False),
     ("Clear skin in seven days or your money back.", "panel", "wellness", True),
+    # medical care said to hide the problem: doctors and prescriptions count here
+    ("Doctors just hand out prescriptions that cover things up; this gadget actually does "
+     "something.", "handheld", "wellness", True),
+    ("Ask your doctor before use if you take prescription medicines.", "handheld", "wellness",
+     False),
+    ("My sciatica flare settled down within a week of using the wrap, not even exaggerating.",
+     "belt", "wellness", True),
 ])
 def test_everyday_shapes(text, kind, regulatory, blocks):
     kw = {} if regulatory == "wellness" else {
@@ -426,3 +433,11 @@ def test_everyday_shapes(text, kind, regulatory, blocks):
                        "arthritis pain, muscle spasm; temporary increase in local blood "
                        "circulation; temporary relaxation of muscles."}
     assert blocked(text, kind, regulatory, model=False, **kw) is blocks
+
+
+@pytest.mark.parametrize("text", ["my lower back grumbles after the school run",
+                                  "whenever he tweaks a hamstring", "her dodgy shoulder"])
+def test_a_complaint_word_makes_a_body_part_a_condition(text):
+    from storefront.compliance.claims import analyse
+
+    assert "moderate" in analyse(text).cats()
