@@ -502,7 +502,9 @@ _NAME = re.compile(
     r"\b(?:[A-Z][a-z'-]+|[A-Z]{2,})(?:[ -](?:[A-Z][a-z'-]+|[A-Z]{2,}|\d+)){0,4}[ -](?:Wrap|Belt|Pad|"
     r"Panel|Mask|Wand|Handheld|Laser|Device|Pro|Kit|Sleeve|Brace|Bed|Pod|Cap|Helmet|Lamp|Light|"
     r"System|Series|Plus|Max|Mini|Programme|Program|Plan)s?\b")
-_NAME_LEAD = re.compile(r"(?:(?:the|a|an|our|your|my|their|this|new)\s+)+", re.IGNORECASE)
+# "for the Arthritis Relief Wrap": the preposition and article are not part of the name
+_NAME_LEAD = re.compile(r"(?:(?:for|with|on|of|to|in|from|by)\s+)?(?:(?:the|a|an|our|your|my|their|this|new)\s+)*",
+                        re.IGNORECASE)
 _NAME_RULES = frozenset({"disease-claim", "wellness-medical-mix", "serious-condition"})
 _NAME_VERBS = frozenset("cures heals relieves treats eliminates reverses ends stops fixes eases "
                         "soothes repairs restores kills".split())

@@ -159,7 +159,7 @@ def analyse(text: str, lexicon: Lexicon | None = None) -> Sentence:
 _EFFECT_CUES = frozenset({"effect_soft", "effect_strong", "effect_boost", "less_need", "masking"})
 
 
-_SHIELDED = frozenset({"correction", "absence", "debunk"})
+_SHIELDED = frozenset({"correction", "absence", "debunk", "safe", "painless"})
 _DETERMINERS = frozenset({"a", "an", "the", "my", "his", "her", "your", "their", "our"})
 
 
@@ -459,7 +459,10 @@ _VOID_AFTER = re.compile(r"\W+(?:going\s+to\s+lie|gonna\s+lie|to\s+brag|kidding|
 
 
 def _negated(s: Sentence, clause: int, before: int) -> bool:
-    """A negation earlier in the clause ("does not treat …"), not "not only"."""
+    """A negation earlier in the clause ("does not treat …", "did nothing for …"), not
+    "not only"."""
+    if any(c == "negation" and b <= before and s.clause[a] == clause for c, a, b in s.tags):
+        return True
     for i in range(before - 1, -1, -1):
         if s.clause[i] != clause:
             break

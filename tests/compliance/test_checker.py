@@ -425,6 +425,18 @@ def test_a_question_and_its_answer_make_one_claim(text, kind, expected):
      False),
     ("My sciatica flare settled down within a week of using the wrap, not even exaggerating.",
      "belt", "wellness", True),
+    # the product doing nothing is an honest review; other things doing nothing is a pitch
+    ("I'll be honest, it did nothing for my neuropathy, but I still like the warmth.", "belt",
+     "wellness", False),
+    ("Honestly the belt did nothing for my sciatica.", "belt", "wellness", False),
+    ("Pills did nothing for my sciatica but this belt cleared it up.", "belt", "wellness", True),
+    ("You'll see light devices advertised as FDA approved, but none are; ours is 510(k) cleared.",
+     "panel", "otc_cleared", False),
+    ("Wait until your surgeon has signed off on your C-section scar before placing the wrap "
+     "near it.", "belt", "wellness", False),
+    ("Older cats seem to love the gentle warmth and will curl up on it for a nap.", "belt",
+     "wellness", False),
+    ("Colour options for the Knee Pain Wrap: graphite, sand and plum.", "belt", "wellness", False),
 ])
 def test_everyday_shapes(text, kind, regulatory, blocks):
     kw = {} if regulatory == "wellness" else {
