@@ -437,6 +437,12 @@ def test_a_question_and_its_answer_make_one_claim(text, kind, expected):
     ("Older cats seem to love the gentle warmth and will curl up on it for a nap.", "belt",
      "wellness", False),
     ("Colour options for the Knee Pain Wrap: graphite, sand and plum.", "belt", "wellness", False),
+    ("If an ad says a gadget can replace your prescriptions, close the tab and call your "
+     "pharmacist instead.", "handheld", "wellness", False),
+    ("This gadget can replace your prescriptions.", "handheld", "wellness", True),
+    ("It can cause permanent eye injury, so the goggles are not optional.", "laser", "rx_only",
+     False),
+    ("Goggles are optional with this laser.", "laser", "rx_only", True),
 ])
 def test_everyday_shapes(text, kind, regulatory, blocks):
     kw = {} if regulatory == "wellness" else {
@@ -444,7 +450,9 @@ def test_everyday_shapes(text, kind, regulatory, blocks):
         "indications": "Temporary relief of minor muscle and joint pain and stiffness, minor "
                        "arthritis pain, muscle spasm; temporary increase in local blood "
                        "circulation; temporary relaxation of muscles."}
-    assert blocked(text, kind, regulatory, model=False, **kw) is blocks
+    found = check_copy(text, kind, regulatory, model=False, whole_copy=False, **kw)
+    # the Rx-only statement is a whole-copy requirement, not a claim in the sentence
+    assert any(f.severity == "block" and f.scope == "span" for f in found) is blocks
 
 
 @pytest.mark.parametrize("text", ["my lower back grumbles after the school run",
