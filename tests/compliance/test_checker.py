@@ -443,6 +443,14 @@ def test_a_question_and_its_answer_make_one_claim(text, kind, expected):
     ("It can cause permanent eye injury, so the goggles are not optional.", "laser", "rx_only",
      False),
     ("Goggles are optional with this laser.", "laser", "rx_only", True),
+    # words inside a neutral phrase are no cues: "if it doesn't" is no precaution, "using it
+    # wrong" no debunking, "in check with" no "check with your doctor"
+    ("Guaranteed to loosen stiff joints, and if it doesn't, you're using it wrong.", "panel",
+     "otc_cleared", True),
+    ("Members living with fibromyalgia keep their flare-ups in check with weekly sessions.",
+     "panel", "wellness", True),
+    ("People with fibromyalgia should check with their doctor before a session.", "panel",
+     "wellness", False),
 ])
 def test_everyday_shapes(text, kind, regulatory, blocks):
     kw = {} if regulatory == "wellness" else {
