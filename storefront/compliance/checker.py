@@ -70,7 +70,7 @@ _SYNONYM = {"ache": "pain", "aching": "pain", "achy": "pain", "sore": "pain", "s
             "stiff": "stiffness", "muscular": "muscle", "arthritic": "arthritis", "mild": "minor",
             "flow": "circulation", "lower": "low", "cramping": "spasm", "spasms": "spasm",
             # a muscle cramp is a muscle spasm (MeSH: Muscle Cramp under Spasm)
-            "cramp": "spasm", "cramps": "spasm",
+            "cramp": "spasm",
             "tight": "stiffness", "tightness": "stiffness", "microcirculation": "circulation",
             "aches": "pain", "pains": "pain", "discomfort": "pain", "hurt": "pain",
             "hurts": "pain"}

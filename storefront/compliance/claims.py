@@ -164,7 +164,7 @@ _SHIELDED = frozenset({"correction", "absence", "debunk", "safe", "painless", "c
 _DETERMINERS = frozenset({"a", "an", "the", "my", "his", "her", "your", "their", "our"})
 
 
-def _derived_tags(tags: list[tuple[str, int, int]], stems: tuple[str, ...] = ()
+def _derived_tags(tags: list[tuple[str, int, int]], stems: tuple[str, ...]
                   ) -> tuple[tuple[str, int, int], ...]:
     """Tags that follow from the lexicon's own: an effect cue inside a longer body-part or
     neutral phrase is dropped ("lower" in "the lower back", "close" in "close out the day"),
