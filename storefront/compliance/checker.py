@@ -65,7 +65,7 @@ _STOP = {"the", "your", "my", "a", "an", "of", "and", "or", "from", "for", "in",
          "associated", "caused", "due", "related", "resulting"}
 # Qualifiers that narrow a claim; leaving them in never takes a claim past its clearance.
 _DOWNWARD = {"minor", "temporary", "temporarily", "occasional", "local", "localized",
-             "localised", "everyday", "daily"}
+             "localised", "everyday", "daily", "morning"}
 _SYNONYM = {"ache": "pain", "aching": "pain", "achy": "pain", "sore": "pain", "soreness": "pain",
             "stiff": "stiffness", "muscular": "muscle", "arthritic": "arthritis", "mild": "minor",
             "flow": "circulation", "lower": "low", "cramping": "spasm", "spasms": "spasm",
@@ -104,6 +104,10 @@ _SITES = frozenset(_norm_word(w) for w in (
     "hamstring hamstrings glute glutes finger fingers toe toes").split())
 
 
+_CAUSE = re.compile(r"\s+(?:from|due\s+to|caused\s+by|associated\s+with|related\s+to"
+                    r"|resulting\s+from)\s+", re.IGNORECASE)
+
+
 def within_indications(claim: str, indications: str | None) -> bool:
     """True when every content word of ``claim`` occurs in the cleared ``indications``.
 
@@ -112,6 +116,9 @@ def within_indications(claim: str, indications: str | None) -> bool:
     """
     if not indications:
         return False
+    cause = _CAUSE.search(claim)
+    if cause:  # "stiffness from minor arthritis" claims what "minor arthritis stiffness" does
+        claim = f"{claim[cause.end():]} {claim[:cause.start()]}"
     allowed = _indication_words(indications)
     need = [_norm_word(w) for w in _WORD.findall(claim)]
     if "chronic" in need and "minor" not in need:
@@ -430,7 +437,7 @@ def check_copy(text: str, kind: str | None = None, regulatory: str | None = None
 # diabetes, check your skin" names a serious condition but claims nothing; "No panel is
 # FDA approved" corrects a claim. They pass unless a claim family found a claim there.
 _CONTEXT_PASS = {
-    "serious-condition": frozenset({"precaution", "hedge_research", "debunk", "correction"}),
+    "serious-condition": frozenset({"precaution", "hedge_research", "debunk", "correction", "history"}),
     "guaranteed-result": frozenset({"precaution", "hedge_research", "correction"}),
     "vulnerable-groups": frozenset({"precaution", "correction", "hedge_research"}),
     "fda-approval": frozenset({"debunk", "correction"}),
@@ -579,6 +586,7 @@ _TEASER_LEAD = re.compile(r"^\W*(?:tired\s+of|sick\s+of|fed\s+up\s+with|sufferin
                           r"struggling\s+with|dealing\s+with|living\s+with|got|still)\b",
                           re.IGNORECASE)
 _CONDITION_CATS = frozenset({"minor", "moderate", "serious", "condition_generic"})
+_FIRST_WORD = re.compile(r"^\W*([A-Za-z]+)")
 
 
 def _condition_teasers(rules: RuleSet, facts: _Facts, spans, analysed) -> list:
@@ -597,7 +605,10 @@ def _condition_teasers(rules: RuleSet, facts: _Facts, spans, analysed) -> list:
             continue
         if sent.cats() & {"precaution", "hedge_research", "correction", "debunk"}:
             continue
-        fragment = len(sent.stems) <= 7 and sent.stems and sent.stems[0] not in _ASKING
+        first = _FIRST_WORD.match(text)
+        # "Does it hurt?" asks about the session (a question, not a noun-phrase teaser)
+        fragment = len(sent.stems) <= 7 and sent.stems and (
+            first is None or first.group(1).lower() not in _ASKING)
         if fragment or _TEASER_LEAD.match(text):
             lead = len(sent.text) - len(sent.text.lstrip(" -*\t"))
             out.append((ss + lead, ss + len(text), rule, "block",
