@@ -6,6 +6,7 @@ import enum
 from datetime import datetime
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Float,
@@ -156,3 +157,16 @@ class PriceTier(Base):
     unit_price: Mapped[int] = mapped_column(Integer)
 
     product: Mapped[Product] = relationship(back_populates="tiers")
+
+
+class CatalogVersion(Base):
+    """One row whose ``n`` triggers bump on every product insert and delete (migration 0120).
+
+    With the newest ``updated_at`` it fingerprints the catalogue for the listing caches in
+    two index lookups, where ``count(*)`` was a scan of every product.
+    """
+
+    __tablename__ = "catalog_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    n: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default="0")

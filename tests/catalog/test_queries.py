@@ -138,6 +138,24 @@ def test_facet_cache_sees_changes(db_session, catalogue):
     assert list_products(db_session, Filters(kinds=("belt",)), cache=cache).total == 1
 
 
+def test_cache_sees_products_deleted_and_added(db_session, catalogue):
+    from storefront.catalog.queries import catalogue_version
+
+    cache = CatalogCache(ttl=300)
+    assert list_products(db_session, Filters(kinds=("belt",)), cache=cache).total == 1
+    v0 = catalogue_version(db_session)
+    # Deleting the oldest product leaves the newest updated_at where it was: the change
+    # counter (bumped by a trigger, migration 0120) is what shows it.
+    db_session.delete(catalogue["Q-BELT-1"])
+    db_session.flush()
+    v1 = catalogue_version(db_session)
+    assert v1[1] == v0[1] and v1[0] != v0[0]
+    assert list_products(db_session, Filters(kinds=("belt",)), cache=cache).total == 0
+    create_products(db_session, product_record(name="Hotel Belt", sku="Q-BELT-9"))
+    assert catalogue_version(db_session)[0] != v1[0]
+    assert names(list_products(db_session, Filters(kinds=("belt",)), cache=cache)) == ["Hotel Belt"]
+
+
 def test_facet_cache_expires():
     cache = CatalogCache(ttl=0.0)
     cache.put("k", 1)
