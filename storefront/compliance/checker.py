@@ -101,7 +101,7 @@ def _indication_words(indications: str) -> frozenset[str]:
 _SITES = frozenset(_norm_word(w) for w in (
     "back low lower upper neck shoulder shoulders knee knees hip hips elbow elbows wrist "
     "wrists hand hands ankle ankles foot feet leg legs arm arms calf calves thigh thighs "
-    "hamstring hamstrings glute glutes finger fingers toe toes").split())
+    "hamstring hamstrings glute glutes finger fingers toe toes jaw jaws").split())
 
 
 _CAUSE = re.compile(r"\s+(?:from|due\s+to|caused\s+by|associated\s+with|related\s+to"
