@@ -544,11 +544,16 @@ def _outside_product_names(found: list, text: str, spans) -> list:
 
 
 _QUOTED = re.compile(r"""^\W*?["\u201c\u2018'].{8,}["\u201d\u2019']""")
+# "One customer told us she went from barely walking to hiking again": a story retold
+_REPORTED = re.compile(r"^\W*(?:one|a|another)\s+(?:of\s+our\s+)?(?:customers?|clients?|buyers?|reviewers?"
+                       r"|users?|patients?|members?)\s+(?:told|tells|wrote|writes|said|says)\b",
+                       re.IGNORECASE)
 
 
 def _testimonials(rules: RuleSet, found: list, spans, analysed) -> list:
-    """A promised outcome inside a quoted testimonial ("I'm running 10K again," a buyer
-    writes) is a dramatic testimonial: social-proof, a warning, not a guaranteed result."""
+    """A promised outcome inside a quoted or retold testimonial ("I'm running 10K again," a
+    buyer writes; "one customer told us she is hiking again") is a dramatic testimonial:
+    social-proof, a warning, not a guaranteed result."""
     if not spans:
         return found
     try:
@@ -560,7 +565,7 @@ def _testimonials(rules: RuleSet, found: list, spans, analysed) -> list:
     for item in found:
         if item[2].id == "guaranteed-result":
             i = max(0, bisect_right(starts, item[0]) - 1)
-            if _QUOTED.match(analysed[i].text):
+            if _QUOTED.match(analysed[i].text) or _REPORTED.match(analysed[i].text):
                 item = (item[0], item[1], social, "warn", social.why, social.suggestion, False)
         out.append(item)
     return out
