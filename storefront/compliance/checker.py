@@ -415,7 +415,8 @@ def check_copy(text: str, kind: str | None = None, regulatory: str | None = None
         fam = _family_findings(rules, facts, plain, text, spans, analysed)
         fam += _condition_teasers(rules, facts, spans, analysed)
         fam += _denied_in_answer(rules, facts, spans, analysed)
-        found = _testimonials(rules, _in_context(found, fam, spans, analysed) + fam, spans,
+        found = _testimonials(rules, _not_myths(_in_context(found, fam, spans, analysed) + fam,
+                                                spans, analysed), spans,
                               analysed)
         found = _outside_product_names(found, plain.text, spans)
 
@@ -502,6 +503,20 @@ def _in_context(found: list, fam: list, spans, analysed) -> list:
                 continue  # "Will it cure my arthritis? No light device cures arthritis."
         kept.append(item)
     return kept
+
+
+# "Myth: a therapy laser can't burn you. Fact: it can …": the labelled myth is quoted to be
+# refuted; the "Fact:" sentence after it is checked as usual.
+_MYTH = re.compile(r"^\W*(?:myth|misconception)\s*(?:#?\d+)?\s*[:\u2013\u2014-]", re.IGNORECASE)
+
+
+def _not_myths(found: list, spans, analysed) -> list:
+    """Drop claim findings inside a sentence labelled as a myth ("Myth: …")."""
+    if not spans or not any(_MYTH.match(s.text) for s in analysed):
+        return found
+    starts = [a for a, _ in spans]
+    return [item for item in found
+            if not _MYTH.match(analysed[max(0, bisect_right(starts, item[0]) - 1)].text)]
 
 
 # A product's name in Title Case ending in what it is: "the Arthritis Relief Wrap".

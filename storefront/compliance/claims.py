@@ -159,7 +159,7 @@ def analyse(text: str, lexicon: Lexicon | None = None) -> Sentence:
 _EFFECT_CUES = frozenset({"effect_soft", "effect_strong", "effect_boost", "less_need", "masking"})
 
 
-_SHIELDED = frozenset({"correction", "absence", "debunk", "safe", "painless", "care", "classes",
+_SHIELDED = frozenset({"correction", "absence", "debunk", "safe", "painless", "care", "classes", "instant",
                        "deny_need", "precaution", "procedures"})
 _DETERMINERS = frozenset({"a", "an", "the", "my", "his", "her", "your", "their", "our"})
 
