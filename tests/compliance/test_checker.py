@@ -451,6 +451,30 @@ def test_a_question_and_its_answer_make_one_claim(text, kind, expected):
      "panel", "wellness", True),
     ("People with fibromyalgia should check with their doctor before a session.", "panel",
      "wellness", False),
+    # someone's own history with a condition is background until an effect is claimed
+    ("I've had fibromyalgia for years, so I read the manual twice before my first session.",
+     "panel", "wellness", False),
+    ("I've had fibromyalgia for years and this panel finally eased it.", "panel", "wellness",
+     True),
+    # a sentence labelled "Myth:" quotes the claim to refute it; the "Fact:" is checked
+    ("Myth: a class 4 laser can't burn you. Fact: it can, so the handpiece keeps moving.",
+     "laser", "rx_only", False),
+    ("Myth: light can't touch arthritis. Fact: it cures arthritis in three sessions.", "laser",
+     "rx_only", True),
+    # a symptom "from" its cause is read as "minor arthritis stiffness" against the indications
+    ("Eases stiffness from minor arthritis in my hands.", "belt", "otc_cleared", False),
+    ("Eases stiffness from tendonitis.", "belt", "otc_cleared", True),
+    # a retold testimonial is social proof (a warning) like a quoted one
+    ("One customer told us she went from barely walking to hiking again.", "belt",
+     "otc_cleared", False),
+    ("Does it hurt? Not at all, just gentle warmth.", "panel", "wellness", False),
+    ("Thirty-day guarantee: if the panel isn't for you, we refund every penny.", "panel",
+     "wellness", False),
+    ("There's no FDA clearance on this lamp, so we sell it as a relaxation light.", "panel",
+     "wellness", False),
+    # "talk to us" is a sales call, not a precaution
+    ("Facing knee surgery? Talk to us about the laser before you go under the knife.", "laser",
+     "rx_only", True),
 ])
 def test_everyday_shapes(text, kind, regulatory, blocks):
     kw = {} if regulatory == "wellness" else {
