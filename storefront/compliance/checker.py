@@ -438,7 +438,8 @@ def check_copy(text: str, kind: str | None = None, regulatory: str | None = None
 # diabetes, check your skin" names a serious condition but claims nothing; "No panel is
 # FDA approved" corrects a claim. They pass unless a claim family found a claim there.
 _CONTEXT_PASS = {
-    "serious-condition": frozenset({"precaution", "hedge_research", "debunk", "correction", "history"}),
+    "serious-condition": frozenset({"precaution", "hedge_research", "debunk", "correction", "history",
+                                    "evidence_doubt"}),
     "guaranteed-result": frozenset({"precaution", "hedge_research", "correction"}),
     "vulnerable-groups": frozenset({"precaution", "correction", "hedge_research"}),
     "fda-approval": frozenset({"debunk", "correction"}),
@@ -523,7 +524,8 @@ def _not_myths(found: list, spans, analysed) -> list:
 _NAME = re.compile(
     r"\b(?:[A-Z][a-z'-]+|[A-Z]{2,})(?:[ -](?:[A-Z][a-z'-]+|[A-Z]{2,}|\d+)){0,4}[ -](?:Wrap|Belt|Pad|"
     r"Panel|Mask|Wand|Handheld|Laser|Device|Pro|Kit|Sleeve|Brace|Bed|Pod|Cap|Helmet|Lamp|Light|"
-    r"System|Series|Plus|Max|Mini|Programme|Program|Plan)s?\b")
+    r"System|Series|Plus|Max|Mini|Programme|Program|Plan|Collar|Blanket|Rug|Vest|Mat|Pillow|"
+    r"Headband|Glove|Boot|Sock)s?\b")
 # "for the Arthritis Relief Wrap": the preposition and article are not part of the name
 _NAME_LEAD = re.compile(r"(?:(?:for|with|on|of|to|in|from|by)\s+)?(?:(?:the|a|an|our|your|my|their|this|new)\s+)*",
                         re.IGNORECASE)
@@ -637,7 +639,8 @@ def _condition_teasers(rules: RuleSet, facts: _Facts, spans, analysed) -> list:
     return out
 
 
-_DENIAL = re.compile(r"^\W*(?:a\W+)?(?:none|no|zero|nope|nothing|not\s+(?:one|a\s+single|any))\b"
+_DENIAL = re.compile(r"^\W*(?:a\W+)?(?:none|no|zero|nope|nothing|not\s+(?:one|a\s+single|any)"
+                     r"|there\s+(?:aren't|are\s+not|isn't|is\s+not)\s+any|there\s+are\s+none)\b"
                      r"(?!\s+(?:serious|major|lasting|known\s+serious))", re.IGNORECASE)
 # "Do I need goggles? Not with this laser." / "Special training? Not really."
 _NEED_DENIAL = re.compile(r"^\W*(?:no|nope|nah|not\s+(?:really|at\s+all|with\s+(?:this|ours|our)|for\s+"
