@@ -511,13 +511,26 @@ def _in_context(found: list, fam: list, spans, analysed) -> list:
 _MYTH = re.compile(r"^\W*(?:myth|misconception)\s*(?:#?\d+)?\s*[:\u2013\u2014-]", re.IGNORECASE)
 
 
+_MYTH_NEGATION = re.compile(r"\b(?:not|no|never|cannot|nothing)\b|n't\b", re.IGNORECASE)
+# Refuting a denied risk is a warning ("Myth: it can't burn you. Fact: it can"); refuting a
+# denied benefit is a claim ("Myth: light can't help sciatica. Fact: it can").
+_SAFETY_RULES = frozenset({"absolute-safety", "laser-no-heat", "vulnerable-groups", "painless"})
+
+
 def _not_myths(found: list, spans, analysed) -> list:
-    """Drop claim findings inside a sentence labelled as a myth ("Myth: …")."""
+    """Drop claim findings inside a sentence labelled as a myth ("Myth: …") that states a
+    claim outright or denies a risk; a myth that denies a benefit keeps its findings."""
     if not spans or not any(_MYTH.match(s.text) for s in analysed):
         return found
     starts = [a for a, _ in spans]
-    return [item for item in found
-            if not _MYTH.match(analysed[max(0, bisect_right(starts, item[0]) - 1)].text)]
+    out = []
+    for item in found:
+        text = analysed[max(0, bisect_right(starts, item[0]) - 1)].text
+        if _MYTH.match(text) and (item[2].id in _SAFETY_RULES
+                                  or not _MYTH_NEGATION.search(text)):
+            continue
+        out.append(item)
+    return out
 
 
 # A product's name in Title Case ending in what it is: "the Arthritis Relief Wrap".
