@@ -653,8 +653,17 @@ def _condition_teasers(rules: RuleSet, facts: _Facts, spans, analysed) -> list:
 
 
 _DENIAL = re.compile(r"^\W*(?:a\W+)?(?:none|no|zero|nope|nothing|not\s+(?:one|a\s+single|any)"
-                     r"|there\s+(?:aren't|are\s+not|isn't|is\s+not)\s+any|there\s+are\s+none)\b"
+                     r"|there\s+(?:\w+ly\s+)?(?:aren't|are\s+not|isn't|is\s+not)\s+any"
+                     r"|there\s+are\s+(?:\w+ly\s+)?none)\b"
                      r"(?!\s+(?:serious|major|lasting|known\s+serious))", re.IGNORECASE)
+# After "Myth: … side effects.": "Truth: it has none", "Fact: ours physically can't"
+_VERDICT = re.compile(r"^\W*(?:truth|fact|reality|the\s+truth|the\s+facts?)\s*[:\u2013\u2014-]\s*",
+                      re.IGNORECASE)
+_MYTH_DENIAL = re.compile(r"^\W*(?:(?:it|ours|our\s+\w+|this\s+\w+|they|these)\s+(?:\w+ly\s+)?"
+                          r"(?:has|have|carries|carry|causes?)\s+(?:none|no\b|zero)"
+                          r"|(?:it|ours|our\s+\w+|this\s+\w+|they|these)\s+(?:\w+ly\s+)?"
+                          r"(?:can't|cannot|can\s+not|won't|will\s+not|doesn't|does\s+not|don't|do\s+not)\b)",
+                          re.IGNORECASE)
 # "Do I need goggles? Not with this laser." / "Special training? Not really."
 _NEED_DENIAL = re.compile(r"^\W*(?:no|nope|nah|not\s+(?:really|at\s+all|with\s+(?:this|ours|our)|for\s+"
                           r"(?:this|ours|our)|here)|you\s+(?:don't|won't)|none)\b", re.IGNORECASE)
@@ -669,13 +678,22 @@ def _denied_in_answer(rules: RuleSet, facts: _Facts, spans, analysed) -> list:
     out = []
     for i in range(len(analysed) - 1):
         question, answer = analysed[i], analysed[i + 1]
-        if not question.text.rstrip().endswith("?"):
+        # "Myth: red light has side effects. Truth: it has none." asks and answers the same way
+        myth = _MYTH.match(question.text) and not _MYTH_NEGATION.search(question.text)
+        if not question.text.rstrip().endswith("?") and not myth:
             continue
         if answer.cats() & {"precaution", "hedge_research", "correction"}:
             continue
         cats = question.cats()
+        text = answer.text
+        if myth:
+            verdict = _VERDICT.match(text)
+            if verdict is None:
+                continue
+            text = text[verdict.end():]
         if "risk" in cats and "addiction" not in cats:
-            rule_id, m = "absolute-safety", _DENIAL.match(answer.text)
+            rule_id, m = "absolute-safety", _DENIAL.match(text) or (
+                _MYTH_DENIAL.match(text) if myth else None)
         elif "training_need" in cats and _NEED.search(question.text):
             rule_id, m = "laser-no-heat", _NEED_DENIAL.match(answer.text)
         else:
@@ -688,7 +706,9 @@ def _denied_in_answer(rules: RuleSet, facts: _Facts, spans, analysed) -> list:
             continue
         ss = spans[i + 1][0]
         lead = len(answer.text) - len(answer.text.lstrip())
-        out.append((ss + lead, ss + m.end(), rule, "block", rule.why, rule.suggestion, False))
+        end = ss + (len(answer.text) - len(text)) + m.end()
+        out.append((ss + lead, max(end, ss + lead + 1), rule, "block", rule.why, rule.suggestion,
+                    False))
     return out
 
 

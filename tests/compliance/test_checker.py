@@ -472,6 +472,12 @@ def test_a_question_and_its_answer_make_one_claim(text, kind, expected):
      "wellness", False),
     ("There's no FDA clearance on this lamp, so we sell it as a relaxation light.", "panel",
      "wellness", False),
+    # a myth that names a risk, answered by a denial, denies every risk
+    ("Myth: red light has side effects. Truth: it has none, full stop.", "panel", "wellness",
+     True),
+    ("Myth: red light has side effects. Truth: a few people get mild redness; see Precautions.",
+     "panel", "wellness", False),
+    ("Contraindications? There simply aren't any with this panel.", "panel", "wellness", True),
     # "talk to us" is a sales call, not a precaution
     ("Facing knee surgery? Talk to us about the laser before you go under the knife.", "laser",
      "rx_only", True),
