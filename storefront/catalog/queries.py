@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, load_only, selectinload
+from sqlalchemy.orm import Session, joinedload, load_only, selectinload
 
 from storefront.catalog.cache import CatalogCache
 from storefront.catalog.facets import Facet, FacetIndex, build_facets, build_index
@@ -283,11 +283,13 @@ def list_products(session: Session, f: Filters, *, cache: CatalogCache | None = 
 
 
 def get_published(session: Session, slug: str) -> Product | None:
-    """A published product by slug, with bands and tiers loaded."""
+    """A published product by slug, with bands and tiers loaded in the same statement (a
+    product has a handful of each, so the join is small; two round trips fewer on a page
+    seen for the first time)."""
     stmt = (sa.select(Product)
             .where(Product.slug == slug, Product.status == Status.PUBLISHED)
-            .options(selectinload(Product.bands), selectinload(Product.tiers)))
-    return session.scalars(stmt).one_or_none()
+            .options(joinedload(Product.bands), joinedload(Product.tiers)))
+    return session.scalars(stmt).unique().one_or_none()
 
 
 def get_published_many(session: Session, slugs: list[str]) -> list[Product]:
