@@ -1,7 +1,14 @@
 """SQLite connection settings: real transactions, foreign keys, WAL for concurrent readers."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+_WRITE_INTENT: ContextVar[bool] = ContextVar("sqlite_write_intent", default=False)
 
 
 def enable_sqlite_pragmas(engine: Engine) -> None:
@@ -27,7 +34,29 @@ def enable_sqlite_pragmas(engine: Engine) -> None:
         # upgraded, and the busy timeout does not apply). Requests that change state take
         # the write lock up front instead, so they queue on the busy timeout; reads stay
         # deferred and never block.
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if _writing_request() else "BEGIN")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if _WRITE_INTENT.get() or _writing_request()
+                             else "BEGIN")
+
+
+@contextmanager
+def write_intent() -> Iterator[None]:
+    """SQLite transactions begun inside take the write lock up front, as writing requests do.
+
+    For work outside a request that reads and then writes (seed loads, jobs, commands):
+    without it, a commit by another connection between the read and the first write makes
+    that write fail at once with "database is locked". Other databases ignore it.
+    """
+    token = _WRITE_INTENT.set(True)
+    try:
+        yield
+    finally:
+        _WRITE_INTENT.reset(token)
+
+
+def begin_writing(session: Session) -> None:
+    """Begin ``session``'s transaction holding SQLite's write lock (no-op if it has begun)."""
+    with write_intent():
+        session.connection()
 
 
 def _writing_request() -> bool:

@@ -27,6 +27,7 @@ from storefront.catalog.records import (
 from storefront.catalog.schemas import ProductRecordSchema
 from storefront.catalog.search_bulk import bulk_indexing, reindex
 from storefront.db import utcnow
+from storefront.sqlite import begin_writing
 
 
 class SeedError(Exception):
@@ -293,6 +294,7 @@ class _Writer:
         self.prune = prune
         self.progress = progress
         self.summary = LoadSummary()
+        begin_writing(session)  # read the catalogue and write it in one SQLite write lock
         self.existing = _existing(session)
         self.slug_owner = {p.slug: p.sku for p in self.existing.values()}
         self.clashes: list[str] = []

@@ -37,16 +37,23 @@ class LiveServer:
     def seed(self, *records: dict[str, Any]) -> list:
         """Store product records (see ``tests.factories``) and commit; returns the products."""
         from storefront.extensions import db
+        from storefront.sqlite import write_intent
         from tests.factories import create_products
 
-        with self.app.app_context():
+        with self.app.app_context(), write_intent():
             products = create_products(db.session, *records)
             db.session.commit()
             return products
 
     def run(self, fn: Callable[[], Any]) -> Any:
-        """Call ``fn`` inside the server app's context (for direct database checks)."""
-        with self.app.app_context():
+        """Call ``fn`` inside the server app's context (for direct database checks).
+
+        On SQLite its transaction holds the write lock from the start, so a read followed by
+        a write cannot fail because the server committed in between (late webhooks do).
+        """
+        from storefront.sqlite import write_intent
+
+        with self.app.app_context(), write_intent():
             return fn()
 
     def stop(self) -> None:
