@@ -447,13 +447,16 @@ _CONTEXT_PASS = {
     "disease-claim": frozenset({"correction", "hedge_research", "evidence_doubt"}),
     "wellness-medical-mix": frozenset({"correction", "hedge_research", "debunk", "evidence_doubt"}),
     "drug-or-surgery-comparison": frozenset({"correction", "precaution"}),
+    # "Be wary of any listing that says a class 4 laser needs no goggles"; asked and
+    # answered "Is it a 'cold laser'? No, it's class 4 and warms the skin."
+    "laser-no-heat": frozenset({"correction"}),
     "absolute-safety": frozenset({"correction"}),
     "root-cause": frozenset({"correction", "hedge_research"}),
     # "a 2021 review rated the evidence as low quality", "researchers are still studying
     # whether …", "'medical-grade' has no official meaning": reports on research or
     # corrects a claim, proves nothing about the device
     "proof-claim": frozenset({"evidence_doubt"}),
-    "social-proof": frozenset({"evidence_doubt"}),
+    "social-proof": frozenset({"evidence_doubt", "hedge_research"}),
     "superlative": frozenset({"evidence_doubt"}),
 }
 _QUESTION = re.compile(r"^\W*(?:q\W+)?(?:is|are|was|were|has|have|does|do|did|can|could|will|would|"
@@ -461,6 +464,9 @@ _QUESTION = re.compile(r"^\W*(?:q\W+)?(?:is|are|was|were|has|have|does|do|did|ca
 _NO_ANSWER = re.compile(r"^\W*(?:a\W+)?(?:no|not|nope|never)\b", re.IGNORECASE)
 _YES_ANSWER = re.compile(r"^\W*(?:a\W+)?(?:yes|yep|yeah|yup|absolutely|of\s+course|sure|definitely"
                          r"|certainly|indeed|totally)\b", re.IGNORECASE)
+
+
+_HEAT_WORDS = re.compile(r"\b(?:warm\w*|heat\w*|hot|burns?|class\s*(?:4|iv|3b|iiib))\b", re.IGNORECASE)
 
 
 def _answered_yes(analysed, i: int) -> bool:
@@ -500,7 +506,13 @@ def _in_context(found: list, fam: list, spans, analysed) -> list:
             if item[2].id == "fda-approval" and _QUESTION.match(sent.text) and not (
                     _answered_yes(analysed, i)):
                 continue
-            if _answered_no(analysed, i):
+            if item[2].id == "laser-no-heat":
+                # "Is it a 'cold laser'? No, it's class 4 and it warms the skin." (a reply
+                # that only says how people call it, or answers another question, is none)
+                if i + 1 < len(analysed) and sent.text.rstrip().endswith("?") and (
+                        _NO_ANSWER.match(analysed[i + 1].text)) and _HEAT_WORDS.search(analysed[i + 1].text):
+                    continue
+            elif _answered_no(analysed, i):
                 continue  # "Will it cure my arthritis? No light device cures arthritis."
         kept.append(item)
     return kept
@@ -622,6 +634,8 @@ _TEASER_LEAD = re.compile(r"^\W*(?:tired\s+of|sick\s+of|fed\s+up\s+with|sufferin
                           re.IGNORECASE)
 _CONDITION_CATS = frozenset({"minor", "moderate", "serious", "condition_generic"})
 _FIRST_WORD = re.compile(r"^\W*([A-Za-z]+)")
+_EFFECT_CATS = frozenset({"effect_soft", "effect_strong", "function_claim", "eligible",
+                          "regained"})
 
 
 def _condition_teasers(rules: RuleSet, facts: _Facts, spans, analysed) -> list:
@@ -634,11 +648,16 @@ def _condition_teasers(rules: RuleSet, facts: _Facts, spans, analysed) -> list:
     except KeyError:
         return []
     out = []
-    for (ss, _se), sent in zip(spans, analysed, strict=True):
+    for i, ((ss, _se), sent) in enumerate(zip(spans, analysed, strict=True)):
         text = sent.text.rstrip()
         if not text.endswith("?") or not (sent.cats() & _CONDITION_CATS):
             continue
         if sent.cats() & {"precaution", "hedge_research", "correction", "debunk"}:
+            continue
+        # "Diabetes or poor circulation? Check your skin after every session": the question
+        # picks out who must take care, and the answer is the precaution
+        if i + 1 < len(analysed) and "precaution" in analysed[i + 1].cats() and not (
+                analysed[i + 1].cats() & _EFFECT_CATS):
             continue
         first = _FIRST_WORD.match(text)
         # "Does it hurt?" asks about the session (a question, not a noun-phrase teaser)
@@ -880,6 +899,18 @@ _CLAIM_CATS = frozenset({"effect_soft", "effect_strong", "effect_boost", "minor"
                          "serious", "condition_generic", "body_function"})
 
 
+# An instruction that only says where to put the device. The model read body parts in such
+# sentences as claims ("Wrap the belt around your lower back": a review warning on a wellness
+# belt); any claim word in the sentence leaves it to the model as before.
+_PLACEMENT = re.compile(r"^\W*(?:(?:then|now|just|simply|gently|first|next)\s+)?(?:wrap|place|put"
+                        r"|position|fasten|strap|hold|rest|lay|drape|attach|buckle|secure|slip"
+                        r"|aim|slide|clip|adjust)\b", re.IGNORECASE)
+_PLACEMENT_CLAIMS = _CLAIM_CATS | frozenset({
+    "function_claim", "eligible", "regained", "guarantee", "instant", "root", "less_need",
+    "safe", "superlative", "delight", "mechanism", "painless", "heat_denial", "heat_free",
+    "deny_need", "untrained_ok", "risk", "fda", "approval", "absence", "activity"})
+
+
 def model_may_judge(sent, citation: re.Pattern) -> bool:
     """Whether the model may give an opinion on a sentence at all: FAQ questions ask
     rather than claim; warnings, research summaries and corrections, money-back promises
@@ -892,6 +923,8 @@ def model_may_judge(sent, citation: re.Pattern) -> bool:
         return False
     if "refund" in cats and not (cats & _CLAIM_CATS):
         return False
+    if _PLACEMENT.match(text) and not (cats & _PLACEMENT_CLAIMS):
+        return False  # "Wrap it around your waist and relax": where to put it, nothing more
     return not citation.search(text)
 
 
@@ -909,6 +942,25 @@ def _model_opinion(sentence: str, kind: str | None, regulatory: str, citation: r
     if not model_may_judge(_analysed(sentence), citation):
         return None, 0.0
     return _model_verdict(sentence, kind, regulatory, warned)
+
+
+# Words that only say the product does what it is cleared for: "Provides temporary relief of
+# minor muscle and joint pain", "Relieves minor muscle pain".
+_RESTATE = frozenset(_norm_word(w) for w in (
+    "relieve relieves relieved relieving relief provide provides providing help helps ease eases "
+    "soothe soothes for of the a an this it its our device pad belt panel wrap handheld laser unit "
+    "light therapy cleared fda indicated intended use used and or with in to").split())
+
+
+def _restates_indications(text: str, indications: str | None) -> bool:
+    """The sentence says nothing but the product's own cleared indications (in their words,
+    with a relief verb): a rule would have found anything more."""
+    if not indications:
+        return False
+    allowed = _indication_words(indications)
+    words = [_norm_word(w) for w in _WORD.findall(text)]
+    content = [w for w in words if w not in _RESTATE and w not in _STOP]
+    return len(content) >= 2 and all(w in allowed for w in words if w not in _RESTATE)
 
 
 def _model_findings(facts: _Facts, plain: PlainText, spans, analysed, findings,
@@ -930,6 +982,8 @@ def _model_findings(facts: _Facts, plain: PlainText, spans, analysed, findings,
             continue
         if in_answered_question(analysed, i):
             continue
+        if _restates_indications(sent.text, facts.indications):
+            continue  # "Relieves minor muscle pain." on a product cleared for exactly that
         src_a, src_b = plain.span_to_source(ss, se)
         if citation.search(source, src_a, src_b):
             continue  # cited in a link target, which only the Markdown source shows
