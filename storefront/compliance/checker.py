@@ -419,6 +419,7 @@ def check_copy(text: str, kind: str | None = None, regulatory: str | None = None
                                                 spans, analysed), spans,
                               analysed)
         found = _outside_product_names(found, plain.text, spans)
+        found = _not_in_disputed_quotes(found, plain.text, spans)
 
     findings = _dedupe(found)
     out = []
@@ -540,6 +541,38 @@ def _not_myths(found: list, spans, analysed) -> list:
         text = analysed[max(0, bisect_right(starts, item[0]) - 1)].text
         if _MYTH.match(text) and (item[2].id in _SAFETY_RULES
                                   or not _MYTH_NEGATION.search(text)):
+            continue
+        out.append(item)
+    return out
+
+
+# A forum reply that quotes another post to dispute it: '"> it cured my sciatica" Respectfully,
+# no: this belt is cleared only for …'. The quoted words are the other poster's, not copy.
+_FORUM_QUOTE = re.compile(r"""^\W*?["\u201c]\s*>\s*([^"\u201d]{3,240})["\u201d]\s*(.*)$""", re.DOTALL)
+_DISPUTE = re.compile(r"^\W*(?:respectfully,?\s+|honestly,?\s+|sorry,?\s+)?(?:no|nope|not\s+(?:true|so|really"
+                      r"|quite|at\s+all)|wrong|false|untrue|source|citation|that'?s\s+(?:not|false|wrong"
+                      r"|a\s+myth)|it\s+(?:didn't|doesn't|does\s+not|did\s+not|won't|can't|cannot))\b",
+                      re.IGNORECASE)
+_DISPUTE_CATS = frozenset({"correction", "debunk", "evidence_doubt", "hedge_research", "precaution"})
+
+
+def _not_in_disputed_quotes(found: list, text: str, spans) -> list:
+    """Drop findings inside a quoted post that the rest of the sentence disputes (a plain
+    "no", a correction, a precaution, or for a laser's heat, the heat itself)."""
+    quotes = []
+    for ss, se in spans:
+        m = _FORUM_QUOTE.match(text[ss:se])
+        if m is None:
+            continue
+        reply = m.group(2)
+        disputed = bool(_DISPUTE.match(reply)) or bool(_analysed(reply).cats() & _DISPUTE_CATS)
+        quotes.append((ss + m.start(1), ss + m.end(1), disputed, bool(_HEAT_WORDS.search(reply))))
+    if not quotes:
+        return found
+    out = []
+    for item in found:
+        inside = [q for q in quotes if q[0] <= item[0] and item[1] <= q[1]]
+        if inside and (inside[0][2] or (item[2].id == "laser-no-heat" and inside[0][3])):
             continue
         out.append(item)
     return out
