@@ -556,11 +556,31 @@ _DISPUTE = re.compile(r"^\W*(?:respectfully,?\s+|honestly,?\s+|sorry,?\s+)?(?:no
 _DISPUTE_CATS = frozenset({"correction", "debunk", "evidence_doubt", "hedge_research", "precaution"})
 
 
+# Someone else's words quoted in order to reject them: 'One listing promises it will "reverse
+# sciatica"; no trial we found supports that.' The rejection must stand outside the quotes.
+_QUOTE_SPAN = re.compile(r"""["\u201c\u201e]([^"\u201c\u201d\u201e]{3,160})["\u201d]|\u2018([^\u2018\u2019]{3,160})\u2019"""
+                         r"""|(?:(?<=\s)|^)'([^']{3,160})'(?=[\s,.;:!?)]|$)""")
+_REJECTS = frozenset({"correction", "debunk", "evidence_doubt"})
+
+
+def _quoted_and_rejected(sentence: str) -> list[tuple[int, int]]:
+    """Spans of quoted words in ``sentence`` that the rest of the sentence rejects."""
+    spans = [m.span(m.lastindex) for m in _QUOTE_SPAN.finditer(sentence)]
+    if not spans:
+        return []
+    outside = list(sentence)
+    for a, b in spans:
+        outside[a:b] = " " * (b - a)
+    return spans if _analysed("".join(outside)).cats() & _REJECTS else []
+
+
 def _not_in_disputed_quotes(found: list, text: str, spans) -> list:
     """Drop findings inside a quoted post that the rest of the sentence disputes (a plain
-    "no", a correction, a precaution, or for a laser's heat, the heat itself)."""
+    "no", a correction, a precaution, or for a laser's heat, the heat itself), and inside
+    quoted claims the sentence rejects."""
     quotes = []
     for ss, se in spans:
+        quotes += [(ss + a, ss + b, True, False) for a, b in _quoted_and_rejected(text[ss:se])]
         m = _FORUM_QUOTE.match(text[ss:se])
         if m is None:
             continue
@@ -572,7 +592,7 @@ def _not_in_disputed_quotes(found: list, text: str, spans) -> list:
     out = []
     for item in found:
         inside = [q for q in quotes if q[0] <= item[0] and item[1] <= q[1]]
-        if inside and (inside[0][2] or (item[2].id == "laser-no-heat" and inside[0][3])):
+        if any(q[2] or (item[2].id == "laser-no-heat" and q[3]) for q in inside):
             continue
         out.append(item)
     return out
