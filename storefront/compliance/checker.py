@@ -712,6 +712,9 @@ def _condition_teasers(rules: RuleSet, facts: _Facts, spans, analysed) -> list:
         if i + 1 < len(analysed) and "precaution" in analysed[i + 1].cats() and not (
                 analysed[i + 1].cats() & _EFFECT_CATS):
             continue
+        # "Looking for something for pain? … this wrap is for relaxation only": turned away
+        if i + 1 < len(analysed) and analysed[i + 1].cats() & {"correction", "debunk"}:
+            continue
         first = _FIRST_WORD.match(text)
         # "Does it hurt?" asks about the session (a question, not a noun-phrase teaser)
         fragment = len(sent.stems) <= 7 and sent.stems and (
