@@ -419,7 +419,7 @@ def check_copy(text: str, kind: str | None = None, regulatory: str | None = None
                                                 spans, analysed), spans,
                               analysed)
         found = _outside_product_names(found, plain.text, spans)
-        found = _not_in_disputed_quotes(found, plain.text, spans)
+        found = _not_in_disputed_quotes(found, plain, text, spans)
 
     findings = _dedupe(found)
     out = []
@@ -548,8 +548,9 @@ def _not_myths(found: list, spans, analysed) -> list:
 
 # A forum reply that quotes another post to dispute it: '"> it cured my sciatica" Respectfully,
 # no: this belt is cleared only for …'. The quoted words are the other poster's, not copy.
-_FORUM_QUOTE = re.compile(r"""^\W*?["\u201c]\s*>\s*([^"\u201d]{3,240})["\u201d]\s*(.*)$""", re.DOTALL)
-_DISPUTE = re.compile(r"^\W*(?:respectfully,?\s+|honestly,?\s+|sorry,?\s+)?(?:no|nope|not\s+(?:true|so|really"
+_FORUM_QUOTE = re.compile(r"""^\W*?["\u201c]\s*>\s*([^"\u201d]{3,240})["\u201d]\s*(.*)$"""
+                          r"""|^\s*>\s*([^\u2014\u2013"\u201c\u201d]{3,240}?)\s*[\u2014\u2013]\s*(.*)$""", re.DOTALL)
+_DISPUTE = re.compile(r"^\W*(?:respectfully,?\s+|honestly,?\s+|sorry,?\s+)?(?:no(?=\s*[,.;:!\u2014\u2013]|\s+(?:it|that|this|they|one|way)\b)|nope|absolutely\s+not|not\s+(?:true|so|really"
                       r"|quite|at\s+all)|wrong|false|untrue|source|citation|that'?s\s+(?:not|false|wrong"
                       r"|a\s+myth)|it\s+(?:didn't|doesn't|does\s+not|did\s+not|won't|can't|cannot))\b",
                       re.IGNORECASE)
@@ -574,19 +575,36 @@ def _quoted_and_rejected(sentence: str) -> list[tuple[int, int]]:
     return spans if _analysed("".join(outside)).cats() & _REJECTS else []
 
 
-def _not_in_disputed_quotes(found: list, text: str, spans) -> list:
+# In Markdown the quoted post is a blockquote line ("> it healed my tendon — no, it didn't"),
+# whose marker the plain text no longer shows: the reply follows a dash.
+_DASH_REPLY = re.compile(r"^\s*([^\u2014\u2013]{3,240}?)\s*[\u2014\u2013]\s*(.*)$", re.DOTALL)
+
+
+def _blockquoted(plain: PlainText, source: str, start: int) -> bool:
+    """The sentence starting at plain offset ``start`` sits on a Markdown blockquote line."""
+    src = plain.span_to_source(start, start + 1)[0]
+    line = source[source.rfind("\n", 0, src) + 1:src + 1]
+    return line.lstrip().startswith(">")
+
+
+def _not_in_disputed_quotes(found: list, plain: PlainText, source: str, spans) -> list:
     """Drop findings inside a quoted post that the rest of the sentence disputes (a plain
     "no", a correction, a precaution, or for a laser's heat, the heat itself), and inside
     quoted claims the sentence rejects."""
+    text = plain.text
     quotes = []
     for ss, se in spans:
         quotes += [(ss + a, ss + b, True, False) for a, b in _quoted_and_rejected(text[ss:se])]
         m = _FORUM_QUOTE.match(text[ss:se])
+        if m is not None:
+            q = 1 if m.group(1) is not None else 3  # '"> quoted" reply' or '> quoted — reply'
+        elif ">" in source and _blockquoted(plain, source, ss):
+            m, q = _DASH_REPLY.match(text[ss:se]), 1
         if m is None:
             continue
-        reply = m.group(2)
+        reply = m.group(q + 1)
         disputed = bool(_DISPUTE.match(reply)) or bool(_analysed(reply).cats() & _DISPUTE_CATS)
-        quotes.append((ss + m.start(1), ss + m.end(1), disputed, bool(_HEAT_WORDS.search(reply))))
+        quotes.append((ss + m.start(q), ss + m.end(q), disputed, bool(_HEAT_WORDS.search(reply))))
     if not quotes:
         return found
     out = []

@@ -499,3 +499,19 @@ def test_a_complaint_word_makes_a_body_part_a_condition(text):
     from storefront.compliance.claims import analyse
 
     assert "moderate" in analyse(text).cats()
+
+
+@pytest.mark.parametrize("text, blocked", [
+    # a forum reply quoting a post to dispute it: the quoted words are not the seller's
+    ('"> it cured my sciatica" Respectfully, no: this belt is for relaxation only.', False),
+    ("> it cured my sciatica — no, it didn't; see the indications.", False),
+    ('One listing promises it will "reverse sciatica"; no trial we found supports that.', False),
+    # the same quotes endorsed, or followed by anything but a dispute, still block
+    ('"> it cured my sciatica" No joke, same here.', True),
+    ("> It cured my back — no joke, best buy ever", True),
+    ("> It cured my back — Jane, Texas", True),
+    ('Customers say it "cured my sciatica" and we agree.', True),
+])
+def test_quoted_claims_pass_only_when_the_sentence_rejects_them(text, blocked):
+    found = check_copy(text, "belt", "wellness", whole_copy=False)
+    assert any(f.severity == "block" for f in found) is blocked, found
