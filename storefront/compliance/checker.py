@@ -490,6 +490,16 @@ def _answered_no(analysed, i: int) -> bool:
             and _answers_no(analysed[i + 1]))
 
 
+def _answered_no_with_heat(analysed, i: int) -> bool:
+    """Sentence i is a question answered by a plain "no" that speaks of heat: "Is it a 'cold
+    laser'? No, it's class 4 and it warms the skin." (A reply that only says what people call
+    it, or answers another question, is no such answer.)"""
+    if not analysed[i].text.rstrip().endswith("?") or i + 1 >= len(analysed):
+        return False
+    answer = analysed[i + 1].text
+    return bool(_NO_ANSWER.match(answer) and _HEAT_WORDS.search(answer))
+
+
 def _in_context(found: list, fam: list, spans, analysed) -> list:
     starts = [a for a, _ in spans]
     claimed = set()
@@ -508,10 +518,7 @@ def _in_context(found: list, fam: list, spans, analysed) -> list:
                     _answered_yes(analysed, i)):
                 continue
             if item[2].id == "laser-no-heat":
-                # "Is it a 'cold laser'? No, it's class 4 and it warms the skin." (a reply
-                # that only says how people call it, or answers another question, is none)
-                if i + 1 < len(analysed) and sent.text.rstrip().endswith("?") and (
-                        _NO_ANSWER.match(analysed[i + 1].text)) and _HEAT_WORDS.search(analysed[i + 1].text):
+                if _answered_no_with_heat(analysed, i):
                     continue
             elif _answered_no(analysed, i):
                 continue  # "Will it cure my arthritis? No light device cures arthritis."
@@ -725,13 +732,13 @@ def _condition_teasers(rules: RuleSet, facts: _Facts, spans, analysed) -> list:
             continue
         if sent.cats() & {"precaution", "hedge_research", "correction", "debunk"}:
             continue
+        answer = analysed[i + 1].cats() if i + 1 < len(analysed) else frozenset()
         # "Diabetes or poor circulation? Check your skin after every session": the question
         # picks out who must take care, and the answer is the precaution
-        if i + 1 < len(analysed) and "precaution" in analysed[i + 1].cats() and not (
-                analysed[i + 1].cats() & _EFFECT_CATS):
+        if "precaution" in answer and not (answer & _EFFECT_CATS):
             continue
         # "Looking for something for pain? … this wrap is for relaxation only": turned away
-        if i + 1 < len(analysed) and analysed[i + 1].cats() & {"correction", "debunk"}:
+        if answer & {"correction", "debunk"}:
             continue
         first = _FIRST_WORD.match(text)
         # "Does it hurt?" asks about the session (a question, not a noun-phrase teaser)

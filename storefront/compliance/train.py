@@ -8,9 +8,10 @@ train split; the regularisation strength is chosen on the dev split. The review 
 is set on the dev sentences the rules leave alone (where the model warns): the lowest at
 which honest ones are flagged at most ``REVIEW_BUDGET`` of the time. The block threshold
 is set on held-out scores of every train and dev row the rules did not block (where the
-model may block): each train row scored by a model fitted without its fold (``FOLDS``-fold, folds fixed
-by a hash of the text, same settings), each dev row by the final model; it is the lowest score at which the
-model's blocks there are at least 98 % precise over at least ``MIN_BLOCKS`` blocks, and at
+model may block): each train row scored by models fitted without its fold (``FOLDS``-fold,
+same settings; two partitions fixed by hashes of the text, ``FOLD_SALTS``, and the mean of
+the row's two held-out scores), each dev row by the final model; it is the lowest score at
+which the model's blocks there are at least 98 % precise over at least ``MIN_BLOCKS`` blocks, and at
 which the dev rows' own blocks are at least 98 % precise as well. The dev split alone holds
 too few such rows to set it (the rules are tuned on it); its precision at the threshold is
 recorded beside it. The same search is then made within each stratum of those rows

@@ -37,10 +37,10 @@ class LiveServer:
     def seed(self, *records: dict[str, Any]) -> list:
         """Store product records (see ``tests.factories``) and commit; returns the products."""
         from storefront.extensions import db
-        from storefront.sqlite import write_intent
         from tests.factories import create_products
 
-        with self.app.app_context(), write_intent():
+        # The seed writer takes SQLite's write lock itself (storefront.sqlite.begin_writing).
+        with self.app.app_context():
             products = create_products(db.session, *records)
             db.session.commit()
             return products
