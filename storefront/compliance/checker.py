@@ -475,11 +475,19 @@ def _answered_yes(analysed, i: int) -> bool:
     return i + 1 < len(analysed) and bool(_YES_ANSWER.match(analysed[i + 1].text))
 
 
+# "Herniated disc? This is the laser your chiropractor isn't telling you about": an answer
+# that presents the product sells it, whatever "isn't" follows.
+_PRESENTS = re.compile(r"^\W*(?:this\s+is\s+(?:the|our|your)|here(?:'s|\s+is)\s+(?:the|our|your)"
+                       r"|meet\s+(?:the|our|your)|introducing|say\s+hello\s+to)\b", re.IGNORECASE)
+
+
 def _answers_no(answer) -> bool:
     """The sentence after a question answers it in the negative, corrects it, or answers
     with a precaution ("I have diabetes, can I use it? Check with your doctor first")."""
-    if _NO_ANSWER.match(answer.text) or answer.cats() & {"debunk", "correction"}:
+    if _NO_ANSWER.match(answer.text):
         return True
+    if answer.cats() & {"debunk", "correction"}:
+        return not _PRESENTS.match(answer.text)
     return bool("precaution" in answer.cats() and not _YES_ANSWER.match(answer.text))
 
 

@@ -481,6 +481,17 @@ def test_a_question_and_its_answer_make_one_claim(text, kind, expected):
     # "talk to us" is a sales call, not a precaution
     ("Facing knee surgery? Talk to us about the laser before you go under the knife.", "laser",
      "rx_only", True),
+    # an answer that presents the product sells it, whatever "isn't" follows; a plain
+    # correction still answers the question
+    ("Herniated disc? This is the laser your chiropractor isn't telling you about.", "laser",
+     "rx_only", True),
+    ("Herniated disc? That isn't something any light device is cleared for.", "laser",
+     "rx_only", False),
+    # a claim disowned later in the sentence, and a negated claim
+    ("Some listings say it melts fat; we do not claim it.", "belt", "wellness", False),
+    ("Some listings say it melts fat, and it really does.", "belt", "wellness", True),
+    ("Nothing about it cures arthritis; see the cleared indications.", "panel", "otc_cleared",
+     False),
 ])
 def test_everyday_shapes(text, kind, regulatory, blocks):
     kw = {} if regulatory == "wellness" else {
