@@ -160,7 +160,8 @@ _EFFECT_CUES = frozenset({"effect_soft", "effect_strong", "effect_boost", "less_
 
 
 _SHIELDED = frozenset({"correction", "absence", "debunk", "safe", "painless", "care", "classes", "instant",
-                       "deny_need", "precaution", "procedures"})
+                       "deny_need", "precaution", "procedures", "minor", "moderate",
+                       "serious"})
 _DETERMINERS = frozenset({"a", "an", "the", "my", "his", "her", "your", "their", "our"})
 
 

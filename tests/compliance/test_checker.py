@@ -492,6 +492,13 @@ def test_a_question_and_its_answer_make_one_claim(text, kind, expected):
     ("Some listings say it melts fat, and it really does.", "belt", "wellness", True),
     ("Nothing about it cures arthritis; see the cleared indications.", "panel", "otc_cleared",
      False),
+    # a typo does not make safety less absolute; "you" may be the one who can do no harm
+    ("Completly safe to use on your head every single day.", "panel", "wellness", True),
+    ("You won't do any harm running it twice a day.", "handheld", "wellness", True),
+    # a condition word inside a neutral phrase is not a condition: beam hot spots
+    ("A smudged window lowers the output and can create hot spots.", "handheld", "otc_cleared",
+     False),
+    ("Our clinic laser cleared up a nasty hot spot on a retriever.", "laser", "rx_only", True),
 ])
 def test_everyday_shapes(text, kind, regulatory, blocks):
     kw = {} if regulatory == "wellness" else {
