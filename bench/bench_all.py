@@ -405,16 +405,16 @@ def print_table(r: dict, args) -> None:
           + "   (goal <= 10 s)")
     print(f"\npages: req/s and ratio to the bare-Flask ceiling measured just before, wrk "
           f"{args.connections} connections, {args.seconds:g} s per run")
-    head = f"{'target':<34} {'SQLite':>8} {'ratio':>6}"
-    if "pages_postgres" in r:
-        head += f" {'PostgreSQL':>11} {'ratio':>6}"
-    print(head + f" {'goal':>6}")
     for key, label in (("pages_sqlite", "SQLite"), ("pages_postgres", "PostgreSQL")):
         c = r.get(key, {}).get("_cache")
         if c:
             print(f"page cache ({label}): {c['store']}, "
                   + (f"warmed before the runs ({c['warm_out']})" if c["warmed"]
                      else "NOT warmed (cold first views)"))
+    head = f"{'target':<34} {'SQLite':>8} {'ratio':>6}"
+    if "pages_postgres" in r:
+        head += f" {'PostgreSQL':>11} {'ratio':>6}"
+    print(head + f" {'goal':>6}")
     for name, what, goal in TARGETS:
         s = r["pages_sqlite"][name]
         row = f"{what:<34} {s['rps']:8.0f} {s['ratio']:6.2f}"
