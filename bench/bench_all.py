@@ -66,6 +66,17 @@ TARGETS = [  # name, what, goal (ratio to the ceiling, from issue 13)
     ("search-rot", "200 searches in turn", 0.3),
 ]
 CEILING_SPEC = "bench_pages:bare_app"
+# The PostgreSQL section runs as production does, with Redis (page cache, rate limits).
+BENCH_REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
+
+
+def redis_answers() -> bool:
+    try:
+        import redis
+
+        return bool(redis.Redis.from_url(BENCH_REDIS_URL, socket_timeout=1).ping())
+    except Exception:  # noqa: BLE001 - any failure means "not here"
+        return False
 
 
 # --------------------------------------------------------------------------- databases
@@ -87,9 +98,10 @@ def postgres_answers() -> bool:
         return False
 
 
-def storefront(*args: str, url: str, check: bool = True) -> subprocess.CompletedProcess:
+def storefront(*args: str, url: str, check: bool = True,
+               env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args], cwd=ROOT,
-                          env={**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench"},
+                          env={**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench", **(env or {})},
                           capture_output=True, text=True, check=check)
 
 
@@ -147,15 +159,40 @@ def plan(doc: dict, slugs: list[str]) -> dict[str, list[str]]:
 
 # --------------------------------------------------------------------------- pages
 
+def page_cache_env(stack: Stack, redis_url: str | None) -> dict[str, str]:
+    """The shared page cache's store for one section: Redis (a fresh key prefix) or files.
+
+    SITE_URL is set as in production: the page cache keys on the canonical origin, so the
+    warm-up (the CLI's requests) and the servers behind nginx name the same pages.
+    """
+    env = {"SITE_URL": "http://shop.bench.invalid"}
+    if redis_url:
+        return {**env, "REDIS_URL": redis_url, "PAGE_CACHE_PREFIX": f"sf:bench:{secrets.token_hex(4)}:"}
+    return {**env, "PAGE_CACHE_STORE": "file", "PAGE_CACHE_DIR": str(stack.tmp / "page-cache")}
+
+
 def bench_pages(database_url: str, urls: dict[str, list[str]], *, behind_nginx: bool,
-                nginx_bin: str | None, wrk_bin: str | None, seconds: float, connections: int) -> dict:
-    """Start the shop and the ceiling the same way; paired runs per target."""
+                nginx_bin: str | None, wrk_bin: str | None, seconds: float, connections: int,
+                redis_url: str | None = None, warm: bool = True) -> dict:
+    """Start the shop and the ceiling the same way; paired runs per target.
+
+    With ``warm``, ``storefront pages warm`` (what the worker runs after an import) fills the
+    shared page cache before the runs: every product page and the catalogue's first pages.
+    Filter states and searches are never warmed: their first views are rendered in the run.
+    """
     stack = Stack()
     load = (lambda port, paths, secs: wrk(wrk_bin, port, paths, secs, connections, stack.tmp)) \
         if wrk_bin else (lambda port, paths, secs: python_load(port, paths, secs, connections, stack.tmp))
-    shop_env = {"DATABASE_URL": database_url, "SECRET_KEY": "bench"}
+    cache_env = page_cache_env(stack, redis_url)
+    shop_env = {"DATABASE_URL": database_url, "SECRET_KEY": "bench", **cache_env}
     bare_env = {"BENCH_BARE_APP": "1"}
+    results: dict = {"_cache": {"store": "redis" if redis_url else "files", "warmed": warm}}
     try:
+        if warm:
+            t0 = time.perf_counter()
+            out = storefront("pages", "warm", url=database_url, env=cache_env).stdout.strip()
+            results["_cache"].update(warm_s=time.perf_counter() - t0, warm_out=out)
+            print(f"    page cache warmed: {out}", flush=True)
         if behind_nginx:
             shop = stack.nginx([stack.gunicorn("wsgi:app", shop_env) for _ in range(2)], nginx_bin)
             bare = stack.nginx([stack.gunicorn(CEILING_SPEC, bare_env) for _ in range(2)], nginx_bin)
@@ -163,7 +200,6 @@ def bench_pages(database_url: str, urls: dict[str, list[str]], *, behind_nginx: 
             shop = stack.gunicorn("wsgi:app", shop_env)
             bare = stack.gunicorn(CEILING_SPEC, bare_env)
         load(bare, ["/"], 1)
-        results = {}
         for name, _, _ in TARGETS:
             paths = urls[name]
             load(shop, paths[:20], 2)  # warm: templates compiled, connections open
@@ -177,6 +213,8 @@ def bench_pages(database_url: str, urls: dict[str, list[str]], *, behind_nginx: 
                   + (f"  ({run['non2xx']} non-2xx)" if run["non2xx"] else ""), flush=True)
         return results
     finally:
+        if redis_url:
+            storefront("pages", "clear", url=database_url, env=cache_env, check=False)
         stack.close()
 
 
@@ -286,6 +324,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--orders", type=int, default=200)
     parser.add_argument("--buyers", type=int, default=16, help="concurrent buyers at checkout")
     parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument("--no-warm", action="store_true",
+                        help="do not warm the page cache before the page runs (cold first views)")
     parser.add_argument("--json", default=str(BENCH / "out" / "bench.json"))
     args = parser.parse_args(argv)
 
@@ -327,13 +367,15 @@ def main(argv: list[str] | None = None) -> None:
         print("pages, SQLite (gunicorn -w 2 sync):", flush=True)
         report["pages_sqlite"] = bench_pages(sqlite_url, urls, behind_nginx=False, nginx_bin=None,
                                              wrk_bin=wrk_bin, seconds=args.seconds,
-                                             connections=args.connections)
+                                             connections=args.connections, warm=not args.no_warm)
         if use_pg:
             via = "nginx -> 2 x gunicorn -w 2 sync" if nginx_bin else "gunicorn -w 2 sync"
             print(f"pages, PostgreSQL ({via}):", flush=True)
             report["pages_postgres"] = bench_pages(pg_url, urls, behind_nginx=bool(nginx_bin),
                                                    nginx_bin=nginx_bin, wrk_bin=wrk_bin,
-                                                   seconds=args.seconds, connections=args.connections)
+                                                   seconds=args.seconds, connections=args.connections,
+                                                   redis_url=BENCH_REDIS_URL if redis_answers() else None,
+                                                   warm=not args.no_warm)
             report["pages_postgres_via"] = via
             drop_pg_database(pg_url)
             pg_url = None
@@ -363,6 +405,12 @@ def print_table(r: dict, args) -> None:
           + "   (goal <= 10 s)")
     print(f"\npages: req/s and ratio to the bare-Flask ceiling measured just before, wrk "
           f"{args.connections} connections, {args.seconds:g} s per run")
+    for key, label in (("pages_sqlite", "SQLite"), ("pages_postgres", "PostgreSQL")):
+        c = r.get(key, {}).get("_cache")
+        if c:
+            print(f"page cache ({label}): {c['store']}, "
+                  + (f"warmed before the runs ({c['warm_out']})" if c["warmed"]
+                     else "NOT warmed (cold first views)"))
     head = f"{'target':<34} {'SQLite':>8} {'ratio':>6}"
     if "pages_postgres" in r:
         head += f" {'PostgreSQL':>11} {'ratio':>6}"
@@ -377,10 +425,10 @@ def print_table(r: dict, args) -> None:
                  (("SQLite", r["pages_sqlite"]), ("PostgreSQL", r.get("pages_postgres") or {}))
                  if name in x and x[name]["non2xx"]]
         print(row + f" {goal:6.2f}" + ("  " + "; ".join(flags) if flags else ""))
-    ceil_s = [v["ceiling"] for v in r["pages_sqlite"].values()]
+    ceil_s = [v["ceiling"] for k, v in r["pages_sqlite"].items() if k != "_cache"]
     row = f"{'ceiling (bare Flask), median':<34} {sorted(ceil_s)[len(ceil_s) // 2]:8.0f} {'':>6}"
     if "pages_postgres" in r:
-        ceil_p = [v["ceiling"] for v in r["pages_postgres"].values()]
+        ceil_p = [v["ceiling"] for k, v in r["pages_postgres"].items() if k != "_cache"]
         row += f" {sorted(ceil_p)[len(ceil_p) // 2]:11.0f}"
     print(row)
     print("SQLite: gunicorn -w 2 sync, direct" + (f"; PostgreSQL: {r['pages_postgres_via']} "

@@ -35,6 +35,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from storefront import bodylimit
 
     bodylimit.init_app(app)  # 413 for bodies over MAX_CONTENT_LENGTH on every route, chunked too
+    from storefront.web import page_cache
+
+    # Inside CanonicalOrigin (keys name SITE_URL's origin), outside the session and CSRF work.
+    page_cache.init_app(app)
     apply_canonical_origin(app)
     apply_proxy_fix(app)
     register_extensions(app)
@@ -113,6 +117,11 @@ def register_extensions(app: Flask) -> None:
 
     # With a worker, mail queued by a request is sent by it, never by a web process.
     app.extensions[DRAIN_HOOK] = request_mail_drain
+    from storefront.jobs.queue import enqueue_on_worker
+    from storefront.web.page_cache import ENQUEUE
+
+    # After an import or a publish, a worker pre-renders the shared pages (web/page_cache.py).
+    app.extensions[ENQUEUE] = enqueue_on_worker
     from storefront import security
 
     security.init_app(app)  # security headers on every response, hardened session cookie
@@ -190,6 +199,9 @@ def register_commands(app: Flask) -> None:
     from storefront.jobs.cli import worker_command
 
     app.cli.add_command(worker_command)
+    from storefront.web.page_cache import pages_cli
+
+    app.cli.add_command(pages_cli())  # `pages warm`, `pages clear`
     from storefront.checkout.cli import ORDER_COMMANDS
     from storefront.orders.cli import orders_cli
 

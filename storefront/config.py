@@ -189,6 +189,19 @@ def from_env() -> dict:
         "MAIL_SYNC_DRAIN": _optional_bool("MAIL_SYNC_DRAIN"),
         # Catalogue caches (facet counts, listing fragments): seconds an entry lives; 0 = off.
         "CATALOG_CACHE_SECONDS": _float("CATALOG_CACHE_SECONDS", 30),
+        # The shared full-page cache for anonymous visitors (storefront/web/page_cache.py):
+        # seconds an entry may live (each hit is re-validated against the database); 0 = off.
+        # Store: Redis with REDIS_URL, else files in PAGE_CACHE_DIR; PAGE_CACHE_STORE forces
+        # redis, file or memory (one process only).
+        "PAGE_CACHE_SECONDS": _float("PAGE_CACHE_SECONDS", 3600),
+        "PAGE_CACHE_STORE": _str("PAGE_CACHE_STORE"),
+        "PAGE_CACHE_DIR": _str("PAGE_CACHE_DIR", str(Path(__file__).resolve().parent.parent
+                                                     / "instance" / "page-cache")),
+        "PAGE_CACHE_PREFIX": _str("PAGE_CACHE_PREFIX", "sf:page:"),
+        # After an import or a publish, a worker job pre-renders the catalogue's first
+        # PAGE_CACHE_WARM_LISTING_PAGES pages and every product page (only with a worker).
+        "PAGE_CACHE_WARM": _bool("PAGE_CACHE_WARM", True),
+        "PAGE_CACHE_WARM_LISTING_PAGES": _int("PAGE_CACHE_WARM_LISTING_PAGES", 5),
         # Checkout: how long stock stays reserved for an unpaid order, a quote's payment
         # window, and how long a payment may wait for its webhook before a sync asks Stripe.
         # Shipping zones and tax rates (data files staff edit); blank: the ones in the package.

@@ -62,6 +62,7 @@ def make_app(database_url: str, **overrides):
         "SERVER_NAME": None,
         "MEDIA_DIR": overrides.pop("MEDIA_DIR", None) or str(Path(os.environ.get("TMPDIR", "/tmp")) / f"sf-media-{uuid.uuid4().hex[:6]}"),
         "JOBS_INLINE": True,  # jobs run in the test's process; tests/jobs runs a real worker
+        "PAGE_CACHE_SECONDS": 0,  # the shared page cache has its own tests (tests/web/test_page_cache.py)
         "UPLOAD_DIR": overrides.pop("UPLOAD_DIR", None) or str(Path(os.environ.get("TMPDIR", "/tmp")) / f"sf-uploads-{uuid.uuid4().hex[:6]}"),
     }
     config.update(overrides)

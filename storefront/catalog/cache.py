@@ -74,3 +74,22 @@ def clear_caches(app) -> None:
     for cache in (catalog_cache(app), fragment_cache(app)):
         if cache is not None:
             cache.clear()
+
+
+CHANGE_HOOKS = "catalog_change_hooks"
+
+
+def on_catalogue_change(app, hook) -> None:
+    """Call ``hook(app)`` after an import or a publish has been committed."""
+    app.extensions.setdefault(CHANGE_HOOKS, []).append(hook)
+
+
+def catalogue_changed(app) -> None:
+    """Tell the listeners (the page cache's warming) that the catalogue changed."""
+    for hook in app.extensions.get(CHANGE_HOOKS, ()):
+        try:
+            hook(app)
+        except Exception:  # noqa: BLE001 - a listener's failure never undoes the change
+            import logging
+
+            logging.getLogger(__name__).warning("catalogue change hook failed", exc_info=True)

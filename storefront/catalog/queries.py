@@ -268,6 +268,11 @@ _HEAD_STMT = (
 )
 
 
+def head_statement(*extra_columns) -> sa.Select:
+    """The product head's statement with more columns after its own (same slug parameter)."""
+    return _HEAD_STMT.add_columns(*extra_columns)
+
+
 def product_head(session: Session, slug: str) -> ProductHead | None:
     """A published product's live facts and content fingerprint, in one light query."""
     row = session.connection().execute(_HEAD_STMT, {"slug": slug}).first()

@@ -91,6 +91,13 @@ def enqueue(func_path: str, *args: Any, job_timeout: int = 600, **kwargs: Any) -
     return job_id
 
 
+def enqueue_on_worker(func_path: str, *args: Any, job_timeout: int = 600, **kwargs: Any) -> str | None:
+    """``enqueue`` when a worker runs jobs; None (nothing run) in inline mode."""
+    if is_inline(_config()):
+        return None
+    return enqueue(func_path, *args, job_timeout=job_timeout, **kwargs)
+
+
 def enqueue_in(seconds: float, func_path: str, *args: Any, job_timeout: int = 600,
                **kwargs: Any) -> str:
     """Like ``enqueue``, but the worker starts it ``seconds`` from now (inline: at once)."""

@@ -91,6 +91,9 @@ def load_command(path: str, dry_run: bool, prune: bool) -> None:
             db.session.rollback()
         else:
             db.session.commit()
+            from storefront.catalog.cache import catalogue_changed
+
+            catalogue_changed(current_app)  # a worker warms the page cache, if there is one
         c = summary.counts()
         prefix = "Dry run (nothing written): would have " if dry_run else ""
         click.echo(f"{prefix}{result.records} products: {c['created']} created, {c['updated']} updated, "

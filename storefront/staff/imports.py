@@ -337,6 +337,9 @@ def apply_job(import_id: int, actor_id: int | None, ip: str | None = None) -> di
         return outcome
     imp.state, imp.result, imp.applied_at = "applied", outcome, utcnow()
     session.commit()
+    from storefront.catalog.cache import catalogue_changed
+
+    catalogue_changed(current_app)  # a worker pre-renders the shared pages
     return outcome
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, session, url_for
+from flask_wtf.csrf import CSRFError, generate_csrf
 
 from storefront.cart import service as carts
 from storefront.errorhandlers import wants_json
@@ -112,6 +113,36 @@ def promotion():
     session["promotion_code"] = code
     flash(f"Code {code} applied.", "success")
     return redirect(url_for("cart.show"), 303)
+
+
+@bp.get("/cart/token")
+def token():
+    """This visitor's CSRF token (JSON), for the add-to-cart form of a shared product page.
+
+    It starts the visitor's session (the token is bound to it, as for any form); the answer
+    is never stored, and another site cannot read it (same-origin policy, no CORS).
+    """
+    response = jsonify({"csrf_token": generate_csrf()})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.errorhandler(CSRFError)
+def _csrf_refused(err):
+    """No valid token: adding to the cart asks to confirm, with this visitor's own token.
+
+    That is the path of a shared product page sent without JavaScript; nothing is added
+    until the visitor confirms on a page of ours (frames are refused: X-Frame-Options).
+    """
+    db.session.rollback()
+    if request.endpoint != "cart.add" or wants_json():
+        return render_template("errors/error.html", status=400, code="csrf",
+                               message=err.description), 400
+    sku = str(request.form.get("sku") or "")[:64]
+    view = carts.view(db.session, {sku: 1}) if sku else None
+    line = view.lines[0] if view is not None and view.lines else None
+    return render_template("cart/confirm_add.html", line=line, sku=sku,
+                           quantity=str(request.form.get("quantity") or "1")[:4]), 400
 
 
 @bp.post("/cart/items")

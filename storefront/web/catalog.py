@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import secrets
 from urllib.parse import urlencode
 
 from flask import Blueprint, current_app, render_template, request, url_for
-from flask_wtf.csrf import generate_csrf as csrf_token
 from markupsafe import Markup
 from marshmallow import ValidationError
 from webargs.multidictproxy import MultiDictProxy
@@ -38,7 +36,7 @@ from storefront.compliance import laser_class
 from storefront.errors import NotFound
 from storefront.extensions import db
 from storefront.guides.services import featuring
-from storefront.web import shared_page_ok
+from storefront.web import page_cache, shared_page_ok
 from storefront.web.charts import band_description, wavelength_chart
 from storefront.web.seo import product_jsonld
 from storefront.web.specs import SPEC_LABELS, num, spec_rows
@@ -46,8 +44,6 @@ from storefront.web.specs import SPEC_LABELS, num, spec_rows
 bp = Blueprint("catalog", __name__)
 
 MAX_COMPARE = 3
-# Stands in for the visitor's CSRF token in product pages shared between visitors.
-CSRF_PLACEHOLDER = "csrf-" + secrets.token_hex(16)
 _query_schema = CatalogueFormQuerySchema()
 
 
@@ -150,6 +146,11 @@ def _index():
     # forged Host header must not plant links to another host in other visitors' pages.
     page_key = ("catalogue-page", key, request.host_url, request.full_path)
     anonymous = fragments is not None and shared_page_ok()
+    if anonymous and status == 200 and ref.version is not None:
+        # Read before rendering: the shared page cache keeps this page while it holds.
+        page_cache.opt_in(request.environ, "catalogue",
+                          page_cache.listing_validator(ref.version, ref.stock, ref.shown, availability),
+                          ref.shown)
     if anonymous:
         page = fragments.get(page_key)
         if page is not None:
@@ -237,6 +238,10 @@ def product_parts(p: Product) -> dict[str, Markup | str]:
 def product(slug: str):
     """Product page: specs, chart, dose table, copy, precautions, OEM options, add to cart."""
     session = db.session
+    shared = shared_page_ok()
+    # Read first, so a change made while the page renders makes the stored page look stale.
+    validator = (page_cache.product_validator(session, slug)
+                 if shared and page_cache.listening(request.environ) else None)
     head = product_head(session, slug)
     if head is None:
         raise NotFound("We could not find that product; it may have been withdrawn.")
@@ -257,15 +262,20 @@ def product(slug: str):
             fragments.put(key, parts)
     context = {"parts": parts, "p": head, "rx_only": head.regulatory == Regulatory.RX_ONLY,
                "max_quantity": min(head.stock, MAX_CART_QUANTITY), "guides": parts["guides"]}
-    if fragments is None or not shared_page_ok():
+    if not shared:
         return render_template("catalog/product.html", **context)
-    # Visitors with no cart, messages or login see the same page but for their CSRF token.
-    page_key = ("product-page", head.version, head.price_amount, head.stock)
-    page = fragments.get(page_key)
+    # Visitors with no cart, messages or login see the same page: its add-to-cart form
+    # carries no token; static/cart_form.js asks /cart/token for the visitor's own on
+    # submit (without JavaScript, the cart asks to confirm: see web/cart.py).
+    if validator is not None:
+        page_cache.opt_in(request.environ, "product", validator)
+    page_key = ("product-page", head.version, head.price_amount, head.stock, request.host_url)
+    page = fragments.get(page_key) if fragments is not None else None
     if page is None:
-        page = render_template("catalog/product.html", csrf_value=CSRF_PLACEHOLDER, **context)
-        fragments.put(page_key, page)
-    return page.replace(CSRF_PLACEHOLDER, csrf_token())
+        page = render_template("catalog/product.html", shared=True, **context)
+        if fragments is not None:
+            fragments.put(page_key, page)
+    return page
 
 
 @bp.get("/compare")

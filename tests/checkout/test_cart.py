@@ -82,8 +82,13 @@ def test_tampered_or_stale_session_cart_is_cleaned(shop, client, db_session):
 def test_cart_forms_need_csrf_when_enabled(shop, client, db_session, monkeypatch):
     a, = seed(db_session, product_record())
     monkeypatch.setitem(shop.config, "WTF_CSRF_ENABLED", True)
-    for url, kwargs in (("/cart/items", {"data": {"sku": a.sku}}),
-                        ("/checkout", {"data": {"checkout_token": "t" * 24}}),
+    # Adding without a token adds nothing: the visitor is asked to confirm with a token of
+    # their own (shared product pages carry none; tests/web/test_page_cache.py).
+    resp = client.post("/cart/items", data={"sku": a.sku})
+    assert resp.status_code == 400 and b"Add to your cart?" in resp.data
+    assert b'name="csrf_token" value=""' not in resp.data
+    assert _cart(client) == {}
+    for url, kwargs in (("/checkout", {"data": {"checkout_token": "t" * 24}}),
                         ("/checkout/pay/x", {"json": {"token": "tok_x"}})):
         resp = client.post(url, **kwargs)
         assert resp.status_code == 400 and b"CSRF" in resp.data, url

@@ -192,18 +192,23 @@ def test_product_page_is_current_through_the_cache(client, shop, db_session):
     assert ">1064 nm<" in html
 
 
-def test_shared_product_page_fills_in_the_csrf_token(client, shop):
+def test_shared_product_page_carries_no_csrf_token(client, shop):
     import re
 
-    from storefront.web.catalog import CSRF_PLACEHOLDER
-
-    # (Distinct visitors getting distinct tokens is checked in the browser tests: here
-    # every request shares the test's app context and so Flask-WTF's per-request token.)
+    # Anonymous visitors share the page (and the page cache keeps it): the add-to-cart form
+    # asks /cart/token for the visitor's own token on submit (tests/web/test_page_cache.py).
     url = f"/products/{shop['W-BELT-1'].slug}"
     for _ in range(2):
-        html = text(client.get(url))
-        assert CSRF_PLACEHOLDER not in html
-        assert re.search(r'name="csrf_token" value="[\w.-]{20,}"', html)
+        resp = client.get(url)
+        assert "Set-Cookie" not in resp.headers
+        form = re.search(r'<form class="add-to-cart".*?</form>', text(resp), re.S).group(0)
+        assert 'name="csrf_token" value=""' in form and 'data-csrf-url="/cart/token"' in form
+    # A visitor with a session gets a page with their own token in the form.
+    with client.session_transaction() as sess:
+        sess["cart"] = {"W-BELT-2": 1}
+    html = text(client.get(url))
+    assert re.search(r'name="csrf_token" value="[\w.-]{20,}"', html)
+    assert "data-csrf-url" not in html
 
 
 def test_visitors_with_a_cart_get_their_own_header(client, shop):

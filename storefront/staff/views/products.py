@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import flash, jsonify, redirect, render_template, request, url_for
+from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from storefront.catalog import gate
+from storefront.catalog.cache import catalogue_changed
 from storefront.catalog.display import LOW_STOCK
 from storefront.catalog.models import Kind, Status
 from storefront.errors import Conflict, ValidationError
@@ -155,6 +156,7 @@ def product_publish(product_id: int, product):
         db.session.rollback()
         return _render_product(product, status=409, message=err.message)
     db.session.commit()
+    catalogue_changed(current_app)  # a worker pre-renders the shared pages
     flash("Published.", "success")
     return redirect(url_for("staff.product_detail", product_id=product.id), code=303)
 

@@ -1,0 +1,499 @@
+"""A shared full-page cache for anonymous visitors: the catalogue and product pages.
+
+It is WSGI middleware inside ``CanonicalOrigin`` (so the origin in its keys is SITE_URL's,
+never a client's Host) and outside Flask, so a hit skips the session, CSRF, limiter and
+view work altogether. What it decides, precisely:
+
+* **Which requests it answers**: ``GET``/``HEAD`` of ``/``, ``/products`` and
+  ``/products/<slug>`` with no session cookie, no remember-me cookie and no
+  ``Authorization`` header. A visitor with a cart, a flash message, a CSRF token already
+  issued or a staff login carries the session cookie, so is always served by the app.
+* **Which responses it stores**: only those a view opted in to (the view puts a validator
+  in ``request.environ[ENVIRON_KEY]``; order, checkout and quote pages never do), with
+  status 200, no ``Set-Cookie`` and no ``no-store``/``private``. Stored: the body and the
+  headers (security headers included), keyed by origin + path + sorted query.
+* **When an entry is still good**: every hit re-reads the entry's validator from the
+  database in one statement — for a product page its price, stock, content fingerprint
+  (``updated_at``, bands, tiers), that it is still published, and the guides' fingerprint;
+  for a catalogue page the catalogue version (migration 0120's ``catalog_version`` plus the
+  newest ``updated_at``) and the availability of the products it shows. The view computes
+  the same validator *before* it renders, so a change made while a page renders can only
+  make the entry look stale, never make stale content look fresh. ``PAGE_CACHE_SECONDS``
+  bounds how long an entry lives; templates and the settings pages show are part of the key.
+
+The store is shared by every worker and instance: Redis when ``REDIS_URL`` is set, else
+files in ``PAGE_CACHE_DIR`` (shared by the workers of one host), or process memory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import threading
+import time
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+import sqlalchemy as sa
+from werkzeug.http import parse_cookie
+
+log = logging.getLogger(__name__)
+
+ENVIRON_KEY = "storefront.page_cache"  # the middleware listens: {}; the view opts in: a validator
+HEADER = "X-Page-Cache"  # "hit" (served from the store) or "miss" (rendered and stored)
+CACHE_CONTROL = "no-cache"  # browsers and proxies ask again: a price may change any time
+_DROP_HEADERS = {"content-length", "date", "set-cookie", HEADER.lower()}
+
+
+# --------------------------------------------------------------------------- stores
+
+class Entry:
+    """One stored page: what it is (key, kind, validator, shown ids), its headers and body."""
+
+    __slots__ = ("key", "kind", "validator", "ids", "headers", "body")
+
+    def __init__(self, key: str, kind: str, validator: Any, ids: list[int],
+                 headers: list[tuple[str, str]], body: bytes):
+        self.key, self.kind, self.validator, self.ids = key, kind, validator, ids
+        self.headers, self.body = headers, body
+
+    def dumps(self) -> bytes:
+        head = json.dumps({"key": self.key, "kind": self.kind, "validator": self.validator,
+                           "ids": self.ids, "headers": self.headers}, separators=(",", ":"))
+        return head.encode() + b"\n" + self.body
+
+    @classmethod
+    def loads(cls, raw: bytes) -> Entry:
+        head, _, body = raw.partition(b"\n")
+        d = json.loads(head)
+        return cls(d["key"], d["kind"], d["validator"], d["ids"],
+                   [tuple(h) for h in d["headers"]], body)
+
+
+def _digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class MemoryStore:
+    """Process-local (one process only: other workers keep their own)."""
+
+    shared = False
+
+    def __init__(self, ttl: float, size: int = 4096):
+        self.ttl, self.size = ttl, size
+        self._data: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> bytes | None:
+        with self._lock:
+            hit = self._data.get(key)
+            if hit is None:
+                return None
+            if time.monotonic() - hit[0] > self.ttl:
+                del self._data[key]
+                return None
+            self._data.move_to_end(key)
+            return hit[1]
+
+    def put(self, key: str, raw: bytes) -> None:
+        with self._lock:
+            self._data[key] = (time.monotonic(), raw)
+            self._data.move_to_end(key)
+            while len(self._data) > self.size:
+                self._data.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
+
+class FileStore:
+    """One file per page in a directory: shared by the workers of one host (no Redis)."""
+
+    shared = True
+
+    def __init__(self, directory: str, ttl: float):
+        self.dir = Path(directory)
+        self.ttl = ttl
+        self.dir.mkdir(parents=True, exist_ok=True)
+
+    def get(self, key: str) -> bytes | None:
+        path = self.dir / _digest(key)
+        try:
+            with open(path, "rb") as fh:
+                if time.time() - os.fstat(fh.fileno()).st_mtime > self.ttl:
+                    return None
+                return fh.read()
+        except FileNotFoundError:
+            return None
+
+    def put(self, key: str, raw: bytes) -> None:
+        path = self.dir / _digest(key)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        tmp.write_bytes(raw)
+        os.replace(tmp, path)  # readers see the old file or the new one, never half of one
+
+    def clear(self) -> None:
+        for path in self.dir.iterdir():
+            path.unlink(missing_ok=True)
+
+
+class RedisStore:
+    """Redis (``REDIS_URL``): shared by every worker and instance; entries expire by TTL."""
+
+    shared = True
+
+    def __init__(self, url: str, prefix: str, ttl: float):
+        import redis
+
+        self.redis = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
+        self.prefix, self.ttl = prefix, max(1, int(ttl))
+
+    def get(self, key: str) -> bytes | None:
+        return self.redis.get(self.prefix + _digest(key))
+
+    def put(self, key: str, raw: bytes) -> None:
+        self.redis.set(self.prefix + _digest(key), raw, ex=self.ttl)
+
+    def clear(self) -> None:
+        batch = []
+        for name in self.redis.scan_iter(match=self.prefix + "*", count=1000):
+            batch.append(name)
+            if len(batch) >= 1000:
+                self.redis.delete(*batch)
+                batch = []
+        if batch:
+            self.redis.delete(*batch)
+
+
+def make_store(config) -> MemoryStore | FileStore | RedisStore:
+    """The configured store: PAGE_CACHE_STORE, else Redis with REDIS_URL, else files."""
+    ttl = float(config["PAGE_CACHE_SECONDS"])
+    kind = config.get("PAGE_CACHE_STORE") or ("redis" if config.get("REDIS_URL") else "file")
+    if kind == "redis":
+        return RedisStore(config["REDIS_URL"], config["PAGE_CACHE_PREFIX"], ttl)
+    if kind == "file":
+        return FileStore(config["PAGE_CACHE_DIR"], ttl)
+    if kind == "memory":
+        return MemoryStore(ttl)
+    raise RuntimeError(f"PAGE_CACHE_STORE must be redis, file or memory, not {kind!r}")
+
+
+# --------------------------------------------------------------------------- validators
+
+_product_stmt = None
+
+
+def product_validator(session, slug: str) -> list | None:
+    """What a shared product page shows that can change: None when it is not published."""
+    global _product_stmt
+    if _product_stmt is None:
+        from storefront.catalog.queries import head_statement
+        from storefront.guides.models import Guide
+
+        _product_stmt = head_statement(
+            sa.select(sa.func.count()).select_from(Guide).scalar_subquery(),
+            sa.select(sa.func.max(Guide.updated_at)).scalar_subquery())
+    row = session.connection().execute(_product_stmt, {"slug": slug}).first()
+    return None if row is None else _normal([str(v) if v is not None else None for v in row])
+
+
+def catalogue_validator(session, ids: list[int]) -> list:
+    """The catalogue version and the availability of the products a listing shows."""
+    from storefront.catalog.display import availability
+    from storefront.catalog.queries import version_and_stock
+
+    version, stock = version_and_stock(session, ids)
+    return listing_validator(version, stock, ids, availability)
+
+
+def listing_validator(version, stock: dict[int, int], ids: list[int], availability) -> list:
+    """The validator of a listing, from what the view already read (before rendering)."""
+    return _normal([version, [availability(stock.get(i, 0)) for i in ids]])
+
+
+def _normal(value: Any) -> Any:
+    """As stored (JSON): tuples become lists, so a fresh value compares equal to a stored one."""
+    return json.loads(json.dumps(value, default=str))
+
+
+def opt_in(environ: dict, kind: str, validator: Any, ids: list[int] | None = None) -> None:
+    """A view says: this response is the shared page, valid while ``validator`` holds."""
+    if ENVIRON_KEY in environ:
+        environ[ENVIRON_KEY] = {"kind": kind, "validator": _normal(validator), "ids": list(ids or [])}
+
+
+def listening(environ: dict) -> bool:
+    """Whether the cache would store this response (an anonymous GET of a cached path)."""
+    return ENVIRON_KEY in environ
+
+
+# --------------------------------------------------------------------------- middleware
+
+def page_kind(path: str) -> str | None:
+    """Which cached page a path is: the catalogue, a product page, or none."""
+    if path in ("/", "/products"):
+        return "catalogue"
+    if path.startswith("/products/"):
+        slug = path[len("/products/"):]
+        if slug and "/" not in slug:
+            return "product"
+    return None
+
+
+def canonical_key(environ: dict, build: str) -> str:
+    """Origin + path + the query's pairs sorted (``?b=2&a=1`` is ``?a=1&b=2``)."""
+    host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")
+    pairs = sorted(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True))
+    query = "?" + urlencode(pairs) if pairs else ""
+    return (f"{build} {environ.get('wsgi.url_scheme', 'http')}://{host}"
+            f"{environ.get('SCRIPT_NAME', '')}{environ.get('PATH_INFO', '')}{query}")
+
+
+class PageCache:
+    """The WSGI middleware (see the module docstring)."""
+
+    def __init__(self, wsgi_app, app, store, build: str):
+        self.wsgi_app = wsgi_app
+        self.app = app
+        self.store = store
+        self.build = build
+        self.private_cookies = (app.config.get("SESSION_COOKIE_NAME") or "session",
+                                app.config.get("REMEMBER_COOKIE_NAME") or "remember_token")
+
+    def anonymous(self, environ: dict) -> bool:
+        """No session, no remember-me cookie, no credentials: the visitor everyone is."""
+        if environ.get("HTTP_AUTHORIZATION"):
+            return False
+        raw = environ.get("HTTP_COOKIE")
+        if raw:
+            cookies = parse_cookie(raw)
+            if any(name in cookies for name in self.private_cookies):
+                return False
+        return True
+
+    def __call__(self, environ, start_response):
+        method = environ.get("REQUEST_METHOD")
+        kind = page_kind(environ.get("PATH_INFO", "")) if method in ("GET", "HEAD") else None
+        if kind is None or not self.anonymous(environ):
+            return self.wsgi_app(environ, start_response)
+        key = canonical_key(environ, self.build)
+        entry = self.lookup(key)
+        if entry is not None and self.still_valid(entry):
+            headers = [*entry.headers, ("Content-Length", str(len(entry.body))), (HEADER, "hit")]
+            start_response("200 OK", headers)
+            return [] if method == "HEAD" else [entry.body]
+        if method != "GET":
+            return self.wsgi_app(environ, start_response)
+        return self.render_and_store(environ, start_response, key, kind)
+
+    def lookup(self, key: str) -> Entry | None:
+        try:
+            raw = self.store.get(key)
+        except Exception:  # noqa: BLE001 - a store outage serves pages from the app
+            log.warning("page cache store unavailable", exc_info=True)
+            return None
+        if raw is None:
+            return None
+        entry = Entry.loads(raw)
+        return entry if entry.key == key else None
+
+    def still_valid(self, entry: Entry) -> bool:
+        """Re-read the entry's validator (one statement) and compare."""
+        from contextlib import nullcontext
+
+        from flask import current_app, has_app_context
+
+        from storefront.extensions import db
+
+        # An app context already pushed for this app (a job warming pages, a test) is used as
+        # it is; a server's requests arrive with none.
+        reuse = has_app_context() and current_app._get_current_object() is self.app
+        try:
+            with nullcontext() if reuse else self.app.app_context():
+                session = db.session
+                if entry.kind == "product":
+                    slug = entry.key.rsplit("/", 1)[1].split("?", 1)[0]
+                    from urllib.parse import unquote
+
+                    current = product_validator(session, unquote(slug))
+                else:
+                    current = catalogue_validator(session, entry.ids)
+                session.rollback()
+        except Exception:  # noqa: BLE001 - the app answers (503 on a database outage)
+            log.warning("page cache validation failed", exc_info=True)
+            return False
+        return current == entry.validator
+
+    def render_and_store(self, environ, start_response, key: str, kind: str):
+        environ[ENVIRON_KEY] = {}
+        captured: dict[str, Any] = {}
+
+        def capture(status: str, headers: list[tuple[str, str]], exc_info=None):
+            opted = environ.get(ENVIRON_KEY) or {}
+            names = {name.lower() for name, _ in headers}
+            cache_control = ",".join(v for n, v in headers if n.lower() == "cache-control").lower()
+            ctype = ",".join(v for n, v in headers if n.lower() == "content-type")
+            if (opted.get("kind") == kind and status.startswith("200 ") and "set-cookie" not in names
+                    and "no-store" not in cache_control and "private" not in cache_control
+                    and ctype.startswith("text/html") and exc_info is None):
+                headers = shared_headers(headers)
+                captured["headers"] = headers
+                headers = [*headers, (HEADER, "miss")]
+            return start_response(status, headers, exc_info)
+
+        app_iter = self.wsgi_app(environ, capture)
+        if "headers" not in captured:
+            return app_iter
+        try:
+            body = b"".join(app_iter)
+        finally:
+            close = getattr(app_iter, "close", None)
+            if close is not None:
+                close()
+        opted = environ[ENVIRON_KEY]
+        entry = Entry(key, kind, opted["validator"], opted["ids"],
+                      [h for h in captured["headers"] if h[0].lower() not in _DROP_HEADERS], body)
+        try:
+            self.store.put(key, entry.dumps())
+        except Exception:  # noqa: BLE001 - the page is still answered
+            log.warning("page cache store unavailable", exc_info=True)
+        return [body]
+
+
+def shared_headers(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """A shared page's headers: ``Vary: Cookie`` (a session changes the page) and no-cache."""
+    out = [(n, v) for n, v in headers if n.lower() not in ("vary", "cache-control")]
+    vary = [v.strip() for n, val in headers if n.lower() == "vary" for v in val.split(",") if v.strip()]
+    if not any(v.lower() == "cookie" for v in vary):
+        vary.append("Cookie")
+    out.append(("Vary", ", ".join(vary)))
+    out.append(("Cache-Control", CACHE_CONTROL))
+    return out
+
+
+def build_id(app) -> str:
+    """Templates and the settings pages show, hashed: a deploy that changes them starts afresh."""
+    from storefront.security import content_security_policy
+
+    h = hashlib.sha256()
+    templates = Path(app.template_folder)
+    for path in sorted(templates.rglob("*")):
+        if path.is_file():
+            h.update(path.relative_to(templates).as_posix().encode() + b"\0" + path.read_bytes())
+    for name in ("SHOP_NAME", "SITE_URL", "MEDIA_PUBLIC_URL", "CATALOG_PER_PAGE"):
+        h.update(f"{name}={app.config.get(name)!r}".encode())
+    h.update(content_security_policy(app.config).encode())
+    return h.hexdigest()[:16]
+
+
+def init_app(app) -> None:
+    """Wrap the app in the page cache (before CanonicalOrigin wraps it) unless it is off."""
+    if float(app.config.get("PAGE_CACHE_SECONDS") or 0) <= 0:
+        return
+    store = make_store(app.config)
+    cache = PageCache(app.wsgi_app, app, store, build_id(app))
+    app.wsgi_app = cache
+    app.extensions["page_cache"] = cache
+    from storefront.catalog.cache import on_catalogue_change
+
+    on_catalogue_change(app, _enqueue_warming)
+
+
+def page_cache(app) -> PageCache | None:
+    """The app's page cache (None when it is off)."""
+    return app.extensions.get("page_cache")
+
+
+# --------------------------------------------------------------------------- warming
+
+WARM_JOB = "storefront.web.page_cache.warm_pages"
+# ``enqueue_on_worker(path, **kwargs)`` from storefront.jobs, set by create_app.
+ENQUEUE = "page_cache_enqueue"
+
+
+def _enqueue_warming(app) -> None:
+    """After an import or a publish: pre-render the pages in a worker (never inline: a
+    request or a CLI command must not render thousands of pages)."""
+    cache = page_cache(app)
+    enqueue = app.extensions.get(ENQUEUE)
+    if cache is None or not cache.store.shared or not app.config.get("PAGE_CACHE_WARM") or not enqueue:
+        return
+    enqueue(WARM_JOB, job_timeout=3600)
+
+
+def warm_urls(session, listing_pages: int) -> list[str]:
+    """The catalogue's first pages, then every published product page."""
+    from storefront.catalog.queries import published_slugs
+
+    urls = ["/", "/products"] + [f"/products?page={n}" for n in range(2, listing_pages + 1)]
+    from urllib.parse import quote
+
+    return urls + [f"/products/{quote(slug)}" for slug, _ in published_slugs(session)]
+
+
+def warm_pages(listing_pages: int | None = None) -> dict[str, int]:
+    """Fetch every page the cache keeps, as an anonymous visitor would (a CDN warm-up).
+
+    A page already stored and still valid costs one validating statement; the others are
+    rendered and stored. Runs in the worker (``storefront pages warm`` runs it in the CLI).
+    """
+    from flask import current_app
+
+    from storefront.extensions import db
+
+    app = current_app._get_current_object()
+    if page_cache(app) is None:
+        return {"pages": 0, "hits": 0, "stored": 0, "other": 0}
+    n = int(listing_pages if listing_pages is not None else app.config.get("PAGE_CACHE_WARM_LISTING_PAGES", 5))
+    urls = warm_urls(db.session, n)
+    db.session.remove()
+    client = app.test_client(use_cookies=False)
+    counts = {"pages": len(urls), "hits": 0, "stored": 0, "other": 0}
+    for url in urls:
+        response = client.get(url)
+        state = response.headers.get(HEADER)
+        counts["hits" if state == "hit" else "stored" if state == "miss" else "other"] += 1
+        response.close()
+        db.session.remove()  # the job's app context spans every request: keep it small
+    return counts
+
+
+# --------------------------------------------------------------------------- CLI
+
+def pages_cli():
+    """`storefront pages warm / clear`: the shared page cache from the command line."""
+    import click
+    from flask.cli import AppGroup
+
+    group = AppGroup("pages", help="The shared page cache for anonymous visitors.")
+
+    @group.command("warm")
+    @click.option("--listing-pages", type=int, default=None,
+                  help="How many catalogue pages (default PAGE_CACHE_WARM_LISTING_PAGES).")
+    def warm_command(listing_pages: int | None) -> None:
+        """Render every product page and the catalogue's first pages into the store."""
+        from flask import current_app
+
+        if page_cache(current_app) is None:
+            raise click.ClickException("the page cache is off (PAGE_CACHE_SECONDS=0)")
+        started = time.perf_counter()
+        c = warm_pages(listing_pages)
+        click.echo(f"{c['pages']} pages: {c['stored']} rendered and stored, {c['hits']} already "
+                   f"stored, {c['other']} not cacheable; {time.perf_counter() - started:.1f} s")
+
+    @group.command("clear")
+    def clear_command() -> None:
+        """Forget every stored page."""
+        from flask import current_app
+
+        cache = page_cache(current_app)
+        if cache is not None:
+            cache.store.clear()
+        click.echo("page cache cleared")
+
+    return group
