@@ -462,7 +462,9 @@ _CONTEXT_PASS = {
 }
 _QUESTION = re.compile(r"^\W*(?:q\W+)?(?:is|are|was|were|has|have|does|do|did|can|could|will|would|"
                        r"should)\b[^?]*\?\W*$", re.IGNORECASE)
-_NO_ANSWER = re.compile(r"^\W*(?:a\W+)?(?:no|not|nope|never)\b", re.IGNORECASE)
+# "Pregnant? No problem, it's safe …" is a yes: "no problem" / "no worries" answer nothing.
+_NO_ANSWER = re.compile(r"^\W*(?:a\W+)?(?:no|not|nope|never)\b(?!\s+(?:a\s+)?(?:problem|problems|worries"
+                        r"|worry|issue|issues|sweat|bother|trouble)\b)", re.IGNORECASE)
 _YES_ANSWER = re.compile(r"^\W*(?:a\W+)?(?:yes|yep|yeah|yup|absolutely|of\s+course|sure|definitely"
                          r"|certainly|indeed|totally)\b", re.IGNORECASE)
 

@@ -499,6 +499,12 @@ def test_a_question_and_its_answer_make_one_claim(text, kind, expected):
     ("A smudged window lowers the output and can create hot spots.", "handheld", "otc_cleared",
      False),
     ("Our clinic laser cleared up a nasty hot spot on a retriever.", "laser", "rx_only", True),
+    # "no problem" answers yes; a notice that withdraws a claim passes, the claim does not
+    ("Pregnant? No problem — our laser is safe over the tummy at any stage.", "laser", "rx_only",
+     True),
+    ("The phrase 'no side effects' has been deleted from this page.", "panel", "wellness", False),
+    ("No side effects, and the phrase is staying on this page.", "panel", "wellness", True),
+    ("Think of it as a painkiller you don't have to swallow.", "handheld", "otc_cleared", True),
 ])
 def test_everyday_shapes(text, kind, regulatory, blocks):
     kw = {} if regulatory == "wellness" else {
