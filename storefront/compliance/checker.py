@@ -510,6 +510,17 @@ def _answered_no_with_heat(analysed, i: int) -> bool:
     return bool(_NO_ANSWER.match(answer) and _HEAT_WORDS.search(answer))
 
 
+# "We no longer mention cancer, but the belt is still a great option for sciatica": a claim
+# re-asserted after the correction is not corrected by it.
+_BUT_STILL = re.compile(r"\b(?:but|yet|however)\b[^.;:!?]{0,60}?\bstill\b", re.IGNORECASE)
+
+
+def _reasserted(sent, cues: frozenset, rel_start: int) -> bool:
+    """A "but … still" after the sentence's last context cue and before the claim."""
+    last = max((sent.spans[b - 1][1] for c, _a, b in sent.tags if c in cues), default=-1)
+    return any(last <= m.start() < rel_start for m in _BUT_STILL.finditer(sent.text))
+
+
 def _in_context(found: list, fam: list, spans, analysed) -> list:
     starts = [a for a, _ in spans]
     claimed = set()
@@ -522,7 +533,8 @@ def _in_context(found: list, fam: list, spans, analysed) -> list:
         if cues is not None and spans:
             i = max(0, bisect_right(starts, item[0]) - 1)
             sent = analysed[i]
-            if i not in claimed and (cues & sent.cats()):
+            if i not in claimed and (cues & sent.cats()) and not _reasserted(
+                    sent, cues, item[0] - spans[i][0]):
                 continue
             if item[2].id == "fda-approval" and _QUESTION.match(sent.text) and not (
                     _answered_yes(analysed, i)):

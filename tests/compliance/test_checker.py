@@ -505,6 +505,13 @@ def test_a_question_and_its_answer_make_one_claim(text, kind, expected):
     ("The phrase 'no side effects' has been deleted from this page.", "panel", "wellness", False),
     ("No side effects, and the phrase is staying on this page.", "panel", "wellness", True),
     ("Think of it as a painkiller you don't have to swallow.", "handheld", "otc_cleared", True),
+    # a claim re-asserted after the correction ("but … still") is not corrected by it
+    ("We no longer mention cancer, but the belt is still a great option for sciatica.", "belt",
+     "otc_cleared", True),
+    ("We no longer advertise the belt for sciatica; ask your doctor about it.", "belt",
+     "otc_cleared", False),
+    ("A cheaper, gentler option than a cortisone injection for the wrist.", "handheld",
+     "otc_cleared", True),
 ])
 def test_everyday_shapes(text, kind, regulatory, blocks):
     kw = {} if regulatory == "wellness" else {
