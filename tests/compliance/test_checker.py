@@ -512,6 +512,11 @@ def test_a_question_and_its_answer_make_one_claim(text, kind, expected):
      "otc_cleared", False),
     ("A cheaper, gentler option than a cortisone injection for the wrist.", "handheld",
      "otc_cleared", True),
+    # style guides and briefs quote a claim to forbid it
+    ("Strike 'no side effects' and '100% safe' from every draft.", "panel", "wellness", False),
+    ("Words like 'permanent' or 'instant' next to a health outcome get a listing suppressed.",
+     "panel", "otc_cleared", False),
+    ("Instant, permanent relief for every ache.", "panel", "otc_cleared", True),
 ])
 def test_everyday_shapes(text, kind, regulatory, blocks):
     kw = {} if regulatory == "wellness" else {
