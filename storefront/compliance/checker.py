@@ -593,15 +593,64 @@ _QUOTE_SPAN = re.compile(r"""["\u201c\u201e]([^"\u201c\u201d\u201e]{3,160})["\u2
 _REJECTS = frozenset({"correction", "debunk", "evidence_doubt"})
 
 
+# Words quoted as wording, not said: "strike 'no side effects' from every draft", "words like
+# 'permanent', 'instant' or 'guaranteed'", "we pulled the 'FDA Registered' badge". A removal
+# verb or a word for wording right before the quote, or (with a removal verb anywhere in the
+# sentence) a word for wording right after it. A seller's own "our 'no side effects' promise"
+# is none of these.
+_REMOVAL = (r"remov(?:e|es|ed|ing)|delet(?:e|es|ed|ing)|strike|strikes|struck|drop(?:s|ped|ping)?|cut|cuts"
+            r"|take\s+out|took\s+out|avoid(?:s|ed|ing)?|ban(?:s|ned)?|forbid(?:s|den)?|prohibit(?:s|ed)?"
+            r"|replac(?:e|es|ed|ing)|retir(?:e|es|ed)|retract(?:s|ed)?|reject(?:s|ed)?|flag(?:s|ged)?"
+            r"|pull(?:s|ed)?|scrap(?:s|ped)?|(?:never|don't|do\s+not|can't|cannot|must\s+not)\s+(?:say|write|use|claim)"
+            r"|stop(?:ped)?\s+(?:saying|writing|using|calling\s+\w+(?:\s+\w+)?)")
+_WORDING = (r"phrases?|words?|wording|lines?|terms?|labels?|badges?|claims?|slogans?|taglines?"
+            r"|headlines?|captions?|stickers?|language|copy")
+_MENTION_BEFORE = re.compile(
+    rf"(?:\b(?:{_REMOVAL})(?:\s+(?:the|any|all|every|our|their|its|your))?(?:\s+(?:{_WORDING}))?"
+    rf"|\b(?:the|a|any|that|this)\s+(?:{_WORDING})|\b(?:{_WORDING})\s+(?:like|such\s+as))\s*[:,-]?\s*$",
+    re.IGNORECASE)
+_MENTION_AFTER = re.compile(rf"^\s*(?:{_WORDING})\b", re.IGNORECASE)
+_REMOVAL_ANYWHERE = re.compile(rf"\b(?:{_REMOVAL})\b", re.IGNORECASE)
+_LIST_GAP = re.compile(r"^\s*(?:,\s*(?:and\s+|or\s+)?|and\s+|or\s+|/\s*)$", re.IGNORECASE)
+
+
+def _mentioned(sentence: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Quoted spans that name wording rather than make the claim (see _MENTION_BEFORE)."""
+    out: list[tuple[int, int]] = []
+    removal = _REMOVAL_ANYWHERE.search(sentence) is not None
+    prev_end, prev_mentioned = None, False
+    for a, b in spans:
+        before = sentence[:max(0, a - 1)]  # up to the opening quote mark
+        mentioned = bool(_MENTION_BEFORE.search(before[-80:])) or (
+            removal and bool(_MENTION_AFTER.match(sentence[b + 1:b + 30])))
+        if (not mentioned and prev_mentioned and prev_end is not None
+                and _LIST_GAP.match(sentence[prev_end + 1:max(prev_end + 1, a - 1)])):
+            mentioned = True  # the next item of "words like 'a', 'b' or 'c'"
+        if mentioned:
+            out.append((a, b))
+        prev_end, prev_mentioned = b, mentioned
+    return out
+
+
+def _mentions_wording(sentence: str) -> bool:
+    """The sentence quotes wording to remove or avoid (the model leaves it to the rules)."""
+    if not _QUOTE_SPAN.search(sentence):
+        return False
+    return bool(_mentioned(sentence, [m.span(m.lastindex) for m in _QUOTE_SPAN.finditer(sentence)]))
+
+
 def _quoted_and_rejected(sentence: str) -> list[tuple[int, int]]:
-    """Spans of quoted words in ``sentence`` that the rest of the sentence rejects."""
+    """Spans of quoted words in ``sentence`` that the rest of the sentence rejects, or that
+    it names as wording to remove or avoid."""
     spans = [m.span(m.lastindex) for m in _QUOTE_SPAN.finditer(sentence)]
     if not spans:
         return []
     outside = list(sentence)
     for a, b in spans:
         outside[a:b] = " " * (b - a)
-    return spans if _analysed("".join(outside)).cats() & _REJECTS else []
+    if _analysed("".join(outside)).cats() & _REJECTS:
+        return spans
+    return _mentioned(sentence, spans)
 
 
 # In Markdown the quoted post is a blockquote line ("> it healed my tendon — no, it didn't"),
@@ -1087,6 +1136,8 @@ def _model_findings(facts: _Facts, plain: PlainText, spans, analysed, findings,
             continue
         if _restates_indications(sent.text, facts.indications):
             continue  # "Relieves minor muscle pain." on a product cleared for exactly that
+        if _mentions_wording(sent.text):
+            continue  # "we pulled the 'FDA Registered' badge": the claim is named, not made
         src_a, src_b = plain.span_to_source(ss, se)
         if citation.search(source, src_a, src_b):
             continue  # cited in a link target, which only the Markdown source shows

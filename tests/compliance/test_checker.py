@@ -551,3 +551,20 @@ def test_a_complaint_word_makes_a_body_part_a_condition(text):
 def test_quoted_claims_pass_only_when_the_sentence_rejects_them(text, blocked):
     found = check_copy(text, "belt", "wellness", whole_copy=False)
     assert any(f.severity == "block" for f in found) is blocked, found
+
+
+@pytest.mark.parametrize("text, blocked", [
+    # wording named in order to remove or avoid it: a removal verb or a word for wording
+    # right before the quote, or one right after it with a removal verb in the sentence
+    ("Strike 'no side effects' and '100% safe' from every draft.", False),
+    ("Words like 'permanent', 'instant' or 'guaranteed' get a listing suppressed.", False),
+    ("We pulled the 'FDA Registered' badge from our listings.", False),
+    ('Feedback: take out "FDA approved" before this goes live.', False),
+    # the seller's own wording, quoted or not, is still a claim
+    ("We display the 'FDA approved' badge on every box.", True),
+    ("Our 'no side effects' promise is why customers trust us.", True),
+    ("We removed the old photos; it's 'FDA approved' and 'completely safe'.", True),
+])
+def test_quoted_wording_named_for_removal_is_not_a_claim(text, blocked):
+    found = check_copy(text, "panel", "wellness", whole_copy=False)
+    assert any(f.severity == "block" for f in found) is blocked, found
