@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import (Blueprint, current_app, flash, jsonify, redirect, render_template, request,
+                   session, url_for)
 from flask_wtf.csrf import CSRFError, generate_csrf
 
 from storefront.cart import service as carts
@@ -127,17 +128,41 @@ def token():
     return response
 
 
+def _first_add_from_here() -> bool:
+    """A token-less add from a client with no session of ours, sent from our own pages or by
+    a client that is not a browser on another site.
+
+    There is no session for a forged request to ride on, and a browser posting from another
+    site always says so (``Origin``, ``Sec-Fetch-Site``), so such an add needs no token: it is
+    how a shared product page's form works without JavaScript on a first visit, and how a
+    plain HTTP client adds to a cart. A request that offers a token, carries our session
+    cookie or comes from another site still needs a valid token.
+    """
+    if current_app.config.get("SESSION_COOKIE_NAME", "session") in request.cookies:
+        return False
+    if request.form.get("csrf_token"):
+        return False  # a token was offered: it must be the right one
+    if request.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):
+        return False
+    origin = request.headers.get("Origin")
+    return origin is None or origin.rstrip("/") == request.host_url.rstrip("/")
+
+
 @bp.errorhandler(CSRFError)
 def _csrf_refused(err):
     """No valid token: adding to the cart asks to confirm, with this visitor's own token.
 
-    That is the path of a shared product page sent without JavaScript; nothing is added
-    until the visitor confirms on a page of ours (frames are refused: X-Frame-Options).
+    That is the path of a shared product page sent without JavaScript by a visitor who
+    already has a session; nothing is added until the visitor confirms on a page of ours
+    (frames are refused: X-Frame-Options). A first visit's add goes through
+    (``_first_add_from_here``).
     """
     db.session.rollback()
     if request.endpoint != "cart.add" or wants_json():
         return render_template("errors/error.html", status=400, code="csrf",
                                message=err.description), 400
+    if _first_add_from_here():
+        return add()
     sku = str(request.form.get("sku") or "")[:64]
     view = carts.view(db.session, {sku: 1}) if sku else None
     line = view.lines[0] if view is not None and view.lines else None

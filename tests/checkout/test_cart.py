@@ -79,15 +79,39 @@ def test_tampered_or_stale_session_cart_is_cleaned(shop, client, db_session):
     assert _cart(client) == {a.sku: 2}
 
 
+
+def app_client(app):
+    """A fresh browser: no cookies of ours yet."""
+    return app.test_client()
+
+
 def test_cart_forms_need_csrf_when_enabled(shop, client, db_session, monkeypatch):
     a, = seed(db_session, product_record())
     monkeypatch.setitem(shop.config, "WTF_CSRF_ENABLED", True)
-    # Adding without a token adds nothing: the visitor is asked to confirm with a token of
-    # their own (shared product pages carry none; tests/web/test_page_cache.py).
-    resp = client.post("/cart/items", data={"sku": a.sku})
+    # Shared product pages carry no token (tests/web/test_page_cache.py). From another site
+    # (Origin, Sec-Fetch-Site) a token-less add adds nothing: the visitor is asked to confirm
+    # with a token of their own.
+    for headers in ({"Origin": "https://evil.example"}, {"Sec-Fetch-Site": "cross-site"},
+                    {"Origin": "null"}):
+        visitor = app_client(shop)
+        resp = visitor.post("/cart/items", data={"sku": a.sku}, headers=headers)
+        assert resp.status_code == 400 and b"Add to your cart?" in resp.data, headers
+        assert b'name="csrf_token" value=""' not in resp.data
+        assert _cart(visitor) == {}
+    # A wrong token is refused even on a first visit.
+    resp = app_client(shop).post("/cart/items", data={"sku": a.sku, "csrf_token": "forged"})
     assert resp.status_code == 400 and b"Add to your cart?" in resp.data
-    assert b'name="csrf_token" value=""' not in resp.data
-    assert _cart(client) == {}
+    # A first visit from our own pages (or a plain HTTP client) has no session to forge a
+    # request into: its token-less add goes through.
+    first = app_client(shop)
+    resp = first.post("/cart/items", data={"sku": a.sku, "quantity": "2"},
+                      headers={"Origin": "http://localhost", "Sec-Fetch-Site": "same-origin"})
+    assert resp.status_code == 303
+    assert _cart(first) == {a.sku: 2}
+    # Once the visitor has a session, a token-less add needs confirming again.
+    resp = first.post("/cart/items", data={"sku": a.sku})
+    assert resp.status_code == 400 and b"Add to your cart?" in resp.data
+    assert _cart(first) == {a.sku: 2}
     for url, kwargs in (("/checkout", {"data": {"checkout_token": "t" * 24}}),
                         ("/checkout/pay/x", {"json": {"token": "tok_x"}})):
         resp = client.post(url, **kwargs)
