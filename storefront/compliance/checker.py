@@ -632,6 +632,12 @@ def _mentioned(sentence: str, spans: list[tuple[int, int]]) -> list[tuple[int, i
     return out
 
 
+# "Customers call it 'a miracle cure', and we agree": the quote is endorsed, not rejected.
+_ENDORSED = re.compile(r"\b(?:we|i)\s+(?:totally\s+|fully\s+|completely\s+)?agree\b|\b(?:they|she|he)(?:'re|\s+are|'s|\s+is)"
+                       r"\s+(?:so\s+|absolutely\s+|totally\s+)?right\b|\band\s+it\s+(?:really\s+|truly\s+)?(?:is|does)\b"
+                       r"|\bwhich\s+it\s+(?:really\s+|truly\s+)?(?:is|does)\b", re.IGNORECASE)
+
+
 def _mentions_wording(sentence: str) -> bool:
     """The sentence quotes wording to remove or avoid (the model leaves it to the rules)."""
     if not _QUOTE_SPAN.search(sentence):
@@ -648,7 +654,8 @@ def _quoted_and_rejected(sentence: str) -> list[tuple[int, int]]:
     outside = list(sentence)
     for a, b in spans:
         outside[a:b] = " " * (b - a)
-    if _analysed("".join(outside)).cats() & _REJECTS:
+    rest = "".join(outside)
+    if _analysed(rest).cats() & _REJECTS and not _ENDORSED.search(rest):
         return spans
     return _mentioned(sentence, spans)
 

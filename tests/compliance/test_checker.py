@@ -564,6 +564,9 @@ def test_quoted_claims_pass_only_when_the_sentence_rejects_them(text, blocked):
     ("We display the 'FDA approved' badge on every box.", True),
     ("Our 'no side effects' promise is why customers trust us.", True),
     ("We removed the old photos; it's 'FDA approved' and 'completely safe'.", True),
+    # a quoted claim the sentence endorses is made, whatever "call it" suggests
+    ('Customers call it "a miracle cure" and we agree.', True),
+    ('Some listings call it "a miracle cure"; it isn\'t.', False),
 ])
 def test_quoted_wording_named_for_removal_is_not_a_claim(text, blocked):
     found = check_copy(text, "panel", "wellness", whole_copy=False)
