@@ -86,9 +86,11 @@ _VERSION_AND_STOCK_STMT = sa.union_all(
 )
 
 
-def version_and_stock(session: Session, ids: list[int]) -> tuple[tuple, dict[int, int]]:
-    """The catalogue version and the live stock of ``ids``, in one statement."""
-    rows = session.connection().execute(_VERSION_AND_STOCK_STMT, {"ids": list(ids)}).all()
+def version_and_stock(session: Session | sa.Connection, ids: list[int]) -> tuple[tuple, dict[int, int]]:
+    """The catalogue version and the live stock of ``ids``, in one statement (on a session,
+    or on a plain connection: the page cache's freshness check runs outside any session)."""
+    conn = session if isinstance(session, sa.Connection) else session.connection()
+    rows = conn.execute(_VERSION_AND_STOCK_STMT, {"ids": list(ids)}).all()
     head = next(r for r in rows if r[0] is None)
     return (head[2], str(head[3])), {r[0]: r[1] for r in rows if r[0] is not None}
 

@@ -190,6 +190,11 @@ _product_stmt = None
 
 def product_validator(session, slug: str) -> list | None:
     """What a shared product page shows that can change: None when it is not published."""
+    return product_state(session.connection(), slug)
+
+
+def product_state(conn: sa.Connection, slug: str) -> list | None:
+    """``product_validator`` on a plain connection (the freshness check's own)."""
     global _product_stmt
     if _product_stmt is None:
         from storefront.catalog.queries import head_statement
@@ -198,12 +203,14 @@ def product_validator(session, slug: str) -> list | None:
         _product_stmt = head_statement(
             sa.select(sa.func.count()).select_from(Guide).scalar_subquery(),
             sa.select(sa.func.max(Guide.updated_at)).scalar_subquery())
-    row = session.connection().execute(_product_stmt, {"slug": slug}).first()
-    return None if row is None else _normal([str(v) if v is not None else None for v in row])
+    row = conn.execute(_product_stmt, {"slug": slug}).first()
+    # Strings and None only: already what JSON gives back, so it compares with a stored one.
+    return None if row is None else [str(v) if v is not None else None for v in row]
 
 
 def catalogue_validator(session, ids: list[int]) -> list:
-    """The catalogue version and the availability of the products a listing shows."""
+    """The catalogue version and the availability of the products a listing shows (on a
+    session, or on the freshness check's own connection)."""
     from storefront.catalog.display import availability
     from storefront.catalog.queries import version_and_stock
 
@@ -230,6 +237,84 @@ def opt_in(environ: dict, kind: str, validator: Any, ids: list[int] | None = Non
 def listening(environ: dict) -> bool:
     """Whether the cache would store this response (an anonymous GET of a cached path)."""
     return ENVIRON_KEY in environ
+
+
+# --------------------------------------------------------------------------- freshness check
+
+class FreshnessCheck:
+    """The connection every hit's validating statement runs on: one per thread, kept open.
+
+    A hit needs one read of committed data, so it skips the session (begin, rollback, pool
+    checkout, ``pool_pre_ping``'s extra round trip): the connection is in autocommit, one
+    round trip per hit. A connection that fails (a restarted database, a terminated backend)
+    is dropped and the statement tried once on a new one; if that fails too the hit is
+    refused and the app answers (503 on a database outage).
+    """
+
+    def __init__(self, app):
+        self.app = app
+        self._engine = None
+        self._local = threading.local()
+
+    def engine(self):
+        if self._engine is None:
+            from storefront.extensions import db
+
+            with self.app.app_context():
+                self._engine = db.engine
+        return self._engine
+
+    def _connection(self) -> tuple[sa.Connection, bool]:
+        """This thread's connection, and whether it was just opened."""
+        conn = getattr(self._local, "conn", None)
+        if conn is not None and self._local.pid == os.getpid():
+            return conn, False
+        # Opened after a fork (gunicorn's workers), never shared with the parent's.
+        conn = self.engine().connect().execution_options(isolation_level="AUTOCOMMIT")
+        self._local.conn, self._local.pid = conn, os.getpid()
+        return conn, True
+
+    def _drop(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        self._local.conn = None
+        if conn is not None:
+            try:
+                conn.invalidate()  # the DBAPI connection is closed, never returned to the pool
+            except Exception:  # noqa: BLE001 - it is being thrown away
+                log.debug("page cache: closing a failed connection", exc_info=True)
+
+    def run(self, read):
+        """``read(connection)`` on this thread's connection, reconnecting once on failure."""
+        conn, fresh = self._connection()
+        try:
+            return read(conn)
+        except sa.exc.DBAPIError:
+            self._drop()
+            if fresh:
+                raise
+        conn, _ = self._connection()
+        try:
+            return read(conn)
+        except sa.exc.DBAPIError:
+            self._drop()
+            raise
+
+    def close(self) -> None:
+        """Close this thread's connection (tests; a process exiting closes its own)."""
+        conn = getattr(self._local, "conn", None)
+        self._local.conn = None
+        if conn is not None and self._local.pid == os.getpid():
+            conn.close()
+
+
+def entry_state(conn: sa.Connection, entry: Entry) -> Any:
+    """The current validator of a stored page, read on ``conn``."""
+    if entry.kind == "product":
+        from urllib.parse import unquote
+
+        slug = entry.key.rsplit("/", 1)[1].split("?", 1)[0]
+        return product_state(conn, unquote(slug))
+    return catalogue_validator(conn, entry.ids)
 
 
 # --------------------------------------------------------------------------- middleware
@@ -264,6 +349,7 @@ class PageCache:
         self.build = build
         self.private_cookies = (app.config.get("SESSION_COOKIE_NAME") or "session",
                                 app.config.get("REMEMBER_COOKIE_NAME") or "remember_token")
+        self.freshness = FreshnessCheck(app)
 
     def anonymous(self, environ: dict) -> bool:
         """No session, no remember-me cookie, no credentials: the visitor everyone is."""
@@ -304,26 +390,18 @@ class PageCache:
 
     def still_valid(self, entry: Entry) -> bool:
         """Re-read the entry's validator (one statement) and compare."""
-        from contextlib import nullcontext
-
         from flask import current_app, has_app_context
 
-        from storefront.extensions import db
-
-        # An app context already pushed for this app (a job warming pages, a test) is used as
-        # it is; a server's requests arrive with none.
-        reuse = has_app_context() and current_app._get_current_object() is self.app
         try:
-            with nullcontext() if reuse else self.app.app_context():
-                session = db.session
-                if entry.kind == "product":
-                    slug = entry.key.rsplit("/", 1)[1].split("?", 1)[0]
-                    from urllib.parse import unquote
+            if has_app_context() and current_app._get_current_object() is self.app:
+                # An app context already pushed for this app (a job warming pages, a test)
+                # reads through its session: what that session sees is what it renders.
+                from storefront.extensions import db
 
-                    current = product_validator(session, unquote(slug))
-                else:
-                    current = catalogue_validator(session, entry.ids)
-                session.rollback()
+                current = entry_state(db.session.connection(), entry)
+                db.session.rollback()
+            else:  # a server's requests arrive with none
+                current = self.freshness.run(lambda conn: entry_state(conn, entry))
         except Exception:  # noqa: BLE001 - the app answers (503 on a database outage)
             log.warning("page cache validation failed", exc_info=True)
             return False
