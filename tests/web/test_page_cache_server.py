@@ -19,10 +19,12 @@ def state(resp) -> str | None:
 
 @pytest.fixture()
 def served(tmp_path):
-    """An app with the page cache on a database of its own (commits are real), two products."""
+    """An app with the page cache on a database of its own (commits are real), two products;
+    a shared store (files) with this process's near copies in front, as served."""
     url = fresh_database_url(tmp_path, "pcserve")
-    app = make_app(url, PAGE_CACHE_SECONDS=600, PAGE_CACHE_STORE="memory",
-                   SITE_URL="https://shop.example.com")
+    app = make_app(url, PAGE_CACHE_SECONDS=600, PAGE_CACHE_STORE="file",
+                   PAGE_CACHE_DIR=str(tmp_path / "pages"), SITE_URL="https://shop.example.com")
+    assert pc.page_cache(app).near is not None
     with app.app_context():
         create_products(db.session, product_record(sku="S-BELT-1", name="Aurora Belt", price=19_900, stock=12),
                         product_record(sku="S-BELT-2", name="Boreal Belt", price=24_900, stock=9))
