@@ -262,17 +262,17 @@ def _tiers_fingerprint():
         .where(t.product_id == Product.id).scalar_subquery())
 
 
-_HEAD_STMT = (
-    sa.select(Product.id, Product.slug, Product.sku, Product.name, Product.price_amount,
-              Product.currency, Product.stock, Product.regulatory, Product.updated_at,
-              _bands_fingerprint(), _tiers_fingerprint())
-    .where(Product.slug == sa.bindparam("slug"), Product.status == Status.PUBLISHED)
-)
+def head_statement(*extra_columns, slug: Any = None) -> sa.Select:
+    """The product head's statement with more columns after its own; ``slug`` is a bind
+    parameter named ``slug`` unless another expression is given."""
+    return (sa.select(Product.id, Product.slug, Product.sku, Product.name, Product.price_amount,
+                      Product.currency, Product.stock, Product.regulatory, Product.updated_at,
+                      _bands_fingerprint(), _tiers_fingerprint(), *extra_columns)
+            .where(Product.slug == (sa.bindparam("slug") if slug is None else slug),
+                   Product.status == Status.PUBLISHED))
 
 
-def head_statement(*extra_columns) -> sa.Select:
-    """The product head's statement with more columns after its own (same slug parameter)."""
-    return _HEAD_STMT.add_columns(*extra_columns)
+_HEAD_STMT = head_statement()
 
 
 def product_head(session: Session, slug: str) -> ProductHead | None:

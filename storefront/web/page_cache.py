@@ -245,7 +245,36 @@ def make_store(config) -> MemoryStore | FileStore | RedisStore:
 
 # --------------------------------------------------------------------------- validators
 
-_product_stmt = None
+_product_sql: dict[str, tuple[str, bool]] = {}
+_SLUG = "__page_cache_slug__"
+_PLACEHOLDERS = {"pyformat": "%(slug)s", "named": ":slug", "qmark": "?", "format": "%s", "numeric": ":1"}
+
+
+def product_sql(dialect) -> tuple[str, bool]:
+    """The product page's validating statement as the driver takes it: SQL text, and whether
+    its one parameter (the slug) goes by name. Built once per dialect from the product head's
+    statement; run as driver SQL both when a view stores a page and when a hit is checked,
+    so both read the driver's own values (no type processing on either side)."""
+    cached = _product_sql.get(dialect.name)
+    if cached is None:
+        from storefront.catalog.queries import head_statement
+        from storefront.guides.models import Guide
+
+        stmt = head_statement(sa.select(sa.func.count()).select_from(Guide).scalar_subquery(),
+                              sa.select(sa.func.max(Guide.updated_at)).scalar_subquery(),
+                              slug=sa.literal_column(_SLUG))
+        text = str(stmt.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+        if text.count(_SLUG) != 1:
+            raise RuntimeError("the product validator's statement must name the slug once")
+        cached = (text.replace(_SLUG, _PLACEHOLDERS[dialect.paramstyle]),
+                  dialect.paramstyle in ("pyformat", "named"))
+        _product_sql[dialect.name] = cached
+    return cached
+
+
+def _product_row_state(row) -> list | None:
+    # Strings and None only: already what JSON gives back, so it compares with a stored one.
+    return None if row is None else [str(v) if v is not None else None for v in row]
 
 
 def product_validator(session, slug: str) -> list | None:
@@ -254,18 +283,22 @@ def product_validator(session, slug: str) -> list | None:
 
 
 def product_state(conn: sa.Connection, slug: str) -> list | None:
-    """``product_validator`` on a plain connection (the freshness check's own)."""
-    global _product_stmt
-    if _product_stmt is None:
-        from storefront.catalog.queries import head_statement
-        from storefront.guides.models import Guide
+    """``product_validator`` on a connection."""
+    sql, named = product_sql(conn.dialect)
+    return _product_row_state(conn.exec_driver_sql(sql, {"slug": slug} if named else (slug,)).first())
 
-        _product_stmt = head_statement(
-            sa.select(sa.func.count()).select_from(Guide).scalar_subquery(),
-            sa.select(sa.func.max(Guide.updated_at)).scalar_subquery())
-    row = conn.execute(_product_stmt, {"slug": slug}).first()
-    # Strings and None only: already what JSON gives back, so it compares with a stored one.
-    return None if row is None else [str(v) if v is not None else None for v in row]
+
+def product_state_dbapi(conn: sa.Connection, slug: str) -> list | None:
+    """``product_state`` straight on the driver's connection (the freshness check's: it is
+    in autocommit, so a statement is all it takes; SQLAlchemy's execution work is most of a
+    hit's cost otherwise)."""
+    sql, named = product_sql(conn.dialect)
+    cursor = conn.connection.dbapi_connection.cursor()
+    try:
+        cursor.execute(sql, {"slug": slug} if named else (slug,))
+        return _product_row_state(cursor.fetchone())
+    finally:
+        cursor.close()
 
 
 def catalogue_validator(session, ids: list[int]) -> list:
@@ -346,16 +379,17 @@ class FreshnessCheck:
     def run(self, read):
         """``read(connection)`` on this thread's connection, reconnecting once on failure."""
         conn, fresh = self._connection()
+        errors = (sa.exc.DBAPIError, conn.dialect.loaded_dbapi.Error)  # reads may use the driver
         try:
             return read(conn)
-        except sa.exc.DBAPIError:
+        except errors:
             self._drop()
             if fresh:
                 raise
         conn, _ = self._connection()
         try:
             return read(conn)
-        except sa.exc.DBAPIError:
+        except errors:
             self._drop()
             raise
 
@@ -367,13 +401,14 @@ class FreshnessCheck:
             conn.close()
 
 
-def entry_state(conn: sa.Connection, entry: Entry) -> Any:
-    """The current validator of a stored page, read on ``conn``."""
+def entry_state(conn: sa.Connection, entry: Entry, *, dbapi: bool = False) -> Any:
+    """The current validator of a stored page, read on ``conn`` (for a product page, with
+    ``dbapi``, on the driver's connection underneath)."""
     if entry.kind == "product":
         from urllib.parse import unquote
 
-        slug = entry.key.rsplit("/", 1)[1].split("?", 1)[0]
-        return product_state(conn, unquote(slug))
+        slug = unquote(entry.key.rsplit("/", 1)[1].split("?", 1)[0])
+        return product_state_dbapi(conn, slug) if dbapi else product_state(conn, slug)
     return catalogue_validator(conn, entry.ids)
 
 
@@ -488,7 +523,7 @@ class PageCache:
                 return entry_state(db.session.connection(), entry)
             finally:
                 db.session.rollback()
-        return self.freshness.run(lambda conn: entry_state(conn, entry))  # a server's requests
+        return self.freshness.run(lambda conn: entry_state(conn, entry, dbapi=True))  # a server's requests
 
     def still_valid(self, entry: Entry) -> bool:
         """Whether the entry's validator still holds (False when it cannot be checked)."""

@@ -58,15 +58,18 @@ def edit(app, sku: str, **values) -> None:
         db.session.remove()
 
 
-def test_hits_use_no_session_and_see_every_commit(served):
+def test_hits_use_no_session_and_see_every_commit(served, monkeypatch):
     app, slugs, _ = served
     client = app.test_client()
     url = f"/products/{slugs['S-BELT-1']}"
     assert state(client.get(url)) == "miss"
     assert state(client.get(url)) == "hit"  # the freshness check's connection is open now
+    assert state(client.get("/products")) == "miss"
     with app.app_context():
         engine = db.engine
-    checkouts, statements = [], []
+    checkouts, statements, driver_reads = [], [], []
+    monkeypatch.setattr(pc, "product_state_dbapi",
+                        lambda conn, slug, read=pc.product_state_dbapi: driver_reads.append(slug) or read(conn, slug))
 
     def on_checkout(*args):
         checkouts.append(1)
@@ -81,12 +84,16 @@ def test_hits_use_no_session_and_see_every_commit(served):
             resp = client.get(url)
             assert (resp.status_code, state(resp)) == (200, "hit")
             assert "$199.00" in resp.get_data(as_text=True)
+        assert statements == []  # product pages: one read on the driver's connection
+        assert driver_reads == [slugs["S-BELT-1"]] * 3
+        for _ in range(2):
+            assert state(client.get("/products")) == "hit"
     finally:
         sa.event.remove(engine, "checkout", on_checkout)
         sa.event.remove(engine, "before_cursor_execute", on_execute)
-    # One statement per hit (no BEGIN, no ROLLBACK), on a connection kept open: no pool
-    # checkout, and so no pre-ping.
-    assert len(statements) == 3 and all(s.lstrip().startswith("SELECT") for s in statements)
+    # Catalogue pages: one statement per hit (no BEGIN, no ROLLBACK). Either way on a
+    # connection kept open: no pool checkout, and so no pre-ping.
+    assert len(statements) == 2 and all(s.lstrip().startswith("SELECT") for s in statements)
     assert checkouts == []
 
     edit(app, "S-BELT-1", price_amount=17_500)
@@ -125,7 +132,14 @@ def test_catalogue_hits_see_every_commit(served):
     assert state(resp) == "miss" and "Zephyr Belt" in resp.get_data(as_text=True)
 
 
+class _Dialect:
+    class loaded_dbapi:  # noqa: N801 - the attribute SQLAlchemy dialects have
+        Error = OSError
+
+
 class _Conn:
+    dialect = _Dialect
+
     def __init__(self):
         self.invalidated = False
 
@@ -169,6 +183,9 @@ def test_a_failed_connection_is_replaced_once_then_the_app_answers():
     def down(conn):
         raise _dbapi_error()
 
+    def driver_down(conn):
+        raise OSError("the driver's own error")  # a read on the driver's connection
+
     # The database is down: the new connection fails too, the error reaches the caller (the
     # middleware then lets the app answer: 503), and no failed connection is kept.
     with pytest.raises(sa.exc.OperationalError):
@@ -178,6 +195,15 @@ def test_a_failed_connection_is_replaced_once_then_the_app_answers():
     with pytest.raises(sa.exc.OperationalError):
         check.run(down)
     assert len(engine.opened) == 4
+    # The driver's own errors count the same (reads that skip SQLAlchemy).
+    assert check.run(lambda conn: "ok") == "ok"
+    with pytest.raises(OSError):
+        check.run(driver_down)
+    assert len(engine.opened) == 6 and all(c.invalidated for c in engine.opened)
+    # Anything else is no connection problem: raised, the connection kept.
+    with pytest.raises(ZeroDivisionError):
+        check.run(lambda conn: 1 / 0)
+    assert check.run(lambda conn: conn) is engine.opened[-1] and len(engine.opened) == 7
 
 
 def test_a_failed_check_is_a_miss_never_a_hit(served, monkeypatch):
