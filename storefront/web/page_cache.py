@@ -255,7 +255,7 @@ def product_sql(dialect) -> tuple[str, bool]:
     its one parameter (the slug) goes by name. Built once per dialect from the product head's
     statement; run as driver SQL both when a view stores a page and when a hit is checked,
     so both read the driver's own values (no type processing on either side)."""
-    cached = _product_sql.get(dialect.name)
+    cached = _product_sql.get(f"{dialect.name}+{dialect.driver}")
     if cached is None:
         from storefront.catalog.queries import head_statement
         from storefront.guides.models import Guide
@@ -268,7 +268,7 @@ def product_sql(dialect) -> tuple[str, bool]:
             raise RuntimeError("the product validator's statement must name the slug once")
         cached = (text.replace(_SLUG, _PLACEHOLDERS[dialect.paramstyle]),
                   dialect.paramstyle in ("pyformat", "named"))
-        _product_sql[dialect.name] = cached
+        _product_sql[f"{dialect.name}+{dialect.driver}"] = cached
     return cached
 
 
