@@ -198,6 +198,11 @@ def from_env() -> dict:
         "PAGE_CACHE_DIR": _str("PAGE_CACHE_DIR", str(Path(__file__).resolve().parent.parent
                                                      / "instance" / "page-cache")),
         "PAGE_CACHE_PREFIX": _str("PAGE_CACHE_PREFIX", "sf:page:"),
+        # Each process keeps the pages it served lately in front of a shared store (Redis,
+        # files): up to PAGE_CACHE_LOCAL_MB of bodies, each for PAGE_CACHE_LOCAL_SECONDS at
+        # most. Hits are re-validated all the same; 0 = off.
+        "PAGE_CACHE_LOCAL_MB": _float("PAGE_CACHE_LOCAL_MB", 16),
+        "PAGE_CACHE_LOCAL_SECONDS": _float("PAGE_CACHE_LOCAL_SECONDS", 60),
         # After an import or a publish, a worker job pre-renders the catalogue's first
         # PAGE_CACHE_WARM_LISTING_PAGES pages and every product page (only with a worker).
         "PAGE_CACHE_WARM": _bool("PAGE_CACHE_WARM", True),

@@ -34,6 +34,10 @@ def enable_sqlite_pragmas(engine: Engine) -> None:
         # upgraded, and the busy timeout does not apply). Requests that change state take
         # the write lock up front instead, so they queue on the busy timeout; reads stay
         # deferred and never block.
+        if conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+            # Each statement its own transaction (the page cache's freshness check keeps its
+            # connection open: a BEGIN here would pin it to one snapshot for good).
+            return
         conn.exec_driver_sql("BEGIN IMMEDIATE" if _WRITE_INTENT.get() or _writing_request()
                              else "BEGIN")
 

@@ -86,9 +86,11 @@ _VERSION_AND_STOCK_STMT = sa.union_all(
 )
 
 
-def version_and_stock(session: Session, ids: list[int]) -> tuple[tuple, dict[int, int]]:
-    """The catalogue version and the live stock of ``ids``, in one statement."""
-    rows = session.connection().execute(_VERSION_AND_STOCK_STMT, {"ids": list(ids)}).all()
+def version_and_stock(session: Session | sa.Connection, ids: list[int]) -> tuple[tuple, dict[int, int]]:
+    """The catalogue version and the live stock of ``ids``, in one statement (on a session,
+    or on a plain connection: the page cache's freshness check runs outside any session)."""
+    conn = session if isinstance(session, sa.Connection) else session.connection()
+    rows = conn.execute(_VERSION_AND_STOCK_STMT, {"ids": list(ids)}).all()
     head = next(r for r in rows if r[0] is None)
     return (head[2], str(head[3])), {r[0]: r[1] for r in rows if r[0] is not None}
 
@@ -260,17 +262,17 @@ def _tiers_fingerprint():
         .where(t.product_id == Product.id).scalar_subquery())
 
 
-_HEAD_STMT = (
-    sa.select(Product.id, Product.slug, Product.sku, Product.name, Product.price_amount,
-              Product.currency, Product.stock, Product.regulatory, Product.updated_at,
-              _bands_fingerprint(), _tiers_fingerprint())
-    .where(Product.slug == sa.bindparam("slug"), Product.status == Status.PUBLISHED)
-)
+def head_statement(*extra_columns, slug: Any = None) -> sa.Select:
+    """The product head's statement with more columns after its own; ``slug`` is a bind
+    parameter named ``slug`` unless another expression is given."""
+    return (sa.select(Product.id, Product.slug, Product.sku, Product.name, Product.price_amount,
+                      Product.currency, Product.stock, Product.regulatory, Product.updated_at,
+                      _bands_fingerprint(), _tiers_fingerprint(), *extra_columns)
+            .where(Product.slug == (sa.bindparam("slug") if slug is None else slug),
+                   Product.status == Status.PUBLISHED))
 
 
-def head_statement(*extra_columns) -> sa.Select:
-    """The product head's statement with more columns after its own (same slug parameter)."""
-    return _HEAD_STMT.add_columns(*extra_columns)
+_HEAD_STMT = head_statement()
 
 
 def product_head(session: Session, slug: str) -> ProductHead | None:

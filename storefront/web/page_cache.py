@@ -54,12 +54,19 @@ _DROP_HEADERS = {"content-length", "date", "set-cookie", HEADER.lower()}
 class Entry:
     """One stored page: what it is (key, kind, validator, shown ids), its headers and body."""
 
-    __slots__ = ("key", "kind", "validator", "ids", "headers", "body")
+    __slots__ = ("key", "kind", "validator", "ids", "headers", "body", "_hit_headers")
 
     def __init__(self, key: str, kind: str, validator: Any, ids: list[int],
                  headers: list[tuple[str, str]], body: bytes):
         self.key, self.kind, self.validator, self.ids = key, kind, validator, ids
         self.headers, self.body = headers, body
+        self._hit_headers: list[tuple[str, str]] | None = None
+
+    def hit_headers(self) -> list[tuple[str, str]]:
+        """The headers a hit answers with (built once per entry; a fresh list each time)."""
+        if self._hit_headers is None:
+            self._hit_headers = [*self.headers, ("Content-Length", str(len(self.body))), (HEADER, "hit")]
+        return list(self._hit_headers)
 
     def dumps(self) -> bytes:
         head = json.dumps({"key": self.key, "kind": self.kind, "validator": self.validator,
@@ -170,6 +177,59 @@ class RedisStore:
             self.redis.delete(*batch)
 
 
+class NearCache:
+    """This process's copy of the entries it served lately, in front of a shared store.
+
+    Saves a hit the store's round trip and the entry's parsing. Safe because a hit is
+    served only when the entry's validator matches the database *now*, whichever copy it
+    came from; a copy that no longer matches is dropped and the shared store asked (another
+    process may have stored the fresh page). Bounded by bytes of body and by age
+    (``PAGE_CACHE_LOCAL_MB``, ``PAGE_CACHE_LOCAL_SECONDS``).
+    """
+
+    def __init__(self, max_bytes: int, ttl: float):
+        self.max_bytes, self.ttl = max_bytes, ttl
+        self.bytes = 0
+        self._data: OrderedDict[str, tuple[float, Entry]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> Entry | None:
+        with self._lock:
+            hit = self._data.get(key)
+            if hit is None:
+                return None
+            if time.monotonic() - hit[0] > self.ttl:
+                self._remove(key)
+                return None
+            self._data.move_to_end(key)
+            return hit[1]
+
+    def put(self, entry: Entry) -> None:
+        size = len(entry.body)
+        if size > self.max_bytes // 4:
+            return
+        with self._lock:
+            self._remove(entry.key)
+            self._data[entry.key] = (time.monotonic(), entry)
+            self.bytes += size
+            while self.bytes > self.max_bytes:
+                self._remove(next(iter(self._data)))
+
+    def forget(self, key: str) -> None:
+        with self._lock:
+            self._remove(key)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+            self.bytes = 0
+
+    def _remove(self, key: str) -> None:
+        old = self._data.pop(key, None)
+        if old is not None:
+            self.bytes -= len(old[1].body)
+
+
 def make_store(config) -> MemoryStore | FileStore | RedisStore:
     """The configured store: PAGE_CACHE_STORE, else Redis with REDIS_URL, else files."""
     ttl = float(config["PAGE_CACHE_SECONDS"])
@@ -185,25 +245,65 @@ def make_store(config) -> MemoryStore | FileStore | RedisStore:
 
 # --------------------------------------------------------------------------- validators
 
-_product_stmt = None
+_product_sql: dict[str, tuple[str, bool]] = {}
+_SLUG = "__page_cache_slug__"
+_PLACEHOLDERS = {"pyformat": "%(slug)s", "named": ":slug", "qmark": "?", "format": "%s", "numeric": ":1"}
+
+
+def product_sql(dialect) -> tuple[str, bool]:
+    """The product page's validating statement as the driver takes it: SQL text, and whether
+    its one parameter (the slug) goes by name. Built once per dialect from the product head's
+    statement; run as driver SQL both when a view stores a page and when a hit is checked,
+    so both read the driver's own values (no type processing on either side)."""
+    cached = _product_sql.get(f"{dialect.name}+{dialect.driver}")
+    if cached is None:
+        from storefront.catalog.queries import head_statement
+        from storefront.guides.models import Guide
+
+        stmt = head_statement(sa.select(sa.func.count()).select_from(Guide).scalar_subquery(),
+                              sa.select(sa.func.max(Guide.updated_at)).scalar_subquery(),
+                              slug=sa.literal_column(_SLUG))
+        text = str(stmt.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+        if text.count(_SLUG) != 1:
+            raise RuntimeError("the product validator's statement must name the slug once")
+        cached = (text.replace(_SLUG, _PLACEHOLDERS[dialect.paramstyle]),
+                  dialect.paramstyle in ("pyformat", "named"))
+        _product_sql[f"{dialect.name}+{dialect.driver}"] = cached
+    return cached
+
+
+def _product_row_state(row) -> list | None:
+    # Strings and None only: already what JSON gives back, so it compares with a stored one.
+    return None if row is None else [str(v) if v is not None else None for v in row]
 
 
 def product_validator(session, slug: str) -> list | None:
     """What a shared product page shows that can change: None when it is not published."""
-    global _product_stmt
-    if _product_stmt is None:
-        from storefront.catalog.queries import head_statement
-        from storefront.guides.models import Guide
+    return product_state(session.connection(), slug)
 
-        _product_stmt = head_statement(
-            sa.select(sa.func.count()).select_from(Guide).scalar_subquery(),
-            sa.select(sa.func.max(Guide.updated_at)).scalar_subquery())
-    row = session.connection().execute(_product_stmt, {"slug": slug}).first()
-    return None if row is None else _normal([str(v) if v is not None else None for v in row])
+
+def product_state(conn: sa.Connection, slug: str) -> list | None:
+    """``product_validator`` on a connection."""
+    sql, named = product_sql(conn.dialect)
+    return _product_row_state(conn.exec_driver_sql(sql, {"slug": slug} if named else (slug,)).first())
+
+
+def product_state_dbapi(conn: sa.Connection, slug: str) -> list | None:
+    """``product_state`` straight on the driver's connection (the freshness check's: it is
+    in autocommit, so a statement is all it takes; SQLAlchemy's execution work is most of a
+    hit's cost otherwise)."""
+    sql, named = product_sql(conn.dialect)
+    cursor = conn.connection.dbapi_connection.cursor()
+    try:
+        cursor.execute(sql, {"slug": slug} if named else (slug,))
+        return _product_row_state(cursor.fetchone())
+    finally:
+        cursor.close()
 
 
 def catalogue_validator(session, ids: list[int]) -> list:
-    """The catalogue version and the availability of the products a listing shows."""
+    """The catalogue version and the availability of the products a listing shows (on a
+    session, or on the freshness check's own connection)."""
     from storefront.catalog.display import availability
     from storefront.catalog.queries import version_and_stock
 
@@ -232,6 +332,86 @@ def listening(environ: dict) -> bool:
     return ENVIRON_KEY in environ
 
 
+# --------------------------------------------------------------------------- freshness check
+
+class FreshnessCheck:
+    """The connection every hit's validating statement runs on: one per thread, kept open.
+
+    A hit needs one read of committed data, so it skips the session (begin, rollback, pool
+    checkout, ``pool_pre_ping``'s extra round trip): the connection is in autocommit, one
+    round trip per hit. A connection that fails (a restarted database, a terminated backend)
+    is dropped and the statement tried once on a new one; if that fails too the hit is
+    refused and the app answers (503 on a database outage).
+    """
+
+    def __init__(self, app):
+        self.app = app
+        self._engine = None
+        self._local = threading.local()
+
+    def engine(self):
+        if self._engine is None:
+            from storefront.extensions import db
+
+            with self.app.app_context():
+                self._engine = db.engine
+        return self._engine
+
+    def _connection(self) -> tuple[sa.Connection, bool]:
+        """This thread's connection, and whether it was just opened."""
+        conn = getattr(self._local, "conn", None)
+        if conn is not None and self._local.pid == os.getpid():
+            return conn, False
+        # Opened after a fork (gunicorn's workers), never shared with the parent's.
+        conn = self.engine().connect().execution_options(isolation_level="AUTOCOMMIT")
+        self._local.conn, self._local.pid = conn, os.getpid()
+        return conn, True
+
+    def _drop(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        self._local.conn = None
+        if conn is not None:
+            try:
+                conn.invalidate()  # the DBAPI connection is closed, never returned to the pool
+            except Exception:  # noqa: BLE001 - it is being thrown away
+                log.debug("page cache: closing a failed connection", exc_info=True)
+
+    def run(self, read):
+        """``read(connection)`` on this thread's connection, reconnecting once on failure."""
+        conn, fresh = self._connection()
+        errors = (sa.exc.DBAPIError, conn.dialect.loaded_dbapi.Error)  # reads may use the driver
+        try:
+            return read(conn)
+        except errors:
+            self._drop()
+            if fresh:
+                raise
+        conn, _ = self._connection()
+        try:
+            return read(conn)
+        except errors:
+            self._drop()
+            raise
+
+    def close(self) -> None:
+        """Close this thread's connection (tests; a process exiting closes its own)."""
+        conn = getattr(self._local, "conn", None)
+        self._local.conn = None
+        if conn is not None and self._local.pid == os.getpid():
+            conn.close()
+
+
+def entry_state(conn: sa.Connection, entry: Entry, *, dbapi: bool = False) -> Any:
+    """The current validator of a stored page, read on ``conn`` (for a product page, with
+    ``dbapi``, on the driver's connection underneath)."""
+    if entry.kind == "product":
+        from urllib.parse import unquote
+
+        slug = unquote(entry.key.rsplit("/", 1)[1].split("?", 1)[0])
+        return product_state_dbapi(conn, slug) if dbapi else product_state(conn, slug)
+    return catalogue_validator(conn, entry.ids)
+
+
 # --------------------------------------------------------------------------- middleware
 
 def page_kind(path: str) -> str | None:
@@ -248,7 +428,8 @@ def page_kind(path: str) -> str | None:
 def canonical_key(environ: dict, build: str) -> str:
     """Origin + path + the query's pairs sorted (``?b=2&a=1`` is ``?a=1&b=2``)."""
     host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")
-    pairs = sorted(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True))
+    raw = environ.get("QUERY_STRING", "")
+    pairs = sorted(parse_qsl(raw, keep_blank_values=True)) if raw else None
     query = "?" + urlencode(pairs) if pairs else ""
     return (f"{build} {environ.get('wsgi.url_scheme', 'http')}://{host}"
             f"{environ.get('SCRIPT_NAME', '')}{environ.get('PATH_INFO', '')}{query}")
@@ -257,13 +438,15 @@ def canonical_key(environ: dict, build: str) -> str:
 class PageCache:
     """The WSGI middleware (see the module docstring)."""
 
-    def __init__(self, wsgi_app, app, store, build: str):
+    def __init__(self, wsgi_app, app, store, build: str, near: NearCache | None = None):
         self.wsgi_app = wsgi_app
         self.app = app
         self.store = store
         self.build = build
+        self.near = near
         self.private_cookies = (app.config.get("SESSION_COOKIE_NAME") or "session",
                                 app.config.get("REMEMBER_COOKIE_NAME") or "remember_token")
+        self.freshness = FreshnessCheck(app)
 
     def anonymous(self, environ: dict) -> bool:
         """No session, no remember-me cookie, no credentials: the visitor everyone is."""
@@ -282,10 +465,13 @@ class PageCache:
         if kind is None or not self.anonymous(environ):
             return self.wsgi_app(environ, start_response)
         key = canonical_key(environ, self.build)
-        entry = self.lookup(key)
-        if entry is not None and self.still_valid(entry):
-            headers = [*entry.headers, ("Content-Length", str(len(entry.body))), (HEADER, "hit")]
-            start_response("200 OK", headers)
+        try:
+            entry = self.fresh_entry(key)
+        except Exception:  # noqa: BLE001 - the app answers (503 on a database outage)
+            log.warning("page cache validation failed", exc_info=True)
+            entry = None
+        if entry is not None:
+            start_response("200 OK", entry.hit_headers())
             return [] if method == "HEAD" else [entry.body]
         if method != "GET":
             return self.wsgi_app(environ, start_response)
@@ -302,32 +488,50 @@ class PageCache:
         entry = Entry.loads(raw)
         return entry if entry.key == key else None
 
-    def still_valid(self, entry: Entry) -> bool:
-        """Re-read the entry's validator (one statement) and compare."""
-        from contextlib import nullcontext
+    def clear(self) -> None:
+        """Forget every stored page (the shared store, and this process's copies)."""
+        self.store.clear()
+        if self.near is not None:
+            self.near.clear()
 
+    def fresh_entry(self, key: str) -> Entry | None:
+        """The stored page for ``key`` if its validator still holds (raises when the check
+        cannot be made): this process's copy first, then the shared store."""
+        near = self.near
+        entry = near.get(key) if near is not None else None
+        if entry is not None:
+            if self.current_state(entry) == entry.validator:
+                return entry
+            near.forget(key)  # another process may have stored the fresh page
+        entry = self.lookup(key)
+        if entry is None or self.current_state(entry) != entry.validator:
+            return None
+        if near is not None:
+            near.put(entry)
+        return entry
+
+    def current_state(self, entry: Entry) -> Any:
+        """Re-read the entry's validator from the database (one statement)."""
         from flask import current_app, has_app_context
 
-        from storefront.extensions import db
+        if has_app_context() and current_app._get_current_object() is self.app:
+            # An app context already pushed for this app (a job warming pages, a test)
+            # reads through its session: what that session sees is what it renders.
+            from storefront.extensions import db
 
-        # An app context already pushed for this app (a job warming pages, a test) is used as
-        # it is; a server's requests arrive with none.
-        reuse = has_app_context() and current_app._get_current_object() is self.app
+            try:
+                return entry_state(db.session.connection(), entry)
+            finally:
+                db.session.rollback()
+        return self.freshness.run(lambda conn: entry_state(conn, entry, dbapi=True))  # a server's requests
+
+    def still_valid(self, entry: Entry) -> bool:
+        """Whether the entry's validator still holds (False when it cannot be checked)."""
         try:
-            with nullcontext() if reuse else self.app.app_context():
-                session = db.session
-                if entry.kind == "product":
-                    slug = entry.key.rsplit("/", 1)[1].split("?", 1)[0]
-                    from urllib.parse import unquote
-
-                    current = product_validator(session, unquote(slug))
-                else:
-                    current = catalogue_validator(session, entry.ids)
-                session.rollback()
+            return self.current_state(entry) == entry.validator
         except Exception:  # noqa: BLE001 - the app answers (503 on a database outage)
             log.warning("page cache validation failed", exc_info=True)
             return False
-        return current == entry.validator
 
     def render_and_store(self, environ, start_response, key: str, kind: str):
         environ[ENVIRON_KEY] = {}
@@ -362,6 +566,8 @@ class PageCache:
             self.store.put(key, entry.dumps())
         except Exception:  # noqa: BLE001 - the page is still answered
             log.warning("page cache store unavailable", exc_info=True)
+        if self.near is not None:
+            self.near.put(entry)
         return [body]
 
 
@@ -396,7 +602,13 @@ def init_app(app) -> None:
     if float(app.config.get("PAGE_CACHE_SECONDS") or 0) <= 0:
         return
     store = make_store(app.config)
-    cache = PageCache(app.wsgi_app, app, store, build_id(app))
+    near = None
+    local_mb = float(app.config.get("PAGE_CACHE_LOCAL_MB") or 0)
+    if store.shared and local_mb > 0:
+        near = NearCache(int(local_mb * 1024 * 1024),
+                         min(float(app.config["PAGE_CACHE_SECONDS"]),
+                             float(app.config.get("PAGE_CACHE_LOCAL_SECONDS") or 60)))
+    cache = PageCache(app.wsgi_app, app, store, build_id(app), near)
     app.wsgi_app = cache
     app.extensions["page_cache"] = cache
     from storefront.catalog.cache import on_catalogue_change
@@ -493,7 +705,7 @@ def pages_cli():
 
         cache = page_cache(current_app)
         if cache is not None:
-            cache.store.clear()
+            cache.clear()
         click.echo("page cache cleared")
 
     return group

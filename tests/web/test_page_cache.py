@@ -339,3 +339,54 @@ def test_a_store_outage_serves_from_the_app(app, cached, shop, monkeypatch):
     monkeypatch.setattr(cached, "store", Broken())
     resp = fresh_get(app.test_client(), f"/products/{shop['W-BELT-1'].slug}")
     assert resp.status_code == 200 and "Aurora Belt" in text(resp)
+
+
+def test_near_copies_are_revalidated_and_fall_back_to_the_shared_store(app, cached, shop, db_session,
+                                                                        monkeypatch):
+    # Two processes (two middlewares) on one shared store, each with its own near copies.
+    shared = pc.MemoryStore(ttl=600)
+    inner = cached.wsgi_app
+    a = pc.PageCache(inner, app, shared, build="test", near=pc.NearCache(1 << 20, ttl=600))
+    b = pc.PageCache(inner, app, shared, build="test", near=pc.NearCache(1 << 20, ttl=600))
+    client = app.test_client()
+    url = f"/products/{shop['W-BELT-1'].slug}"
+
+    def via(cache):
+        monkeypatch.setattr(app, "wsgi_app", cache)
+        return fresh_get(client, url)
+
+    assert state(via(a)) == "miss"
+    key = next(iter(a.near._data))
+    reads = []
+    monkeypatch.setattr(shared, "get", lambda k, get=shared.get: reads.append(k) or get(k))
+    assert state(via(a)) == "hit" and reads == []  # a's own copy: no store read
+    assert state(via(b)) == "hit" and reads == [key]  # b reads the store once, then keeps a copy
+
+    shop["W-BELT-1"].price_amount = 17_500
+    db_session.commit()
+    resp = via(b)  # b's copy is stale: b renders the new page and stores it
+    assert state(resp) == "miss" and "$175.00" in text(resp)
+    resp = via(a)  # a's copy is stale too, and the store has b's fresh page
+    assert state(resp) == "hit" and "$175.00" in text(resp) and "$199.00" not in text(resp)
+    assert a.near.get(key).validator == b.near.get(key).validator
+
+
+def test_near_cache_is_bounded_by_bytes_and_age(monkeypatch):
+    near = pc.NearCache(max_bytes=1000, ttl=30)
+
+    def entry(key, size):
+        return pc.Entry(key, "product", [key], [], [("Content-Type", "text/html")], b"x" * size)
+
+    for key in "abcd":
+        near.put(entry(key, 240))
+    near.put(entry("e", 240))  # over 1000 bytes: the least recently used goes
+    assert near.get("a") is None and near.get("b") is not None and near.bytes == 960
+    near.put(entry("big", 251))  # over a quarter of the budget: never kept
+    assert near.get("big") is None
+    near.put(entry("b", 100))  # replacing an entry counts its new size only
+    assert near.bytes == 820
+    now = time.monotonic()
+    monkeypatch.setattr(pc.time, "monotonic", lambda: now + 31)
+    assert near.get("b") is None and near.bytes == 720
+    near.clear()
+    assert near.bytes == 0 and near.get("c") is None
