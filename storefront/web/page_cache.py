@@ -320,8 +320,9 @@ def catalogue_sql(dialect) -> tuple[str, list]:
     of its columns that have one (column index, processor): on PostgreSQL the newest
     ``updated_at`` (UTC made explicit), on SQLite that too (text parsed into a datetime).
 
-    Built once per dialect from ``version_and_stock``'s statement, with the shown ids to be
-    written in as integer literals (``IN (__page_cache_ids__)`` in the text). The freshness
+    Built once per dialect from ``version_and_stock``'s statement, with one positional
+    parameter per shown id to go in place of ``__page_cache_ids__`` (``catalogue_ids_sql``:
+    pages showing as many products share one statement, which the driver prepares). The freshness
     check applies the processors itself, so its rows are what a SQLAlchemy execution gives
     the listing view, and the validators compare."""
     cached = _catalogue_sql.get(f"{dialect.name}+{dialect.driver}")
@@ -339,17 +340,34 @@ def catalogue_sql(dialect) -> tuple[str, list]:
     return cached
 
 
+_catalogue_ids_sql: dict[tuple[str, int], str] = {}
+_POSITIONAL = {"pyformat": "%s", "format": "%s", "qmark": "?"}
+
+
+def catalogue_ids_sql(dialect, text: str, n: int) -> str:
+    """``catalogue_sql``'s text with ``n`` positional parameters for the ids (``NULL`` for none)."""
+    key = (f"{dialect.name}+{dialect.driver}", n)
+    sql = _catalogue_ids_sql.get(key)
+    if sql is None:
+        mark = _POSITIONAL.get(dialect.paramstyle)
+        if mark is None:
+            raise RuntimeError(f"no positional parameters for paramstyle {dialect.paramstyle!r}")
+        sql = text.replace(_IDS, ", ".join([mark] * n) or "NULL")
+        if len(_catalogue_ids_sql) < 1024:
+            _catalogue_ids_sql[key] = sql
+    return sql
+
+
 def catalogue_state_dbapi(conn: sa.Connection, ids: list[int]) -> list:
     """``catalogue_validator`` straight on the driver's connection (the freshness check's)."""
     from storefront.catalog.display import availability
     from storefront.catalog.queries import version_and_stock_from_rows
 
     text, processors = catalogue_sql(conn.dialect)
-    # int(): the ids come from a stored entry; only integers are ever written into SQL.
-    sql = text.replace(_IDS, ", ".join([str(int(i)) for i in ids]) or "NULL")
+    sql = catalogue_ids_sql(conn.dialect, text, len(ids))
     cursor = conn.connection.dbapi_connection.cursor()
     try:
-        cursor.execute(sql)
+        cursor.execute(sql, tuple(ids))
         raw = cursor.fetchall()
     finally:
         cursor.close()
