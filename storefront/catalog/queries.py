@@ -77,20 +77,32 @@ def catalogue_version(session: Session) -> tuple:
 
 
 _NULL_INT = sa.null().cast(sa.Integer)
-_VERSION_AND_STOCK_STMT = sa.union_all(
-    sa.select(_NULL_INT, _NULL_INT,
-              _CHANGES,
-              sa.select(sa.func.max(Product.updated_at)).scalar_subquery()),
-    sa.select(Product.id, Product.stock, _NULL_INT, sa.null())
-    .where(Product.id.in_(sa.bindparam("ids", expanding=True))),
-)
+
+
+def version_and_stock_statement(ids) -> sa.CompoundSelect:
+    """The catalogue version (one row, id NULL) and a row (id, stock) per product in ``ids``
+    (a list of elements, or an expanding bind parameter)."""
+    return sa.union_all(
+        sa.select(_NULL_INT, _NULL_INT,
+                  _CHANGES,
+                  sa.select(sa.func.max(Product.updated_at)).scalar_subquery()),
+        sa.select(Product.id, Product.stock, _NULL_INT, sa.null())
+        .where(Product.id.in_(ids)),
+    )
+
+
+_VERSION_AND_STOCK_STMT = version_and_stock_statement(sa.bindparam("ids", expanding=True))
 
 
 def version_and_stock(session: Session | sa.Connection, ids: list[int]) -> tuple[tuple, dict[int, int]]:
     """The catalogue version and the live stock of ``ids``, in one statement (on a session,
     or on a plain connection: the page cache's freshness check runs outside any session)."""
     conn = session if isinstance(session, sa.Connection) else session.connection()
-    rows = conn.execute(_VERSION_AND_STOCK_STMT, {"ids": list(ids)}).all()
+    return version_and_stock_from_rows(conn.execute(_VERSION_AND_STOCK_STMT, {"ids": list(ids)}).all())
+
+
+def version_and_stock_from_rows(rows) -> tuple[tuple, dict[int, int]]:
+    """``version_and_stock`` from the statement's rows (after the column types' processing)."""
     head = next(r for r in rows if r[0] is None)
     return (head[2], str(head[3])), {r[0]: r[1] for r in rows if r[0] is not None}
 

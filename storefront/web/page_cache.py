@@ -311,6 +311,76 @@ def catalogue_validator(session, ids: list[int]) -> list:
     return listing_validator(version, stock, ids, availability)
 
 
+_catalogue_sql: dict[str, tuple[str, list]] = {}
+_IDS = "__page_cache_ids__"
+
+
+def catalogue_sql(dialect) -> tuple[str, list]:
+    """The catalogue validator's statement as the driver takes it, and the result processors
+    of its columns that have one (column index, processor): on PostgreSQL the newest
+    ``updated_at`` (UTC made explicit), on SQLite that too (text parsed into a datetime).
+
+    Built once per dialect from ``version_and_stock``'s statement, with one positional
+    parameter per shown id to go in place of ``__page_cache_ids__`` (``catalogue_ids_sql``:
+    pages showing as many products share one statement, which the driver prepares). The freshness
+    check applies the processors itself, so its rows are what a SQLAlchemy execution gives
+    the listing view, and the validators compare."""
+    cached = _catalogue_sql.get(f"{dialect.name}+{dialect.driver}")
+    if cached is None:
+        from storefront.catalog.queries import version_and_stock_statement
+
+        stmt = version_and_stock_statement([sa.literal_column(_IDS)])
+        text = str(stmt.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+        if text.count(_IDS) != 1:
+            raise RuntimeError("the catalogue validator's statement must name the ids once")
+        processors = [(i, proc) for i, c in enumerate(stmt.selected_columns)
+                      if (proc := c.type.dialect_impl(dialect).result_processor(dialect, None)) is not None]
+        cached = (text, processors)
+        _catalogue_sql[f"{dialect.name}+{dialect.driver}"] = cached
+    return cached
+
+
+_catalogue_ids_sql: dict[tuple[str, int], str] = {}
+_POSITIONAL = {"pyformat": "%s", "format": "%s", "qmark": "?"}
+
+
+def catalogue_ids_sql(dialect, text: str, n: int) -> str:
+    """``catalogue_sql``'s text with ``n`` positional parameters for the ids (``NULL`` for none)."""
+    key = (f"{dialect.name}+{dialect.driver}", n)
+    sql = _catalogue_ids_sql.get(key)
+    if sql is None:
+        mark = _POSITIONAL.get(dialect.paramstyle)
+        if mark is None:
+            raise RuntimeError(f"no positional parameters for paramstyle {dialect.paramstyle!r}")
+        sql = text.replace(_IDS, ", ".join([mark] * n) or "NULL")
+        if len(_catalogue_ids_sql) < 1024:
+            _catalogue_ids_sql[key] = sql
+    return sql
+
+
+def catalogue_state_dbapi(conn: sa.Connection, ids: list[int]) -> list:
+    """``catalogue_validator`` straight on the driver's connection (the freshness check's)."""
+    from storefront.catalog.display import availability
+    from storefront.catalog.queries import version_and_stock_from_rows
+
+    text, processors = catalogue_sql(conn.dialect)
+    sql = catalogue_ids_sql(conn.dialect, text, len(ids))
+    cursor = conn.connection.dbapi_connection.cursor()
+    try:
+        cursor.execute(sql, tuple(ids))
+        raw = cursor.fetchall()
+    finally:
+        cursor.close()
+    rows = raw
+    if processors:
+        rows = [list(row) for row in raw]
+        for row in rows:
+            for i, proc in processors:
+                row[i] = proc(row[i])
+    version, stock = version_and_stock_from_rows(rows)
+    return listing_validator(version, stock, ids, availability)
+
+
 def listing_validator(version, stock: dict[int, int], ids: list[int], availability) -> list:
     """The validator of a listing, from what the view already read (before rendering)."""
     return _normal([version, [availability(stock.get(i, 0)) for i in ids]])
@@ -402,14 +472,14 @@ class FreshnessCheck:
 
 
 def entry_state(conn: sa.Connection, entry: Entry, *, dbapi: bool = False) -> Any:
-    """The current validator of a stored page, read on ``conn`` (for a product page, with
-    ``dbapi``, on the driver's connection underneath)."""
+    """The current validator of a stored page, read on ``conn`` (with ``dbapi``, on the
+    driver's connection underneath)."""
     if entry.kind == "product":
         from urllib.parse import unquote
 
         slug = unquote(entry.key.rsplit("/", 1)[1].split("?", 1)[0])
         return product_state_dbapi(conn, slug) if dbapi else product_state(conn, slug)
-    return catalogue_validator(conn, entry.ids)
+    return catalogue_state_dbapi(conn, entry.ids) if dbapi else catalogue_validator(conn, entry.ids)
 
 
 # --------------------------------------------------------------------------- middleware
