@@ -266,7 +266,8 @@ def product(slug: str):
         return render_template("catalog/product.html", **context)
     # Visitors with no cart, messages or login see the same page: its add-to-cart form
     # carries no token; static/cart_form.js asks /cart/token for the visitor's own on
-    # submit (without JavaScript, the cart asks to confirm: see web/cart.py).
+    # submit (without JavaScript, web/cart.py lets a first visit's add through and asks
+    # anyone else to confirm).
     if validator is not None:
         page_cache.opt_in(request.environ, "product", validator)
     page_key = ("product-page", head.version, head.price_amount, head.stock, request.host_url)

@@ -41,6 +41,8 @@ from urllib.parse import parse_qsl, urlencode
 import sqlalchemy as sa
 from werkzeug.http import parse_cookie
 
+from storefront.catalog.cache import CatalogCache
+
 log = logging.getLogger(__name__)
 
 ENVIRON_KEY = "storefront.page_cache"  # the middleware listens: {}; the view opts in: a validator
@@ -85,37 +87,13 @@ def _digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-class MemoryStore:
+class MemoryStore(CatalogCache):
     """Process-local (one process only: other workers keep their own)."""
 
     shared = False
 
     def __init__(self, ttl: float, size: int = 4096):
-        self.ttl, self.size = ttl, size
-        self._data: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: str) -> bytes | None:
-        with self._lock:
-            hit = self._data.get(key)
-            if hit is None:
-                return None
-            if time.monotonic() - hit[0] > self.ttl:
-                del self._data[key]
-                return None
-            self._data.move_to_end(key)
-            return hit[1]
-
-    def put(self, key: str, raw: bytes) -> None:
-        with self._lock:
-            self._data[key] = (time.monotonic(), raw)
-            self._data.move_to_end(key)
-            while len(self._data) > self.size:
-                self._data.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._data.clear()
+        super().__init__(ttl=ttl, size=size)
 
 
 class FileStore:
@@ -293,10 +271,17 @@ def product_state_dbapi(conn: sa.Connection, slug: str) -> list | None:
     in autocommit, so a statement is all it takes; SQLAlchemy's execution work is most of a
     hit's cost otherwise)."""
     sql, named = product_sql(conn.dialect)
+    rows = _driver_rows(conn, sql, {"slug": slug} if named else (slug,))
+    return _product_row_state(rows[0] if rows else None)
+
+
+def _driver_rows(conn: sa.Connection, sql: str, params) -> list:
+    """``sql`` run on the driver's own connection under ``conn``: its rows, as the driver
+    gives them (no SQLAlchemy execution or type processing)."""
     cursor = conn.connection.dbapi_connection.cursor()
     try:
-        cursor.execute(sql, {"slug": slug} if named else (slug,))
-        return _product_row_state(cursor.fetchone())
+        cursor.execute(sql, params)
+        return cursor.fetchall()
     finally:
         cursor.close()
 
@@ -365,12 +350,7 @@ def catalogue_state_dbapi(conn: sa.Connection, ids: list[int]) -> list:
 
     text, processors = catalogue_sql(conn.dialect)
     sql = catalogue_ids_sql(conn.dialect, text, len(ids))
-    cursor = conn.connection.dbapi_connection.cursor()
-    try:
-        cursor.execute(sql, tuple(ids))
-        raw = cursor.fetchall()
-    finally:
-        cursor.close()
+    raw = _driver_rows(conn, sql, tuple(ids))
     rows = raw
     if processors:
         rows = [list(row) for row in raw]
@@ -594,14 +574,6 @@ class PageCache:
             finally:
                 db.session.rollback()
         return self.freshness.run(lambda conn: entry_state(conn, entry, dbapi=True))  # a server's requests
-
-    def still_valid(self, entry: Entry) -> bool:
-        """Whether the entry's validator still holds (False when it cannot be checked)."""
-        try:
-            return self.current_state(entry) == entry.validator
-        except Exception:  # noqa: BLE001 - the app answers (503 on a database outage)
-            log.warning("page cache validation failed", exc_info=True)
-            return False
 
     def render_and_store(self, environ, start_response, key: str, kind: str):
         environ[ENVIRON_KEY] = {}
