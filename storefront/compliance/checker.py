@@ -599,17 +599,32 @@ _REJECTS = frozenset({"correction", "debunk", "evidence_doubt"})
 # sentence) a word for wording right after it. A seller's own "our 'no side effects' promise"
 # is none of these.
 _REMOVAL = (r"remov(?:e|es|ed|ing)|delet(?:e|es|ed|ing)|strike|strikes|struck|drop(?:s|ped|ping)?|cut|cuts"
-            r"|take\s+out|took\s+out|avoid(?:s|ed|ing)?|ban(?:s|ned)?|forbid(?:s|den)?|prohibit(?:s|ed)?"
+            r"|take\s+out|took\s+out|tak(?:e|es|en)\s+down|took\s+down|hid(?:e|es|den)|avoid(?:s|ed|ing)?|ban(?:s|ned)?|forbid(?:s|den)?|prohibit(?:s|ed)?"
             r"|replac(?:e|es|ed|ing)|retir(?:e|es|ed)|retract(?:s|ed)?|reject(?:s|ed)?|flag(?:s|ged)?"
             r"|pull(?:s|ed)?|scrap(?:s|ped)?|(?:never|don't|do\s+not|can't|cannot|must\s+not)\s+(?:say|write|use|claim)"
             r"|stop(?:ped)?\s+(?:saying|writing|using|calling\s+\w+(?:\s+\w+)?)")
 _WORDING = (r"phrases?|words?|wording|lines?|terms?|labels?|badges?|claims?|slogans?|taglines?"
-            r"|headlines?|captions?|stickers?|language|copy")
+            r"|headlines?|captions?|stickers?|language|copy|banners?|buttons?|bullets?")
 _MENTION_BEFORE = re.compile(
     rf"(?:\b(?:{_REMOVAL})(?:\s+(?:the|any|all|every|our|their|its|your))?(?:\s+(?:{_WORDING}))?"
     rf"|\b(?:the|a|any|that|this)\s+(?:{_WORDING})|\b(?:{_WORDING})\s+(?:like|such\s+as))\s*[:,-]?\s*$",
     re.IGNORECASE)
 _MENTION_AFTER = re.compile(rf"^\s*(?:{_WORDING})\b", re.IGNORECASE)
+# The quoted wording is said to be gone: '"heals" removed', 'the "FDA approved" sticker is gone'.
+_GONE_AFTER = re.compile(
+    rf"^\W{{0,3}}\s*(?:(?:{_WORDING})\s+)?(?:(?:is|are|was|were|has\s+been|have\s+been|now|since|all)\s+)*"
+    r"(?:gone|removed|deleted|dropped|retired|pulled|struck|retracted|withdrawn|scrapped|history)\b",
+    re.IGNORECASE)
+# Old copy reported in order to correct it: 'the old description said the wrap "fixes" …',
+# 'a reseller's flyer described it as "FDA approved"'. A reporting verb just before the quote
+# and, anywhere in the sentence, a word that makes the copy a thing of the past.
+_REPORTED_BEFORE = re.compile(
+    r"\b(?:said|called|promised|claimed|wrote|stated|advertised|labell?ed|listed|touted|described"
+    r"|billed|branded|read)\b(?:\s+[\w'-]+){0,6}?\s+(?:as\s+)?(?:things\s+like\s+|that\s+)?[:,]?\s*$",
+    re.IGNORECASE)
+_OLD_COPY = re.compile(
+    r"\b(?:old|older|earlier|previous(?:ly)?|original(?:ly)?|former(?:ly)?|outdated|used\s+to"
+    r"|first\s+year|reseller'?s?|retired|withdrawn)\b", re.IGNORECASE)
 _REMOVAL_ANYWHERE = re.compile(rf"\b(?:{_REMOVAL})\b", re.IGNORECASE)
 _LIST_GAP = re.compile(r"^\s*(?:,\s*(?:and\s+|or\s+)?|and\s+|or\s+|/\s*)$", re.IGNORECASE)
 
@@ -618,11 +633,15 @@ def _mentioned(sentence: str, spans: list[tuple[int, int]]) -> list[tuple[int, i
     """Quoted spans that name wording rather than make the claim (see _MENTION_BEFORE)."""
     out: list[tuple[int, int]] = []
     removal = _REMOVAL_ANYWHERE.search(sentence) is not None
+    old_copy = _OLD_COPY.search(sentence) is not None
     prev_end, prev_mentioned = None, False
     for a, b in spans:
         before = sentence[:max(0, a - 1)]  # up to the opening quote mark
-        mentioned = bool(_MENTION_BEFORE.search(before[-80:])) or (
-            removal and bool(_MENTION_AFTER.match(sentence[b + 1:b + 30])))
+        after = sentence[b + 1:b + 40]
+        mentioned = (bool(_MENTION_BEFORE.search(before[-80:]))
+                     or (removal and bool(_MENTION_AFTER.match(after)))
+                     or bool(_GONE_AFTER.match(after))
+                     or ((old_copy or removal) and bool(_REPORTED_BEFORE.search(before[-80:]))))
         if (not mentioned and prev_mentioned and prev_end is not None
                 and _LIST_GAP.match(sentence[prev_end + 1:max(prev_end + 1, a - 1)])):
             mentioned = True  # the next item of "words like 'a', 'b' or 'c'"
@@ -696,6 +715,11 @@ def _not_in_disputed_quotes(found: list, plain: PlainText, source: str, spans) -
     for item in found:
         inside = [q for q in quotes if q[0] <= item[0] and item[1] <= q[1]]
         if any(q[2] or (item[2].id == "laser-no-heat" and q[3]) for q in inside):
+            continue
+        # From one rejected quote into the next of a list: "removed: 'heals skin
+        # conditions', 'boosts immunity'"
+        if (any(q[2] and q[0] <= item[0] < q[1] for q in quotes)
+                and any(q[2] and q[0] < item[1] <= q[1] for q in quotes)):
             continue
         out.append(item)
     return out
