@@ -599,7 +599,8 @@ _REJECTS = frozenset({"correction", "debunk", "evidence_doubt"})
 # sentence) a word for wording right after it. A seller's own "our 'no side effects' promise"
 # is none of these.
 _REMOVAL = (r"remov(?:e|es|ed|ing)|delet(?:e|es|ed|ing)|strike|strikes|struck|drop(?:s|ped|ping)?|cut|cuts"
-            r"|take\s+out|took\s+out|tak(?:e|es|en)\s+down|took\s+down|hid(?:e|es|den)|avoid(?:s|ed|ing)?|ban(?:s|ned)?|forbid(?:s|den)?|prohibit(?:s|ed)?"
+            r"|take\s+out|took\s+out|tak(?:e|es|en)\s+(?:it\s+|them\s+)?(?:down|out)|took\s+(?:it\s+|them\s+)?(?:down|out)"
+            r"|hid(?:e|es|den)|swap(?:s|ped)?|rewrote|amend(?:s|ed)?|muted|avoid(?:s|ed|ing)?|ban(?:s|ned)?|forbid(?:s|den)?|prohibit(?:s|ed)?"
             r"|replac(?:e|es|ed|ing)|retir(?:e|es|ed)|retract(?:s|ed)?|reject(?:s|ed)?|flag(?:s|ged)?"
             r"|pull(?:s|ed)?|scrap(?:s|ped)?|(?:never|don't|do\s+not|can't|cannot|must\s+not)\s+(?:say|write|use|claim)"
             r"|stop(?:ped)?\s+(?:saying|writing|using|calling\s+\w+(?:\s+\w+)?)")
@@ -619,12 +620,30 @@ _GONE_AFTER = re.compile(
 # 'a reseller's flyer described it as "FDA approved"'. A reporting verb just before the quote
 # and, anywhere in the sentence, a word that makes the copy a thing of the past.
 _REPORTED_BEFORE = re.compile(
-    r"\b(?:said|called|promised|claimed|wrote|stated|advertised|labell?ed|listed|touted|described"
-    r"|billed|branded|read)\b(?:\s+[\w'-]+){0,6}?\s+(?:as\s+)?(?:things\s+like\s+|that\s+)?[:,]?\s*$",
+    r"\b(?:said|says|saying|called|calls|calling|promised|promises|promising|claimed|claims|claiming"
+    r"|wrote|written|stated|advertis(?:e|es|ed|ing)|labell?ed|listed|touted|described|billed|branded|read)\b(?:\s+[\w'-]+){0,6}?\s+(?:as\s+)?(?:things\s+like\s+|that\s+)?[:,]?\s*$",
     re.IGNORECASE)
 _OLD_COPY = re.compile(
     r"\b(?:old|older|earlier|previous(?:ly)?|original(?:ly)?|former(?:ly)?|outdated|used\s+to"
-    r"|first\s+year|reseller'?s?|retired|withdrawn)\b", re.IGNORECASE)
+    r"|first\s+year|reseller'?s?|retired|withdrawn"
+    r"|had\s+(?:written|said|claimed|called|described|promised|advertised|stated))\b", re.IGNORECASE)
+# Other people's copy reported, not the seller's own: "some salons advertise that red light
+# 'heals' things", "the livestream host kept saying it 'heals everything'"
+_OTHERS_COPY = re.compile(
+    r"\b(?:(?:some|other|many|lots\s+of|plenty\s+of|a\s+lot\s+of)\s+(?:\w+\s+)?(?:salons|sellers|brands"
+    r"|sites|websites|clinics|listings|ads|adverts|companies|shops|influencers|marketers|retailers"
+    r"|vendors|spas|studios)|competitors?|resellers?|(?:the\s+)?(?:livestream|stream)\s+host)\b",
+    re.IGNORECASE)
+# The quoted wording judged right after it: "'Eliminates inflammation' was our phrase",
+# "'reduces inflammation' falls outside the cleared indications", "'FDA registered' on the old
+# box art referred only to the factory".
+_JUDGED_AFTER = re.compile(
+    rf"^\W{{0,3}}\s*(?:(?:{_WORDING})\s+)?(?:(?:on|in)\s+(?:[\w'-]+\s+){{1,4}}?)?"
+    rf"(?:(?:was|is|were|are)\s+(?:(?:our|their|my|his|her|the\s+\w+'s)\s+(?:own\s+)?(?:{_WORDING})\b"
+    r"|not\s+(?:accurate|true|ours|theirs|allowed|permitted)|never|wrong|inaccurate|misleading|false"
+    r"|untrue|an?\s+(?:overstatement|exaggeration|mistake|error|claim))"
+    r"|falls?\s+outside|fell\s+outside|goes\s+beyond|went\s+beyond|overstate[sd]?|referred\s+(?:only\s+)?to)\b",
+    re.IGNORECASE)
 _REMOVAL_ANYWHERE = re.compile(rf"\b(?:{_REMOVAL})\b", re.IGNORECASE)
 _LIST_GAP = re.compile(r"^\s*(?:,\s*(?:and\s+|or\s+)?|and\s+|or\s+|/\s*)$", re.IGNORECASE)
 
@@ -633,14 +652,15 @@ def _mentioned(sentence: str, spans: list[tuple[int, int]]) -> list[tuple[int, i
     """Quoted spans that name wording rather than make the claim (see _MENTION_BEFORE)."""
     out: list[tuple[int, int]] = []
     removal = _REMOVAL_ANYWHERE.search(sentence) is not None
-    old_copy = _OLD_COPY.search(sentence) is not None
+    old_copy = (_OLD_COPY.search(sentence) is not None
+                or _OTHERS_COPY.search(sentence) is not None)
     prev_end, prev_mentioned = None, False
     for a, b in spans:
         before = sentence[:max(0, a - 1)]  # up to the opening quote mark
         after = sentence[b + 1:b + 40]
         mentioned = (bool(_MENTION_BEFORE.search(before[-80:]))
                      or (removal and bool(_MENTION_AFTER.match(after)))
-                     or bool(_GONE_AFTER.match(after))
+                     or bool(_GONE_AFTER.match(after)) or bool(_JUDGED_AFTER.match(after))
                      or ((old_copy or removal) and bool(_REPORTED_BEFORE.search(before[-80:]))))
         if (not mentioned and prev_mentioned and prev_end is not None
                 and _LIST_GAP.match(sentence[prev_end + 1:max(prev_end + 1, a - 1)])):
@@ -1108,6 +1128,8 @@ def model_may_judge(sent, citation: re.Pattern) -> bool:
         return False
     if _PLACEMENT.match(text) and not (cats & _PLACEMENT_CLAIMS):
         return False  # "Wrap it around your waist and relax": where to put it, nothing more
+    if _mentions_wording(text):
+        return False  # "we pulled the 'FDA Registered' badge": the claim is named, not made
     return not citation.search(text)
 
 
@@ -1167,8 +1189,6 @@ def _model_findings(facts: _Facts, plain: PlainText, spans, analysed, findings,
             continue
         if _restates_indications(sent.text, facts.indications):
             continue  # "Relieves minor muscle pain." on a product cleared for exactly that
-        if _mentions_wording(sent.text):
-            continue  # "we pulled the 'FDA Registered' badge": the claim is named, not made
         src_a, src_b = plain.span_to_source(ss, se)
         if citation.search(source, src_a, src_b):
             continue  # cited in a link target, which only the Markdown source shows

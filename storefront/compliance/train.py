@@ -68,6 +68,7 @@ def _rules_verdict(row: dict) -> str:
 def _open_sentences(row: dict) -> list[dict]:
     """The sentences of a row the model may judge (as the checker decides), as rows."""
     from storefront.compliance.checker import (
+        _restates_indications,
         _term,
         active_rules,
         analyse,
@@ -80,7 +81,8 @@ def _open_sentences(row: dict) -> list[dict]:
     plain = to_plain(row["text"]).text
     sents = [analyse(plain[a:b]) for a, b in SentenceIndex(plain).spans]
     return [{**row, "text": s.text} for i, s in enumerate(sents)
-            if model_may_judge(s, citation) and not in_answered_question(sents, i)]
+            if model_may_judge(s, citation) and not in_answered_question(sents, i)
+            and not _restates_indications(s.text, row.get("indications"))]
 
 
 def _row_scores(clf, vec, rows: list[dict], verdicts: dict[int, str]

@@ -567,6 +567,19 @@ def test_quoted_claims_pass_only_when_the_sentence_rejects_them(text, blocked):
     # a quoted claim the sentence endorses is made, whatever "call it" suggests
     ('Customers call it "a miracle cure" and we agree.', True),
     ('Some listings call it "a miracle cure"; it isn\'t.', False),
+    # the quoted wording said to be gone, judged, or reported from old or other people's copy
+    ("Changelog: \u201cmelts pain away\u201d removed.", False),
+    ("The \u2018FDA approved\u2019 sticker is gone from the box.", False),
+    ("Our previous label described the panel as 'a cure for arthritis'.", False),
+    ("A reseller's banner called it \u201cFDA approved\u201d.", False),
+    ("'Heals tendons' was the supplier's phrase, not ours.", False),
+    ("'Reduces swelling' falls outside what a wellness panel may say.", False),
+    ("Swap 'heals injuries' for 'a warm, relaxing glow'.", False),
+    # the same quotes as the seller's current wording still block
+    ("Our new label says it 'cures arthritis'.", True),
+    ("The 'FDA approved' sticker is on every box.", True),
+    ("Customers said it 'healed my knee', and it's our best seller.", True),
+    ("Rewritten headline: 'Clears up eczema in a week.'", True),
 ])
 def test_quoted_wording_named_for_removal_is_not_a_claim(text, blocked):
     found = check_copy(text, "panel", "wellness", whole_copy=False)
