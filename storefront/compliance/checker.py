@@ -600,7 +600,8 @@ _REJECTS = frozenset({"correction", "debunk", "evidence_doubt"})
 # is none of these.
 _REMOVAL = (r"remov(?:e|es|ed|ing)|delet(?:e|es|ed|ing)|strike|strikes|struck|drop(?:s|ped|ping)?|cut|cuts"
             r"|take\s+out|took\s+out|tak(?:e|es|en)\s+(?:it\s+|them\s+)?(?:down|out)|took\s+(?:it\s+|them\s+)?(?:down|out)"
-            r"|hid(?:e|es|den)|swap(?:s|ped)?|rewrote|amend(?:s|ed)?|muted|avoid(?:s|ed|ing)?|ban(?:s|ned)?|forbid(?:s|den)?|prohibit(?:s|ed)?"
+            r"|hid(?:e|es|den)|swap(?:s|ped)?|rewrote|amend(?:s|ed)?|muted|sunset(?:s|ted)?|walk(?:s|ed)?\s+back"
+            r"|scrub(?:s|bed)?|archiv(?:e|es|ed)|supersed(?:e|es|ed)|withdr(?:aw|aws|ew|awn)|avoid(?:s|ed|ing)?|ban(?:s|ned)?|forbid(?:s|den)?|prohibit(?:s|ed)?"
             r"|replac(?:e|es|ed|ing)|retir(?:e|es|ed)|retract(?:s|ed)?|reject(?:s|ed)?|flag(?:s|ged)?"
             r"|pull(?:s|ed)?|scrap(?:s|ped)?|(?:never|don't|do\s+not|can't|cannot|must\s+not)\s+(?:say|write|use|claim)"
             r"|stop(?:ped)?\s+(?:saying|writing|using|calling\s+\w+(?:\s+\w+)?)")
@@ -608,20 +609,23 @@ _WORDING = (r"phrases?|words?|wording|lines?|terms?|labels?|badges?|claims?|slog
             r"|headlines?|captions?|stickers?|language|copy|banners?|buttons?|bullets?")
 _MENTION_BEFORE = re.compile(
     rf"(?:\b(?:{_REMOVAL})(?:\s+(?:the|any|all|every|our|their|its|your))?(?:\s+(?:{_WORDING}))?"
-    rf"|\b(?:the|a|any|that|this)\s+(?:{_WORDING})|\b(?:{_WORDING})\s+(?:like|such\s+as))\s*[:,-]?\s*$",
+    rf"|\b(?:the|a|any|that|this)\s+(?:{_WORDING})|\b(?:{_WORDING})\s+(?:like|such\s+as)"
+    r"|\b(?:phrases?|words?|terms?|wording|claims?|red\s+flags?)\b[^.;:\"'\u201c\u2018]{0,50}:)\s*[:,-]?\s*$",
     re.IGNORECASE)
 _MENTION_AFTER = re.compile(rf"^\s*(?:{_WORDING})\b", re.IGNORECASE)
 # The quoted wording is said to be gone: '"heals" removed', 'the "FDA approved" sticker is gone'.
 _GONE_AFTER = re.compile(
     rf"^\W{{0,3}}\s*(?:(?:{_WORDING})\s+)?(?:(?:is|are|was|were|has\s+been|have\s+been|now|since|all)\s+)*"
-    r"(?:gone|removed|deleted|dropped|retired|pulled|struck|retracted|withdrawn|scrapped|history)\b",
+    r"(?:gone|removed|deleted|dropped|retired|pulled|struck|retracted|withdrawn|scrapped|history"
+    r"|replaced|archived|scrubbed|sunset)\b",
     re.IGNORECASE)
 # Old copy reported in order to correct it: 'the old description said the wrap "fixes" …',
 # 'a reseller's flyer described it as "FDA approved"'. A reporting verb just before the quote
 # and, anywhere in the sentence, a word that makes the copy a thing of the past.
 _REPORTED_BEFORE = re.compile(
     r"\b(?:said|says|saying|called|calls|calling|promised|promises|promising|claimed|claims|claiming"
-    r"|wrote|written|stated|advertis(?:e|es|ed|ing)|labell?ed|listed|touted|described|billed|branded|read)\b(?:\s+[\w'-]+){0,6}?\s+(?:as\s+)?(?:things\s+like\s+|that\s+)?[:,]?\s*$",
+    r"|wrote|written|stated|advertis(?:e|es|ed|ing)|labell?ed|listed|touted|described|billed|branded|read"
+    r"|print(?:s|ed)?|stamp(?:s|ed)?|plaster(?:s|ed)?)\b(?:\s+[\w'-]+){0,6}?\s+(?:as\s+)?(?:things\s+like\s+|that\s+)?[:,]?\s*$",
     re.IGNORECASE)
 _OLD_COPY = re.compile(
     r"\b(?:old|older|earlier|previous(?:ly)?|original(?:ly)?|former(?:ly)?|outdated|used\s+to"
@@ -642,7 +646,10 @@ _JUDGED_AFTER = re.compile(
     rf"(?:(?:was|is|were|are)\s+(?:(?:our|their|my|his|her|the\s+\w+'s)\s+(?:own\s+)?(?:{_WORDING})\b"
     r"|not\s+(?:accurate|true|ours|theirs|allowed|permitted)|never|wrong|inaccurate|misleading|false"
     r"|untrue|an?\s+(?:overstatement|exaggeration|mistake|error|claim))"
-    r"|falls?\s+outside|fell\s+outside|goes\s+beyond|went\s+beyond|overstate[sd]?|referred\s+(?:only\s+)?to)\b",
+    r"|falls?\s+outside|fell\s+outside|goes\s+beyond|went\s+beyond|overstate[sd]?|referred\s+(?:only\s+)?to"
+    r"|(?:is|are|was|were)\s+(?:an?\s+)?(?:[\w-]+\s+){0,2}claims?|(?:is|are|was|were)\s+off[-\s]label"
+    r"|can't\s+stay|cannot\s+stay|has\s+to\s+go|must\s+go"
+    r"|[-\u2013\u2014]\s*(?:replace|swap|change|rewrite|cut|delete|remove|strike)|replace\s+(?:it\s+)?with)\b",
     re.IGNORECASE)
 _REMOVAL_ANYWHERE = re.compile(rf"\b(?:{_REMOVAL})\b", re.IGNORECASE)
 _LIST_GAP = re.compile(r"^\s*(?:,\s*(?:and\s+|or\s+)?|and\s+|or\s+|/\s*)$", re.IGNORECASE)
