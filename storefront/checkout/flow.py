@@ -282,10 +282,10 @@ def pay_with_token(session: Session, gateway: StripeGateway, public_id: str, tok
     confirmed; a card needing 3-D Secure comes back as ``requires_action`` for Stripe.js.
     The order becomes paid only when Stripe's webhook says so.
     """
-    order = orders.get_order(session, public_id)
+    order = orders.get_order(session, public_id, related=False)
     if _past_expiry(order):
         expire_order(session, gateway, settings, public_id, source=source)
-        order = orders.get_order(session, public_id)
+        order = orders.get_order(session, public_id, related=False)
     if order.status in CAPTURED:
         return PaymentAttempt("paid")
     if order.status != OrderStatus.PENDING_PAYMENT or not order.payment_intent_id:
