@@ -171,7 +171,8 @@ def place_order(session: Session, gateway: StripeGateway, req: OrderRequest,
     session.commit()  # end the read transaction before talking to Stripe
 
     intent = ensure_intent(session, gateway, request_key=request_key, order_ref=public_id,
-                           amount=totals.total, currency=totals.currency)
+                           amount=totals.total, currency=totals.currency,
+                           new_key=not req.idempotency_key)
     # A retry served by a process with another SECRET_KEY keeps the first attempt's order id.
     public_id = intent.metadata.get("order_id") or public_id
 
