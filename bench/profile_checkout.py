@@ -43,9 +43,11 @@ class Meter:
     def __init__(self):
         self.step: str | None = None
         self.sql = defaultdict(list)  # step -> [(statement, seconds)]
-        self.tx = defaultdict(int)  # step -> commits + rollbacks
+        self.tx = defaultdict(int)  # step -> commits
+        self.checkouts = defaultdict(int)  # step -> pool checkouts (each pre-pinged on PostgreSQL)
         self.stripe = defaultdict(list)  # step -> [(method url, seconds)]
         self.wall = defaultdict(list)
+        self.cpu = defaultdict(list)  # this thread's CPU (localstripe runs in another thread)
 
     def install(self, engine) -> None:
         @sa.event.listens_for(engine, "before_cursor_execute")
@@ -57,6 +59,11 @@ class Meter:
             if self.step:
                 self.sql[self.step].append((statement.split("\n")[0][:110],
                                             time.perf_counter() - conn.info["t0"]))
+
+        @sa.event.listens_for(engine, "checkout")
+        def checkout(dbapi_conn, record, proxy):
+            if self.step:
+                self.checkouts[self.step] += 1
 
         @sa.event.listens_for(engine, "commit")
         def commit(conn):
@@ -119,11 +126,12 @@ def run(url: str, args) -> None:
         meter.step = name
         if prof and args.profile == name:
             prof.enable()
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.thread_time()
         try:
             return fn()
         finally:
             meter.wall[name].append(time.perf_counter() - t0)
+            meter.cpu[name].append(time.thread_time() - c0)
             if prof and args.profile == name:
                 prof.disable()
             meter.step = None
@@ -133,34 +141,36 @@ def run(url: str, args) -> None:
     gateway = gateway_for(app)
     for i in range(args.orders + 3):
         if i == 3:  # the first few warm imports, pools and prepared statements
-            for d in (meter.sql, meter.tx, meter.stripe, meter.wall):
+            for d in (meter.sql, meter.tx, meter.checkouts, meter.stripe, meter.wall, meter.cpu):
                 d.clear()
-        resp = step("create", lambda: client.post("/api/v1/orders", json=_body(skus[i % len(skus)])))
+        resp = step("create", lambda i=i: client.post("/api/v1/orders", json=_body(skus[i % len(skus)])))
         assert resp.status_code == 201, resp.get_data(as_text=True)
         order = resp.get_json()
         token = http.post(f"{ls.url}/v1/tokens", timeout=10, data={
             "card[number]": "4242424242424242", "card[exp_month]": "12",
             "card[exp_year]": "2034", "card[cvc]": "123", "key": "pk_test_localstripe"}).json()["id"]
-        paid = step("pay", lambda: client.post(f"/api/v1/orders/{order['order_id']}/payment",
-                                               json={"token": token}))
+        paid = step("pay", lambda o=order, t=token: client.post(
+            f"/api/v1/orders/{o['order_id']}/payment", json={"token": t}))
         assert paid.status_code == 200 and paid.get_json()["status"] == "processing", paid.get_json()
         intent_id = order["client_secret"].split("_secret_")[0]
         event = next(e.to_dict() for e in gateway.client.v1.events.list(
             {"type": "payment_intent.succeeded", "limit": 5}).auto_paging_iter()
             if e["data"]["object"]["id"] == intent_id)
         payload = json.dumps(event).encode()
-        hook = step("webhook", lambda: client.post("/stripe/webhook", data=payload, headers={
-            "Stripe-Signature": signature_header(payload, secret),
+        hook = step("webhook", lambda p=payload: client.post("/stripe/webhook", data=p, headers={
+            "Stripe-Signature": signature_header(p, secret),
             "Content-Type": "application/json"}))
         assert hook.get_json()["outcome"] == "paid", hook.get_json()
 
     n = args.orders
     print(f"{n} orders, PostgreSQL, localstripe in a thread, in process (no HTTP server)\n")
-    print(f"{'step':<9}{'wall ms':>9}{'SQL':>6}{'SQL ms':>8}{'commits':>9}{'Stripe':>8}{'Stripe ms':>11}")
+    print(f"{'step':<9}{'wall ms':>9}{'CPU ms':>8}{'SQL':>6}{'SQL ms':>8}{'commits':>9}{'checkouts':>10}{'Stripe':>8}{'Stripe ms':>11}")
     for name in ("create", "pay", "webhook"):
         sql, calls = meter.sql[name], meter.stripe[name]
-        print(f"{name:<9}{statistics.median(meter.wall[name]) * 1000:>9.1f}{len(sql) / n:>6.1f}"
+        print(f"{name:<9}{statistics.median(meter.wall[name]) * 1000:>9.1f}"
+              f"{statistics.median(meter.cpu[name]) * 1000:>8.1f}{len(sql) / n:>6.1f}"
               f"{sum(t for _, t in sql) / n * 1000:>8.1f}{meter.tx[name] / n:>9.1f}"
+              f"{meter.checkouts[name] / n:>10.1f}"
               f"{len(calls) / n:>8.1f}{sum(t for _, t in calls) / n * 1000:>11.1f}")
     for name in ("create", "pay", "webhook"):
         print(f"\n{name}: statements per order")
@@ -177,6 +187,15 @@ def run(url: str, args) -> None:
     if prof:
         print()
         stats = pstats.Stats(prof).sort_stats(args.sort)
+        by_package: dict[str, float] = defaultdict(float)
+        for (path, _line, _fn), (_cc, _nc, tottime, _ct, _callers) in stats.stats.items():
+            key = path.split("site-packages/")[-1].split("/")[0] if "site-packages" in path else (
+                "storefront/" + path.split("storefront/")[-1].split("/")[0]
+                if "/storefront/" in path else ("stdlib" if path.startswith("/") else path))
+            by_package[key] += tottime
+        print(f"\n{args.profile}: own time by package (profiled, ms per order)")
+        for key, t in sorted(by_package.items(), key=lambda kv: -kv[1])[:20]:
+            print(f"  {t / (n + 3) * 1000:7.2f}  {key}")
         stats.print_stats(40)
         for pattern in args.callees or []:
             stats.print_callees(pattern)
