@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, scoped_session
+from sqlalchemy.orm import Session
 
 from storefront.catalog.models import Product
 from storefront.checkout.pricing import (
@@ -217,27 +217,8 @@ def place_order(session: Session, gateway: StripeGateway, req: OrderRequest,
         if existing is None:
             raise
         return replay_order(gateway, existing, req.fingerprint())
-    _commit_keeping(session, order)
+    session.commit()
     return PlacedOrder(order, intent.client_secret)
-
-
-def _commit_keeping(session: Session, order: Order) -> None:
-    """Commit, leaving the order just inserted (and its lines) loaded for the answer.
-
-    Its attributes are exactly what this transaction wrote (no server-side defaults), so
-    reloading it after the commit would be a round trip that reads back the same row.
-    Everything else in the session is expired, as a commit does.
-    """
-    real = session() if isinstance(session, scoped_session) else session
-    keep = {id(obj) for obj in (order, *order.lines, *order.reservations, *order.events)}
-    for obj in list(real.identity_map.values()):
-        if id(obj) not in keep:
-            real.expire(obj)
-    saved, real.expire_on_commit = real.expire_on_commit, False
-    try:
-        real.commit()
-    finally:
-        real.expire_on_commit = saved
 
 
 def quote_order(session: Session, priced, req: OrderRequest,
