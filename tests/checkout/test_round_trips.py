@@ -55,13 +55,15 @@ def test_one_purchase_costs_what_it_did(shop, client, db_session, localstripe, g
                                         webhook_secret, meter):
     belt, = seed(db_session, product_record(price=25000, stock=5))
     body = order_body((belt.sku, 1))
+    # As the app's own session (extensions.db): objects stay loaded across commits, so the
+    # answer reads the order as written instead of reloading it.
+    db_session().expire_on_commit = False
 
     with meter() as created:
         resp = client.post("/api/v1/orders", json=body)
     assert resp.status_code == 201, resp.get_json()
     # Unpaid-orders cap (count), products with their bands (one joined SELECT), the intent's
-    # journal row, then stock UPDATE, order number, order, event, line, reservation; the
-    # answer is read from the order as written (no reload after the commit).
+    # journal row, then stock UPDATE, order number, order, event, line, reservation.
     assert len(created["sql"]) == 9, _explain(created)
     # One PaymentIntent; no journal lookup without an Idempotency-Key, no retrieve.
     assert [c.split(" ")[0] + " " + c.split(" ")[1].split("/")[0] for c in created["stripe"]] == [
