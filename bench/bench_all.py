@@ -220,6 +220,45 @@ def bench_pages(database_url: str, urls: dict[str, list[str]], *, behind_nginx: 
 
 # --------------------------------------------------------------------------- checkout
 
+def _proc_stat(pid: int) -> tuple[int, float] | None:
+    """(parent pid, user + system CPU seconds) of a live process, from /proc."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return int(fields[1]), (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """CPU seconds used so far by these processes and their live descendants (gunicorn workers)."""
+    stats = {int(d): st for d in os.listdir("/proc") if d.isdigit() and (st := _proc_stat(int(d)))}
+    wanted, total = set(pids), 0.0
+    changed = True
+    while changed:
+        changed = False
+        for pid, (ppid, _) in stats.items():
+            if ppid in wanted and pid not in wanted:
+                wanted.add(pid)
+                changed = True
+    for pid in wanted:
+        if pid in stats:
+            total += stats[pid][1]
+    return total
+
+
+def postgres_pids() -> list[int]:
+    """Every process named postgres (the server is shared: other work shows up here too)."""
+    out = []
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                if Path(f"/proc/{d}/comm").read_text().strip() == "postgres":
+                    out.append(int(d))
+            except OSError:
+                pass
+    return out
+
+
 def _order_body(sku: str) -> dict:
     return {"items": [{"sku": sku, "quantity": 1}], "email": "bench@example.com",
             "shipping_address": {"name": "B", "line1": "1 Main St", "city": "Austin", "state": "TX",
@@ -292,6 +331,12 @@ def bench_checkout(n_orders: int, concurrency: int, nginx_bin: str | None) -> di
         while paid_count() < 6 and time.monotonic() < deadline:
             time.sleep(0.1)
         base = paid_count()
+        groups = {"gunicorn": [p.pid for p in stack.procs if "gunicorn" in " ".join(p.args)],
+                  "localstripe": [p.pid for p in stack.procs if "localstripe" in " ".join(p.args)],
+                  "nginx": [p.pid for p in stack.procs if p.args[0] == nginx_bin]}
+        cpu0 = {name: cpu_seconds(pids) for name, pids in groups.items()}
+        cpu0["postgres (all backends)"] = cpu_seconds(postgres_pids())
+        cpu0["this client"] = time.process_time()
         t0 = time.perf_counter()
         with ThreadPoolExecutor(concurrency) as pool:
             latencies = sorted(x for x in pool.map(buy, range(n_orders)) if x is not None)
@@ -300,12 +345,16 @@ def bench_checkout(n_orders: int, concurrency: int, nginx_bin: str | None) -> di
         while (done := paid_count() - base) < len(latencies) and time.monotonic() < deadline:
             time.sleep(0.05)
         wall = time.perf_counter() - t0
+        cpu1 = {name: cpu_seconds(pids) for name, pids in groups.items()}
+        cpu1["postgres (all backends)"] = cpu_seconds(postgres_pids())
+        cpu1["this client"] = time.process_time()
+        cpu_ms = {k: (cpu1[k] - cpu0[k]) * 1000 / max(done, 1) for k in cpu0}
         with engine.connect() as conn:
             pending = conn.execute(sa.text("SELECT count(*) FROM orders WHERE status <> 'paid'")).scalar()
         engine.dispose()
         return {"orders": n_orders, "paid": done, "not_paid": pending, "wall": wall,
                 "failed": failures,
-                "placed_wall": placed, "paid_per_s": done / wall, "concurrency": concurrency,
+                "placed_wall": placed, "paid_per_s": done / wall, "cpu_ms_per_order": cpu_ms, "concurrency": concurrency,
                 "buy_p50_ms": latencies[len(latencies) // 2] * 1000,
                 "buy_p95_ms": latencies[int(len(latencies) * 0.95)] * 1000,
                 "topology": "nginx -> 2 instances" if nginx_bin else "gunicorn (no nginx)"}
@@ -326,8 +375,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--skip-postgres", action="store_true")
     parser.add_argument("--no-warm", action="store_true",
                         help="do not warm the page cache before the page runs (cold first views)")
+    parser.add_argument("--checkout-only", action="store_true",
+                        help="only the checkout part (PostgreSQL, nginx, localstripe)")
     parser.add_argument("--json", default=str(BENCH / "out" / "bench.json"))
     args = parser.parse_args(argv)
+    if args.checkout_only:
+        return checkout_only(args)
 
     from gen_catalogue import generate
 
@@ -393,6 +446,36 @@ def main(argv: list[str] | None = None) -> None:
     Path(args.json).write_text(json.dumps(report, indent=2))
 
 
+def checkout_only(args) -> None:
+    """``--checkout-only``: the checkout part alone, printed as in the full table."""
+    if not postgres_answers():
+        raise SystemExit(f"PostgreSQL does not answer at {pg_server_url()}")
+    started = time.perf_counter()
+    nginx_bin = ensure_tool("nginx", "nginx-light")
+    report = {"when": datetime.now(UTC).isoformat(timespec="seconds"),
+              "machine": f"{platform.node()}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}",
+              "checkout": bench_checkout(args.orders, args.buyers, nginx_bin)}
+    report["total_s"] = time.perf_counter() - started
+    print_checkout(report)
+    Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.json).write_text(json.dumps(report, indent=2))
+
+
+def print_checkout(r: dict) -> None:
+    c = r["checkout"]
+    if "seed_sqlite_s" not in r:
+        print(f"checkout only  {r['when']}  ({r['machine']}; {r['total_s']:.0f} s in all)")
+    print(f"\ncheckout ({c['topology']}, PostgreSQL, localstripe; {c['concurrency']} buyers): "
+          f"{c['paid']}/{c['orders']} orders created, paid and confirmed by webhook in "
+          f"{c['wall']:.1f} s = {c['paid_per_s']:.1f} paid orders/s   (goal >= 30)")
+    print(f"  per buyer (create order + tokenise card + pay): p50 {c['buy_p50_ms']:.0f} ms, "
+          f"p95 {c['buy_p95_ms']:.0f} ms; orders not paid at the end: {c['not_paid']}"
+          + (f"; FAILED requests: {', '.join(c['failed'])}" if c["failed"] else ""))
+    if c.get("cpu_ms_per_order"):
+        print("  CPU per paid order: " + ", ".join(f"{k} {v:.1f} ms"
+                                                   for k, v in c["cpu_ms_per_order"].items()))
+
+
 def print_table(r: dict, args) -> None:
     line = "-" * 86
     print(f"\n{line}\nmake bench  {r['when']}  ({r['machine']}; {r['total_s']:.0f} s in all)")
@@ -434,13 +517,7 @@ def print_table(r: dict, args) -> None:
     print("SQLite: gunicorn -w 2 sync, direct" + (f"; PostgreSQL: {r['pages_postgres_via']} "
                                                  "(ceiling served the same way)" if pg else ""))
     if "checkout" in r:
-        c = r["checkout"]
-        print(f"\ncheckout ({c['topology']}, PostgreSQL, localstripe; {c['concurrency']} buyers): "
-              f"{c['paid']}/{c['orders']} orders created, paid and confirmed by webhook in "
-              f"{c['wall']:.1f} s = {c['paid_per_s']:.1f} paid orders/s   (goal >= 30)")
-        print(f"  per buyer (create order + tokenise card + pay): p50 {c['buy_p50_ms']:.0f} ms, "
-              f"p95 {c['buy_p95_ms']:.0f} ms; orders not paid at the end: {c['not_paid']}"
-              + (f"; FAILED requests: {', '.join(c['failed'])}" if c["failed"] else ""))
+        print_checkout(r)
     print(line)
 
 

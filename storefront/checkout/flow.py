@@ -171,7 +171,8 @@ def place_order(session: Session, gateway: StripeGateway, req: OrderRequest,
     session.commit()  # end the read transaction before talking to Stripe
 
     intent = ensure_intent(session, gateway, request_key=request_key, order_ref=public_id,
-                           amount=totals.total, currency=totals.currency)
+                           amount=totals.total, currency=totals.currency,
+                           new_key=not req.idempotency_key)
     # A retry served by a process with another SECRET_KEY keeps the first attempt's order id.
     public_id = intent.metadata.get("order_id") or public_id
 
@@ -282,10 +283,10 @@ def pay_with_token(session: Session, gateway: StripeGateway, public_id: str, tok
     confirmed; a card needing 3-D Secure comes back as ``requires_action`` for Stripe.js.
     The order becomes paid only when Stripe's webhook says so.
     """
-    order = orders.get_order(session, public_id)
+    order = orders.get_order(session, public_id, related=False)
     if _past_expiry(order):
         expire_order(session, gateway, settings, public_id, source=source)
-        order = orders.get_order(session, public_id)
+        order = orders.get_order(session, public_id, related=False)
     if order.status in CAPTURED:
         return PaymentAttempt("paid")
     if order.status != OrderStatus.PENDING_PAYMENT or not order.payment_intent_id:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from storefront.cart.service import MAX_QUANTITY, PrescriptionOnly
 from storefront.catalog.models import Product, Regulatory, Status
@@ -57,9 +57,10 @@ def price_items(session: Session, items: list[dict[str, Any]]) -> PricedOrder:
     if not items:
         raise ValidationError("The order has no items.", errors={"items": ["At least one item."]})
     merged = _merge(items)
+    # Bands (the precautions name the wavelengths) in the same statement; tiers are quotes' only.
     products = {p.sku: p for p in session.scalars(
         select(Product).where(Product.sku.in_([sku for _, sku, _ in merged]))
-        .options(selectinload(Product.bands), selectinload(Product.tiers)))}
+        .options(joinedload(Product.bands))).unique()}
     errors: dict[str, list[str]] = {}
     rx: list[str] = []
     for i, sku, qty in merged:

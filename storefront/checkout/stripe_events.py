@@ -34,13 +34,14 @@ class Outcome:
     cancel_intent: str | None = None
 
 
-def record_event(session: Session, event: dict[str, Any]) -> int | None:
+def record_event(session: Session, event: dict[str, Any], outcome: str = "") -> int | None:
     """Insert the event id; None when it was already recorded (by us, or a concurrent delivery).
 
     The unique index makes a concurrent duplicate wait for the first delivery's transaction:
-    if that commits, this one finds the id taken and does nothing.
+    if that commits, this one finds the id taken and does nothing. ``outcome`` is stored at
+    once when it is known before applying (events never applied).
     """
-    values = {"event_id": event["id"][:255], "type": str(event["type"])[:100], "outcome": "",
+    values = {"event_id": event["id"][:255], "type": str(event["type"])[:100], "outcome": outcome,
               "received_at": utcnow()}
     dialect = session.get_bind(mapper=StripeEvent).dialect.name
     if dialect in ("postgresql", "sqlite"):
@@ -109,26 +110,27 @@ def handle_event(session: Session, event: dict[str, Any], settings: CheckoutSett
     if problem == "malformed_event":
         log.warning("signed Stripe event without an id or type; acknowledged, not applied")
         return Outcome(problem)
+    kind = event["type"]
+    if problem is not None or kind not in EXPECTED:
+        # Never applied: the row is recorded with its outcome in one statement.
+        outcome = problem or "ignored"
+        if record_event(session, event, outcome) is None:
+            return Outcome("duplicate")
+        if problem is not None:
+            log.warning("Stripe event %s (%s): %s; recorded, not applied", event["id"],
+                        kind, problem)
+        return Outcome(outcome)
     row_id = record_event(session, event)
     if row_id is None:
         return Outcome("duplicate")
-    if problem is not None:
-        log.warning("Stripe event %s (%s): %s; recorded, not applied", event["id"],
-                    event["type"], problem)
-        session.execute(update(StripeEvent).where(StripeEvent.id == row_id)
-                        .values(outcome=problem))
-        return Outcome(problem)
     obj = event["data"]["object"]
     source = f"webhook:{event['id']}"[:120]
-    kind = event["type"]
     if kind == "payment_intent.succeeded":
         result = apply_intent_succeeded(session, Intent.from_dict(obj), settings, source=source)
     elif kind == "payment_intent.payment_failed":
         result = apply_intent_failed(session, Intent.from_dict(obj), source=source)
-    elif kind == "charge.refunded":
-        result = apply_charge_refunded(session, obj, settings, source=source)
     else:
-        result = Outcome("ignored")
+        result = apply_charge_refunded(session, obj, settings, source=source)
     session.execute(update(StripeEvent).where(StripeEvent.id == row_id)
                     .values(outcome=result.outcome[:60], order_ref=result.order_ref))
     return result

@@ -11,6 +11,8 @@ from email.message import EmailMessage
 from typing import Any
 
 from sqlalchemy import Integer, String, Text, and_, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -58,11 +60,20 @@ def _clean_header(value: str) -> str:
 def enqueue(session: Session, *, to: str, subject: str, body_text: str, dedupe_key: str,
             body_html: str | None = None) -> OutboxEmail | None:
     """Add a message to the outbox in the caller's transaction; None if already queued."""
+    values = {"dedupe_key": dedupe_key, "to_addr": _clean_header(to),
+              "subject": _clean_header(subject), "body_text": body_text, "body_html": body_html}
+    dialect = session.get_bind(mapper=OutboxEmail).dialect.name
+    if dialect in ("postgresql", "sqlite"):
+        # One statement: a message already queued (by us, or by a concurrent transaction,
+        # which this waits for on the unique index) inserts nothing and returns no row.
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        return session.scalars(
+            insert(OutboxEmail).values(**values)
+            .on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(OutboxEmail)).first()
     existing = session.scalar(select(OutboxEmail).where(OutboxEmail.dedupe_key == dedupe_key))
     if existing is not None:
         return None
-    msg = OutboxEmail(dedupe_key=dedupe_key, to_addr=_clean_header(to),
-                      subject=_clean_header(subject), body_text=body_text, body_html=body_html)
+    msg = OutboxEmail(**values)
     try:
         with session.begin_nested():
             session.add(msg)

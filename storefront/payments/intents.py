@@ -21,16 +21,18 @@ def intent_key(order_ref: str, attempt: int) -> str:
 
 
 def ensure_intent(session: Session, gateway: StripeGateway, *, request_key: str, order_ref: str,
-                  amount: int, currency: str) -> Intent:
+                  amount: int, currency: str, new_key: bool = False) -> Intent:
     """Return the PaymentIntent for this request, creating it only if none was recorded.
 
     Stripe dedupes by the deterministic idempotency key; the journal row (committed on its
     own) covers providers that do not (localstripe) and a retry after the order's
-    transaction was rolled back.
+    transaction was rolled back. ``new_key``: the request key was just made up for this
+    request (no Idempotency-Key, a random order id), so no earlier attempt can have recorded
+    it and the lookup is skipped; the intent is still recorded.
     """
     currency = currency.lower()
     attempt = 1
-    rec = journal.find(session, request_key)
+    rec = None if new_key else journal.find(session, request_key)
     if rec is not None:
         intent = gateway.retrieve_intent(rec["intent_id"])
         if intent.status != "canceled":
