@@ -204,9 +204,12 @@ def from_env() -> dict:
         "PAGE_CACHE_LOCAL_MB": _float("PAGE_CACHE_LOCAL_MB", 16),
         "PAGE_CACHE_LOCAL_SECONDS": _float("PAGE_CACHE_LOCAL_SECONDS", 60),
         # After an import or a publish, a worker job pre-renders the catalogue's first
-        # PAGE_CACHE_WARM_LISTING_PAGES pages and every product page (only with a worker).
+        # PAGE_CACHE_WARM_LISTING_PAGES pages, up to PAGE_CACHE_WARM_FILTERS filter states
+        # the catalogue links to (facet links, then their combinations) and every product
+        # page (only with a worker).
         "PAGE_CACHE_WARM": _bool("PAGE_CACHE_WARM", True),
         "PAGE_CACHE_WARM_LISTING_PAGES": _int("PAGE_CACHE_WARM_LISTING_PAGES", 5),
+        "PAGE_CACHE_WARM_FILTERS": _int("PAGE_CACHE_WARM_FILTERS", 400),
         # Checkout: how long stock stays reserved for an unpaid order, a quote's payment
         # window, and how long a payment may wait for its webhook before a sync asks Stripe.
         # Shipping zones and tax rates (data files staff edit); blank: the ones in the package.

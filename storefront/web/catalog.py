@@ -150,7 +150,7 @@ def _index():
         # Read before rendering: the shared page cache keeps this page while it holds.
         page_cache.opt_in(request.environ, "catalogue",
                           page_cache.listing_validator(ref.version, ref.stock, ref.shown, availability),
-                          ref.shown)
+                          ref.shown, query=urlencode(filters.to_query()))
     if anonymous:
         page = fragments.get(page_key)
         if page is not None:

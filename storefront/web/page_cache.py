@@ -28,9 +28,11 @@ files in ``PAGE_CACHE_DIR`` (shared by the workers of one host), or process memo
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import logging
 import os
+import re
 import threading
 import time
 from collections import OrderedDict
@@ -371,10 +373,13 @@ def _normal(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str))
 
 
-def opt_in(environ: dict, kind: str, validator: Any, ids: list[int] | None = None) -> None:
-    """A view says: this response is the shared page, valid while ``validator`` holds."""
+def opt_in(environ: dict, kind: str, validator: Any, ids: list[int] | None = None,
+           query: str | None = None) -> None:
+    """A view says: this response is the shared page, valid while ``validator`` holds (a
+    catalogue view also says which canonical query it rendered: ``catalogue_query``)."""
     if ENVIRON_KEY in environ:
-        environ[ENVIRON_KEY] = {"kind": kind, "validator": _normal(validator), "ids": list(ids or [])}
+        environ[ENVIRON_KEY] = {"kind": kind, "validator": _normal(validator), "ids": list(ids or []),
+                                "query": query}
 
 
 def listening(environ: dict) -> bool:
@@ -475,14 +480,45 @@ def page_kind(path: str) -> str | None:
     return None
 
 
-def canonical_key(environ: dict, build: str) -> str:
-    """Origin + path + the query's pairs sorted (``?b=2&a=1`` is ``?a=1&b=2``)."""
+def _sorted_query(raw: str) -> str:
+    pairs = sorted(parse_qsl(raw, keep_blank_values=True)) if raw else None
+    return urlencode(pairs) if pairs else ""
+
+
+# raw query string -> the catalogue's own spelling of it (a pure function of the string)
+_catalogue_queries = CatalogCache(ttl=float("inf"), size=4096)
+
+
+def catalogue_query(raw: str) -> str:
+    """A catalogue query as the catalogue page itself writes its links (``Filters.to_query``):
+    parameters in one order, blanks, defaults (``page=1``, ``per_page=24``), repeats and
+    parameters the page ignores (``utm_source``...) dropped, so every spelling of one filter
+    state shares one entry. A query the page reports errors for keeps its sorted pairs (it
+    is answered 422 and never stored)."""
+    if not raw:
+        return ""
+    hit = _catalogue_queries.get(raw)
+    if hit is None:
+        from werkzeug.wrappers import Request
+
+        from storefront.web.catalog import parse_query
+
+        # Parsed as the view will parse it (werkzeug's ``request.args``), so the key names
+        # the state the view renders; the view confirms it before the page is stored.
+        filters, errors = parse_query(Request({"QUERY_STRING": raw}).args)
+        hit = _sorted_query(raw) if errors else urlencode(filters.to_query())
+        _catalogue_queries.put(raw, hit)
+    return hit
+
+
+def canonical_key(environ: dict, build: str, kind: str | None = None) -> str:
+    """Origin + path + the query: the catalogue's canonical spelling for a catalogue page
+    (``catalogue_query``), else the query's pairs sorted (``?b=2&a=1`` is ``?a=1&b=2``)."""
     host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")
     raw = environ.get("QUERY_STRING", "")
-    pairs = sorted(parse_qsl(raw, keep_blank_values=True)) if raw else None
-    query = "?" + urlencode(pairs) if pairs else ""
+    query = catalogue_query(raw) if kind == "catalogue" else _sorted_query(raw)
     return (f"{build} {environ.get('wsgi.url_scheme', 'http')}://{host}"
-            f"{environ.get('SCRIPT_NAME', '')}{environ.get('PATH_INFO', '')}{query}")
+            f"{environ.get('SCRIPT_NAME', '')}{environ.get('PATH_INFO', '')}{'?' + query if query else ''}")
 
 
 class PageCache:
@@ -514,7 +550,7 @@ class PageCache:
         kind = page_kind(environ.get("PATH_INFO", "")) if method in ("GET", "HEAD") else None
         if kind is None or not self.anonymous(environ):
             return self.wsgi_app(environ, start_response)
-        key = canonical_key(environ, self.build)
+        key = canonical_key(environ, self.build, kind)
         try:
             entry = self.fresh_entry(key)
         except Exception:  # noqa: BLE001 - the app answers (503 on a database outage)
@@ -584,7 +620,10 @@ class PageCache:
             names = {name.lower() for name, _ in headers}
             cache_control = ",".join(v for n, v in headers if n.lower() == "cache-control").lower()
             ctype = ",".join(v for n, v in headers if n.lower() == "content-type")
-            if (opted.get("kind") == kind and status.startswith("200 ") and "set-cookie" not in names
+            # A catalogue page is stored under its canonical query only if that is the state
+            # the view rendered (the key's parse and the view's agree; else it is not kept).
+            same_state = kind != "catalogue" or opted.get("query") == catalogue_query(environ.get("QUERY_STRING", ""))
+            if (opted.get("kind") == kind and same_state and status.startswith("200 ") and "set-cookie" not in names
                     and "no-store" not in cache_control and "private" not in cache_control
                     and ctype.startswith("text/html") and exc_info is None):
                 headers = shared_headers(headers)
@@ -680,18 +719,64 @@ def _enqueue_warming(app) -> None:
     enqueue(WARM_JOB, job_timeout=3600)
 
 
-def warm_urls(session, listing_pages: int) -> list[str]:
-    """The catalogue's first pages, then every published product page."""
-    from storefront.catalog.queries import published_slugs
+def listing_urls(listing_pages: int) -> list[str]:
+    """The front page and the catalogue's first ``listing_pages`` pages."""
+    return ["/", "/products"] + [f"/products?page={n}" for n in range(2, listing_pages + 1)]
 
-    urls = ["/", "/products"] + [f"/products?page={n}" for n in range(2, listing_pages + 1)]
+
+def product_urls(session) -> list[str]:
+    """Every published product page."""
     from urllib.parse import quote
 
-    return urls + [f"/products/{quote(slug)}" for slug, _ in published_slugs(session)]
+    from storefront.catalog.queries import published_slugs
+
+    return [f"/products/{quote(slug)}" for slug, _ in published_slugs(session)]
 
 
-def warm_pages(listing_pages: int | None = None) -> dict[str, int]:
-    """Fetch every page the cache keeps, as an anonymous visitor would (a CDN warm-up).
+_LISTING_HREF = re.compile(r'href="(/products\?[^"#]*)"')
+
+
+def filter_links(body: str) -> list[str]:
+    """The filter states a catalogue page links to (facet toggles, active-filter chips,
+    "clear", "any price"), first pages only, in canonical spelling and page order."""
+    out: list[str] = []
+    for href in _LISTING_HREF.findall(body):
+        query = catalogue_query(html.unescape(href).split("?", 1)[1])
+        if not query or "page" in dict(parse_qsl(query)):  # the catalogue itself, or a later page
+            continue
+        url = "/products?" + query
+        if url not in out:
+            out.append(url)
+    return out
+
+
+def filter_states(fetch, seeds: list[str], budget: int) -> list[str]:
+    """Up to ``budget`` filter states, breadth first from the links in ``seeds`` (pages'
+    bodies): every facet link the catalogue offers, then the combinations those pages offer,
+    and so on. ``fetch(url)`` warms one page and returns its body."""
+    queue: list[str] = []
+    seen: set[str] = set()
+
+    def follow(body: str) -> None:
+        for url in filter_links(body):
+            if url not in seen and len(seen) < budget:
+                seen.add(url)
+                queue.append(url)
+
+    for body in seeds:
+        follow(body)
+    done: list[str] = []
+    while queue:
+        url = queue.pop(0)
+        done.append(url)
+        follow(fetch(url))
+    return done
+
+
+def warm_pages(listing_pages: int | None = None, filters: int | None = None) -> dict[str, int]:
+    """Fetch the pages the cache keeps, as an anonymous visitor would (a CDN warm-up): the
+    catalogue's first pages, up to ``filters`` filter states the catalogue links to
+    (``PAGE_CACHE_WARM_FILTERS``; ``filter_states``), then every product page.
 
     A page already stored and still valid costs one validating statement; the others are
     rendered and stored. Runs in the worker (``storefront pages warm`` runs it in the CLI).
@@ -701,19 +786,29 @@ def warm_pages(listing_pages: int | None = None) -> dict[str, int]:
     from storefront.extensions import db
 
     app = current_app._get_current_object()
+    counts = {"pages": 0, "hits": 0, "stored": 0, "other": 0, "filters": 0}
     if page_cache(app) is None:
-        return {"pages": 0, "hits": 0, "stored": 0, "other": 0}
+        return counts
     n = int(listing_pages if listing_pages is not None else app.config.get("PAGE_CACHE_WARM_LISTING_PAGES", 5))
-    urls = warm_urls(db.session, n)
+    budget = int(filters if filters is not None else app.config.get("PAGE_CACHE_WARM_FILTERS", 0))
+    products = product_urls(db.session)
     db.session.remove()
     client = app.test_client(use_cookies=False)
-    counts = {"pages": len(urls), "hits": 0, "stored": 0, "other": 0}
-    for url in urls:
+
+    def fetch(url: str) -> str:
         response = client.get(url)
         state = response.headers.get(HEADER)
+        counts["pages"] += 1
         counts["hits" if state == "hit" else "stored" if state == "miss" else "other"] += 1
+        body = response.get_data(as_text=True) if response.status_code == 200 else ""
         response.close()
         db.session.remove()  # the job's app context spans every request: keep it small
+        return body
+
+    seeds = [fetch(url) for url in listing_urls(n)]
+    counts["filters"] = len(filter_states(fetch, seeds[:2], budget)) if budget > 0 else 0
+    for url in products:
+        fetch(url)
     return counts
 
 
@@ -729,16 +824,20 @@ def pages_cli():
     @group.command("warm")
     @click.option("--listing-pages", type=int, default=None,
                   help="How many catalogue pages (default PAGE_CACHE_WARM_LISTING_PAGES).")
-    def warm_command(listing_pages: int | None) -> None:
-        """Render every product page and the catalogue's first pages into the store."""
+    @click.option("--filters", type=int, default=None,
+                  help="How many filter states the catalogue links to (default PAGE_CACHE_WARM_FILTERS).")
+    def warm_command(listing_pages: int | None, filters: int | None) -> None:
+        """Render the catalogue's first pages, the filter states it links to and every
+        product page into the store."""
         from flask import current_app
 
         if page_cache(current_app) is None:
             raise click.ClickException("the page cache is off (PAGE_CACHE_SECONDS=0)")
         started = time.perf_counter()
-        c = warm_pages(listing_pages)
+        c = warm_pages(listing_pages, filters)
         click.echo(f"{c['pages']} pages: {c['stored']} rendered and stored, {c['hits']} already "
-                   f"stored, {c['other']} not cacheable; {time.perf_counter() - started:.1f} s")
+                   f"stored, {c['other']} not cacheable ({c['filters']} filter states); "
+                   f"{time.perf_counter() - started:.1f} s")
 
     @group.command("clear")
     def clear_command() -> None:
