@@ -584,3 +584,80 @@ def test_quoted_claims_pass_only_when_the_sentence_rejects_them(text, blocked):
 def test_quoted_wording_named_for_removal_is_not_a_claim(text, blocked):
     found = check_copy(text, "panel", "wellness", whole_copy=False)
     assert any(f.severity == "block" for f in found) is blocked, found
+
+
+@pytest.mark.parametrize("text, blocked", [
+    # other copy reported, unquoted, in a sentence that removes or polices it
+    ("Forum rule: threads saying the panel cures psoriasis will be removed.", False),
+    ("We deleted a comment pitching the panel as a treatment for lupus.", False),
+    ("Taken down by our moderators: it claimed the panel heals burns.", False),
+    # the same report kept, endorsed or with nothing policing it is a claim
+    ("Our ads saying the panel cures psoriasis are back up.", True),
+    ("Threads saying the panel cures psoriasis are right, and we agree.", True),
+])
+def test_reported_copy_that_is_policed_is_not_a_claim(text, blocked):
+    found = check_copy(text, "panel", "wellness", whole_copy=False)
+    assert any(f.severity == "block" for f in found) is blocked, found
+
+
+_CARPAL = ("Adjunctive use in providing temporary relief of hand and wrist pain associated with "
+           "carpal tunnel syndrome.")
+_ILY = ("Temporary relief of minor muscle and joint pain and stiffness, minor arthritis pain, "
+        "muscle spasm; temporary increase in local blood circulation; temporary relaxation of "
+        "muscles.")
+
+
+@pytest.mark.parametrize("text, indications, blocked", [
+    # a condition the indications name, in a sentence that restates them in their own words
+    ("For carpal tunnel, use it as an adjunct for temporary relief of hand and wrist pain.",
+     _CARPAL, False),
+    ("For arthritis, it gives temporary relief of minor arthritis pain.", _ILY, False),
+    # naming the condition with a bare "temporary relief" widens the clearance
+    ("For arthritis, it gives temporary relief.", _ILY, True),
+    ("For carpal tunnel, it gives temporary relief.", _CARPAL, True),
+    # and a condition the indications do not name is never covered by restating them
+    ("For sciatica, it gives temporary relief of minor arthritis pain.", _ILY, True),
+    # what follows "not" is disowned, not claimed
+    ("Cleared as an adjunct for hand and wrist pain associated with carpal tunnel syndrome, "
+     "not for numbness.", _CARPAL, False),
+])
+def test_indicated_conditions_named_while_restating_the_clearance(text, indications, blocked):
+    found = check_copy(text, "handheld", "otc_cleared", k_number="K123456",
+                       indications=indications, whole_copy=False)
+    assert any(f.severity == "block" for f in found) is blocked, found
+
+
+@pytest.mark.parametrize("text, blocked", [
+    # what others say, flatly denied by the next sentence
+    ("Some sellers claim their belts heal sciatica. Not true.", False),
+    ("You'll hear that red light cures arthritis. It doesn't.", False),
+    # confirmed, or the next sentence is no denial, or it is the shopper's own story
+    ("People say it cures arthritis. It does!", True),
+    ("People swear it heals sciatica. And it really does.", True),
+    ("It cured my sciatica. It didn't take long either.", True),
+])
+def test_reports_denied_by_the_next_sentence(text, blocked):
+    found = check_copy(text, "belt", "wellness", whole_copy=False)
+    assert any(f.severity == "block" for f in found) is blocked, found
+
+
+def test_model_second_opinion_releases_only_sentences_about_copy(monkeypatch):
+    # The model's opinion is pinned so the test checks the mechanism, not one trained file.
+    from storefront.compliance import checker as chk
+
+    chk.clear_caches()
+    monkeypatch.setattr(chk, "_model_pass_probability", lambda s, k, r: 0.995)
+    about_copy = "Our old FAQ said the wrap cures arthritis."
+    found = check_copy(about_copy, "belt", "wellness", whole_copy=False)
+    assert found and not any(f.severity == "block" for f in found), found
+    assert any("statistical model reads this sentence as compliant" in f.message for f in found)
+    # rules alone still block it, and a plain claim beside a precaution is never released
+    assert any(f.severity == "block" for f in check_copy(
+        about_copy, "belt", "wellness", whole_copy=False, model=False))
+    for claim in ("Before use, know that it cures arthritis.", "Heals arthritis; consult your doctor."):
+        assert any(f.severity == "block" for f in check_copy(
+            claim, "belt", "wellness", whole_copy=False)), claim
+    # below the threshold nothing changes
+    monkeypatch.setattr(chk, "_model_pass_probability", lambda s, k, r: 0.9)
+    assert any(f.severity == "block" for f in check_copy(about_copy, "belt", "wellness",
+                                                          whole_copy=False))
