@@ -832,7 +832,7 @@ _ABOUT_WORDS = re.compile(r"\b(?:words?|terms?|verbs?|phrases?|language|vocabula
 def _not_in_word_lists(found: list, text: str, spans) -> list:
     """Drop findings inside a list of bare claim words in a sentence about wording."""
     lists = []
-    for ss, se in spans:
+    for ss, se in _spans_with_findings(found, spans):
         sent = text[ss:se]
         if not _ABOUT_WORDS.search(sent):
             continue
@@ -861,8 +861,9 @@ def _heat_not_denied(found: list, text: str, spans) -> list:
 def _not_in_disputed_reports(found: list, spans, analysed) -> list:
     """Drop findings in a sentence that reports what others say when the next sentence
     flatly denies it."""
+    held = set(_spans_with_findings(found, spans))
     drop = [(ss, se) for i, (ss, se) in enumerate(spans)
-            if i + 1 < len(analysed) and _REPORTS_OTHERS.search(analysed[i].text)
+            if (ss, se) in held and i + 1 < len(analysed) and _REPORTS_OTHERS.search(analysed[i].text)
             and _FLAT_DENIAL.match(analysed[i + 1].text)
             and not _ENDORSED.search(analysed[i].text)]
     if not drop:
@@ -882,6 +883,15 @@ def _blockquoted(plain: PlainText, source: str, start: int) -> bool:
     return line.lstrip().startswith(">")
 
 
+def _spans_with_findings(found: list, spans) -> list[tuple[int, int]]:
+    """The sentence spans that hold the start of at least one finding (in order)."""
+    if not found or not spans:
+        return []
+    starts = [a for a, _ in spans]
+    held = sorted({max(0, bisect_right(starts, item[0]) - 1) for item in found})
+    return [spans[i] for i in held]
+
+
 def _not_in_disputed_quotes(found: list, plain: PlainText, source: str, spans) -> list:
     """Drop findings inside a quoted post that the rest of the sentence disputes (a plain
     "no", a correction, a precaution, or for a laser's heat, the heat itself), and inside
@@ -889,7 +899,7 @@ def _not_in_disputed_quotes(found: list, plain: PlainText, source: str, spans) -
     text = plain.text
     quotes = []
     named = []  # wording named, not said: what a claim ends in there was only mentioned
-    for ss, se in spans:
+    for ss, se in _spans_with_findings(found, spans):
         quotes += [(ss + a, ss + b, True, False) for a, b in _quoted_and_rejected(text[ss:se])]
         sent = text[ss:se]
         named += [(ss + a, ss + b) for a, b in _reported_and_policed(sent) + _mentioned(
