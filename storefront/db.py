@@ -7,7 +7,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy import JSON, DateTime, MetaData, String, TypeDecorator
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.dialects.postgresql import insert as _pg_insert
+from sqlalchemy.dialects.sqlite import insert as _sqlite_insert
+from sqlalchemy.orm import DeclarativeBase, Session
 
 # Stable constraint names so Alembic can alter and drop them on every backend.
 NAMING_CONVENTION = {
@@ -68,3 +70,14 @@ class StrEnumType(TypeDecorator):
     def process_result_value(self, value, dialect):
         return self.enum_cls(value) if value is not None else None
 
+
+
+def conflict_insert(session: Session, model):
+    """``INSERT`` into ``model`` in the session's dialect, which can say ``ON CONFLICT``
+    (PostgreSQL or SQLite); None on any other database, whose callers fall back."""
+    name = session.get_bind(mapper=model).dialect.name
+    if name == "postgresql":
+        return _pg_insert(model)
+    if name == "sqlite":
+        return _sqlite_insert(model)
+    return None

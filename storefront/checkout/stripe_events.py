@@ -7,13 +7,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from storefront.checkout.settings import CheckoutSettings
-from storefront.db import utcnow
+from storefront.db import conflict_insert, utcnow
 from storefront.money import format_money
 from storefront.orders import emails
 from storefront.orders import service as orders
@@ -43,10 +41,9 @@ def record_event(session: Session, event: dict[str, Any], outcome: str = "") -> 
     """
     values = {"event_id": event["id"][:255], "type": str(event["type"])[:100], "outcome": outcome,
               "received_at": utcnow()}
-    dialect = session.get_bind(mapper=StripeEvent).dialect.name
-    if dialect in ("postgresql", "sqlite"):
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
-        stmt = (insert(StripeEvent).values(**values)
+    insert = conflict_insert(session, StripeEvent)
+    if insert is not None:
+        stmt = (insert.values(**values)
                 .on_conflict_do_nothing(index_elements=["event_id"]).returning(StripeEvent.id))
         return session.execute(stmt).scalar()
     try:

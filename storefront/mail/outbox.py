@@ -11,12 +11,10 @@ from email.message import EmailMessage
 from typing import Any
 
 from sqlalchemy import Integer, String, Text, and_, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from storefront.db import Base, StrEnumType, UTCDateTime, utcnow
+from storefront.db import Base, StrEnumType, UTCDateTime, conflict_insert, utcnow
 
 # app.extensions key of the callable that asks a worker for a drain (see send_after_commit).
 DRAIN_HOOK = "storefront_request_mail_drain"
@@ -62,13 +60,12 @@ def enqueue(session: Session, *, to: str, subject: str, body_text: str, dedupe_k
     """Add a message to the outbox in the caller's transaction; None if already queued."""
     values = {"dedupe_key": dedupe_key, "to_addr": _clean_header(to),
               "subject": _clean_header(subject), "body_text": body_text, "body_html": body_html}
-    dialect = session.get_bind(mapper=OutboxEmail).dialect.name
-    if dialect in ("postgresql", "sqlite"):
+    insert = conflict_insert(session, OutboxEmail)
+    if insert is not None:
         # One statement: a message already queued (by us, or by a concurrent transaction,
         # which this waits for on the unique index) inserts nothing and returns no row.
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
         return session.scalars(
-            insert(OutboxEmail).values(**values)
+            insert.values(**values)
             .on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(OutboxEmail)).first()
     existing = session.scalar(select(OutboxEmail).where(OutboxEmail.dedupe_key == dedupe_key))
     if existing is not None:

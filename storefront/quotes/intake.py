@@ -11,7 +11,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from storefront.catalog.models import Kind, Product, Regulatory, Status
-from storefront.db import utcnow
+from storefront.db import conflict_insert, utcnow
 from storefront.errors import ValidationError, field_path
 from storefront.quotes import attachments, notify
 from storefront.quotes.models import (
@@ -37,17 +37,9 @@ class IntakeResult:
 def next_reference(session: Session, now: datetime) -> str:
     """Allocate ``Q-<year>-<NNNNNN>``; one UPDATE … RETURNING, so concurrent callers never share a number."""
     year = now.year
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    else:  # pragma: no cover - only the two supported backends
-        dialect_insert = None
+    dialect_insert = conflict_insert(session, QuoteSequence)
     if dialect_insert is not None:
-        session.execute(
-            dialect_insert(QuoteSequence).values(year=year, last_value=0).on_conflict_do_nothing()
-        )
+        session.execute(dialect_insert.values(year=year, last_value=0).on_conflict_do_nothing())
     elif session.get(QuoteSequence, year) is None:  # pragma: no cover
         session.execute(insert(QuoteSequence).values(year=year, last_value=0))
     # The UPDATE takes the row lock: a concurrent request waits here until we commit, then

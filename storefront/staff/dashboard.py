@@ -15,14 +15,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Select, and_, delete, func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from storefront.catalog.display import LOW_STOCK
 from storefront.catalog.models import Product, Status
 from storefront.compliance.version import fingerprint
-from storefront.db import utcnow
+from storefront.db import conflict_insert, utcnow
 from storefront.mail.outbox import MailStatus, OutboxEmail
 from storefront.orders.models import Order, OrderRefund, RefundStatus
 from storefront.orders.states import OrderStatus
@@ -68,10 +66,9 @@ def refresh_verdicts(session: Session, budget: int = GATE_BUDGET) -> int:
 
 
 def _upsert(session: Session, rows: list[dict]) -> None:
-    dialect = session.get_bind(mapper=GateVerdict).dialect.name
-    if dialect in ("postgresql", "sqlite"):
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
-        stmt = insert(GateVerdict).values(rows)
+    insert = conflict_insert(session, GateVerdict)
+    if insert is not None:
+        stmt = insert.values(rows)
         session.execute(stmt.on_conflict_do_update(index_elements=["product_id"], set_={
             "checked_for": stmt.excluded.checked_for, "engine": stmt.excluded.engine,
             "blocked": stmt.excluded.blocked,
