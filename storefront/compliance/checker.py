@@ -630,6 +630,11 @@ _QUOTE_SPAN = re.compile(r"""["\u201c\u201e]([^"\u201c\u201d\u201e]{3,160})["\u2
 _REJECTS = frozenset({"correction", "debunk", "evidence_doubt"})
 
 
+def _quote_spans(sentence: str) -> list[tuple[int, int]]:
+    """The spans of the quoted words of ``sentence`` (inside the quote marks)."""
+    return [m.span(m.lastindex) for m in _QUOTE_SPAN.finditer(sentence)]
+
+
 # Words quoted as wording, not said: "strike 'no side effects' from every draft", "words like
 # 'permanent', 'instant' or 'guaranteed'", "we pulled the 'FDA Registered' badge". A removal
 # verb or a word for wording right before the quote, or (with a removal verb anywhere in the
@@ -740,9 +745,10 @@ _ENDORSED = re.compile(r"\b(?:we|i)\s+(?:totally\s+|fully\s+|completely\s+)?agre
 def _mentions_wording(sentence: str) -> bool:
     """The sentence quotes wording to remove or avoid, or reports copy it polices (the
     model leaves it to the rules)."""
-    if not _QUOTE_SPAN.search(sentence):
+    quotes = _quote_spans(sentence)
+    if not quotes:
         return bool(_reported_and_policed(sentence))
-    return bool(_mentioned(sentence, [m.span(m.lastindex) for m in _QUOTE_SPAN.finditer(sentence)]))
+    return bool(_mentioned(sentence, quotes))
 
 
 # Someone's copy reported without quotes, in a sentence about removing or policing it:
@@ -775,19 +781,24 @@ def _reported_and_policed(sentence: str) -> list[tuple[int, int]]:
     return [m.span(1) for m in _REPORTED_CLAUSE.finditer(sentence)]
 
 
-def _quoted_and_rejected(sentence: str) -> list[tuple[int, int]]:
-    """Spans of quoted words in ``sentence`` that the rest of the sentence rejects, or that
-    it names as wording to remove or avoid, and unquoted reports of copy it polices."""
-    spans = [m.span(m.lastindex) for m in _QUOTE_SPAN.finditer(sentence)]
-    if not spans:
-        return _reported_and_policed(sentence)
+def _rejected_and_named(sentence: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """Two lists of spans of ``sentence``: the wording it rejects (quoted words the rest of
+    the sentence rejects, or names as wording to remove or avoid; without quotes, copy it
+    reports in order to police it), and the wording it only names (the quotes it names and
+    the copy it polices, whatever else it says)."""
+    quotes = _quote_spans(sentence)
+    reported = _reported_and_policed(sentence)
+    mentioned = _mentioned(sentence, quotes) if quotes else []
+    named = reported + mentioned
+    if not quotes:
+        return reported, named
     outside = list(sentence)
-    for a, b in spans:
+    for a, b in quotes:
         outside[a:b] = " " * (b - a)
     rest = "".join(outside)
     if _analysed(rest).cats() & _REJECTS and not _ENDORSED.search(rest):
-        return spans
-    return _mentioned(sentence, spans)
+        return quotes, named
+    return mentioned, named
 
 
 # What other people say, reported and flatly denied by the next sentence: "Lots of people
@@ -850,7 +861,7 @@ def _heat_not_denied(found: list, text: str, spans) -> list:
     out = []
     for item in found:
         if item[2].id == "laser-no-heat" and item[3] == "block":
-            ss, se = next(((a, b) for a, b in spans if a <= item[0] < b), (0, len(text)))
+            ss, se = _span_at(spans, item[0]) or (0, len(text))
             rest = text[ss:item[0]] + " " + text[item[1]:se]
             if _HEAT_AFFIRMED.search(rest):
                 continue
@@ -883,6 +894,12 @@ def _blockquoted(plain: PlainText, source: str, start: int) -> bool:
     return line.lstrip().startswith(">")
 
 
+def _span_at(spans, pos: int) -> tuple[int, int] | None:
+    """The sentence span holding offset ``pos``, or None."""
+    i = bisect_right(spans, pos, key=lambda span: span[0]) - 1
+    return spans[i] if i >= 0 and spans[i][0] <= pos < spans[i][1] else None
+
+
 def _spans_with_findings(found: list, spans) -> list[tuple[int, int]]:
     """The sentence spans that hold the start of at least one finding (in order)."""
     if not found or not spans:
@@ -900,15 +917,15 @@ def _not_in_disputed_quotes(found: list, plain: PlainText, source: str, spans) -
     quotes = []
     named = []  # wording named, not said: what a claim ends in there was only mentioned
     for ss, se in _spans_with_findings(found, spans):
-        quotes += [(ss + a, ss + b, True, False) for a, b in _quoted_and_rejected(text[ss:se])]
         sent = text[ss:se]
-        named += [(ss + a, ss + b) for a, b in _reported_and_policed(sent) + _mentioned(
-            sent, [m.span(m.lastindex) for m in _QUOTE_SPAN.finditer(sent)])]
-        m = _FORUM_QUOTE.match(text[ss:se])
+        rejected, named_here = _rejected_and_named(sent)
+        quotes += [(ss + a, ss + b, True, False) for a, b in rejected]
+        named += [(ss + a, ss + b) for a, b in named_here]
+        m = _FORUM_QUOTE.match(sent)
         if m is not None:
             q = 1 if m.group(1) is not None else 3  # '"> quoted" reply' or '> quoted — reply'
         elif ">" in source and _blockquoted(plain, source, ss):
-            m, q = _DASH_REPLY.match(text[ss:se]), 1
+            m, q = _DASH_REPLY.match(sent), 1
         if m is None:
             continue
         reply = m.group(q + 1)
@@ -1289,8 +1306,9 @@ def _second_opinion_on_blocks(findings: list, facts: _Facts, text: str, spans) -
     for item in findings:
         start, end, rule, severity, message, suggestion, rewrite = item
         if severity == "block" and spans:
-            ss, se = next(((a, b) for a, b in spans if a <= start < b), (None, None))
-            if ss is not None and _TALKS_ABOUT_COPY.search(text, ss, se):
+            span = _span_at(spans, start)
+            if span is not None and _TALKS_ABOUT_COPY.search(text, *span):
+                ss, se = span
                 p = _model_pass_probability(text[ss:se], facts.kind, facts.regulatory)
                 if p >= VETO_PASS:
                     item = (start, end, rule, "warn", message + (
