@@ -602,21 +602,18 @@ def test_reported_copy_that_is_policed_is_not_a_claim(text, blocked):
 
 _CARPAL = ("Adjunctive use in providing temporary relief of hand and wrist pain associated with "
            "carpal tunnel syndrome.")
-_ILY = ("Temporary relief of minor muscle and joint pain and stiffness, minor arthritis pain, "
-        "muscle spasm; temporary increase in local blood circulation; temporary relaxation of "
-        "muscles.")
 
 
 @pytest.mark.parametrize("text, indications, blocked", [
     # a condition the indications name, in a sentence that restates them in their own words
     ("For carpal tunnel, use it as an adjunct for temporary relief of hand and wrist pain.",
      _CARPAL, False),
-    ("For arthritis, it gives temporary relief of minor arthritis pain.", _ILY, False),
+    ("For arthritis, it gives temporary relief of minor arthritis pain.", ILY, False),
     # naming the condition with a bare "temporary relief" widens the clearance
-    ("For arthritis, it gives temporary relief.", _ILY, True),
+    ("For arthritis, it gives temporary relief.", ILY, True),
     ("For carpal tunnel, it gives temporary relief.", _CARPAL, True),
     # and a condition the indications do not name is never covered by restating them
-    ("For sciatica, it gives temporary relief of minor arthritis pain.", _ILY, True),
+    ("For sciatica, it gives temporary relief of minor arthritis pain.", ILY, True),
     # what follows "not" is disowned, not claimed
     ("Cleared as an adjunct for hand and wrist pain associated with carpal tunnel syndrome, "
      "not for numbness.", _CARPAL, False),
