@@ -828,7 +828,11 @@ _HEAT_AFFIRMED = re.compile(
 # Claim words modifying a word for wording name a kind of claim: "pain-relief claims need a
 # 510(k)", "no cure language on wellness items".
 _CLAIM_AS_MODIFIER = re.compile(
-    r"[-\s]+(?:claims?|language|wording|messaging|statements?|verbiage)\b(?!\s+(?:is|are)\s+(?:true|proven|backed|verified))",
+    r"[-\s]+(?:claims?|language|wording|messaging|statements?|verbiage)\b(?!\s+(?:is|are)\s+(?:true|proven|backed|verified))"
+    # a quoted claim naming a kind of selling: "the 'no heat' marketing", "the 'works for
+    # everyone' promise didn't survive our testers" (unquoted, "FDA approved label" sells)
+    r"|[\"'\u201d\u2019]\s*(?:marketing|promises?|pitch|pitches|hype|lines?|labels?|taglines?|slogans?"
+    r"|talk|boasts?|buzzwords?|badges?|banners?|headlines?)\b(?!\s+(?:is|are)\s+(?:true|proven|backed|verified))",
     re.IGNORECASE)
 # A list of bare words given as wording, not said: "Words to avoid in captions: heal, cure,
 # treat, pain", "treat, heal, cure and repair all turn a wellness SKU into a medical claim".
@@ -869,14 +873,34 @@ def _heat_not_denied(found: list, text: str, spans) -> list:
     return out
 
 
+# The writer's own verdict on a report in the same sentence, after a clause break:
+# "Listings for near-identical belts promise permanent results; nothing we tested earns that
+# word", "Reviewers say it heals tendons, but we found no trial behind that".
+_CLAUSE_DENIAL = re.compile(
+    r"(?:[;:]|\s[\u2014\u2013-]\s|,?\s+but)\s+(?:(?:frankly|honestly|in\s+our\s+tests?|in\s+testing),?\s+)?"
+    r"(?:nothing|none|not\s+one|no\s+one|nobody"
+    r"|(?:we|i)\s+(?:found|saw|measured|could\s+find|couldn't\s+find|didn't\s+find|did\s+not\s+find"
+    r"|can't\s+find|cannot\s+find|see)\s+(?:no|nothing|zero)"
+    r"|that'?s\s+(?:false|wrong|untrue|a\s+myth|a\s+stretch|misleading|nonsense|not\s+(?:true|so|what))"
+    r"|it\s+(?:doesn't|does\s+not|didn't|did\s+not|won't|can't|cannot)"
+    r"|they\s+(?:don't|do\s+not|didn't|did\s+not|won't|can't)"
+    r"|(?:this|ours|our\s+\w+)\s+(?:doesn't|does\s+not|won't|can't|makes?\s+no))\b", re.IGNORECASE)
+
+
 def _not_in_disputed_reports(found: list, spans, analysed) -> list:
     """Drop findings in a sentence that reports what others say when the next sentence
-    flatly denies it."""
+    flatly denies it, or when the sentence itself goes on to deny it (then only findings
+    before the denial go)."""
     held = set(_spans_with_findings(found, spans))
-    drop = [(ss, se) for i, (ss, se) in enumerate(spans)
-            if (ss, se) in held and i + 1 < len(analysed) and _REPORTS_OTHERS.search(analysed[i].text)
-            and _FLAT_DENIAL.match(analysed[i + 1].text)
-            and not _ENDORSED.search(analysed[i].text)]
+    drop = []
+    for i, (ss, se) in enumerate(spans):
+        if (ss, se) not in held or not _REPORTS_OTHERS.search(analysed[i].text) \
+                or _ENDORSED.search(analysed[i].text):
+            continue
+        if i + 1 < len(analysed) and _FLAT_DENIAL.match(analysed[i + 1].text):
+            drop.append((ss, se))
+        elif (m := _CLAUSE_DENIAL.search(analysed[i].text)) is not None:
+            drop.append((ss, ss + m.start()))
     if not drop:
         return found
     return [f for f in found if not any(a <= f[0] < b for a, b in drop)]
@@ -1382,6 +1406,8 @@ def model_may_judge(sent, citation: re.Pattern) -> bool:
         return False
     if "refund" in cats and not (cats & _CLAIM_CATS):
         return False
+    if "commerce" in cats and not (cats & _PLACEMENT_CLAIMS):
+        return False  # shipping, prices, codes: what the shop promises, not the device
     if _PLACEMENT.match(text) and not (cats & _PLACEMENT_CLAIMS):
         return False  # "Wrap it around your waist and relax": where to put it, nothing more
     if _mentions_wording(text):
@@ -1424,6 +1450,13 @@ def _restates_indications(text: str, indications: str | None) -> bool:
     return len(content) >= 2 and all(w in allowed for w in words if w not in _RESTATE)
 
 
+# Endorsement by the regulator denied in so many words: "No light bed is FDA approved",
+# "the FDA doesn't 'approve' panels like this". The model reads the FDA words as the claim.
+_APPROVAL_DENIED = re.compile(
+    r"\b(?:no|not|never|isn't|aren't|doesn't|don't|does\s+not|do\s+not|nor)\b(?:\s+[\w'-]+){0,4}?"
+    r"\s+[\"'\u201c\u2018]?(?:fda[\s-]+)?approv(?:e|es|ed|al)\b", re.IGNORECASE)
+
+
 def _model_findings(facts: _Facts, plain: PlainText, spans, analysed, findings,
                     citation: re.Pattern, typical: re.Pattern, source: str) -> list:
     """The statistical second opinion: a review warning on sentences the rules left
@@ -1441,6 +1474,8 @@ def _model_findings(facts: _Facts, plain: PlainText, spans, analysed, findings,
                                         "warn" in seen)
         if verdict is None or (seen and verdict == "warn"):
             continue
+        if verdict == "block" and _APPROVAL_DENIED.search(sent.text):
+            verdict = "warn"  # "No light bed is FDA approved": the rules judge a denial
         if in_answered_question(analysed, i):
             continue
         if (i + 1 < len(analysed) and _REPORTS_OTHERS.search(sent.text)
