@@ -549,7 +549,10 @@ def _answered_no_with_heat(analysed, i: int) -> bool:
 
 # "We no longer mention cancer, but the belt is still a great option for sciatica": a claim
 # re-asserted after the correction is not corrected by it.
-_BUT_STILL = re.compile(r"\b(?:but|yet|however)\b[^.;:!?]{0,60}?\bstill\b", re.IGNORECASE)
+# "… but it still works", "it isn't a medical device, but it does take my sciatica down a
+# notch": a concession, then the claim made anyway.
+_BUT_STILL = re.compile(r"\b(?:but|yet|however)\b[^.;:!?]{0,60}?\b(?:still|(?:it|they|this|that|these|mine)"
+                        r"\s+(?:really\s+|definitely\s+|certainly\s+|sure\s+)?(?:does|do|did))\b", re.IGNORECASE)
 
 
 def _reasserted(sent, cues: frozenset, rel_start: int) -> bool:
@@ -646,7 +649,8 @@ _REMOVAL = (r"remov(?:e|es|ed|ing)|delet(?:e|es|ed|ing)|strike|strikes|struck|dr
             r"|scrub(?:s|bed)?|archiv(?:e|es|ed)|supersed(?:e|es|ed)|withdr(?:aw|aws|ew|awn)|avoid(?:s|ed|ing)?|ban(?:s|ned)?|forbid(?:s|den)?|prohibit(?:s|ed)?"
             r"|replac(?:e|es|ed|ing)|retir(?:e|es|ed)|retract(?:s|ed)?|reject(?:s|ed)?|flag(?:s|ged)?"
             r"|pull(?:s|ed)?|scrap(?:s|ped)?|(?:never|don't|do\s+not|can't|cannot|must\s+not)\s+(?:say|write|use|claim)"
-            r"|stop(?:ped)?\s+(?:saying|writing|using|calling\s+\w+(?:\s+\w+)?)")
+            r"|stop(?:ped)?\s+(?:saying|writing|using|calling\s+\w+(?:\s+\w+)?)"
+            r"|(?:stop(?:s|ped)?|kill(?:s|ed)?|nix(?:es|ed)?|axe[sd]?|shelv(?:e|es|ed))\s+the")
 _WORDING = (r"phrases?|words?|wording|lines?|terms?|labels?|badges?|claims?|slogans?|taglines?"
             r"|headlines?|captions?|stickers?|language|copy|banners?|buttons?|bullets?")
 _MENTION_BEFORE = re.compile(
@@ -737,6 +741,11 @@ _REASSERTS = re.compile(r"\b(?:still|yet|but|however|kept|keep|keeps|stands?|rem
 _ENDORSED = re.compile(r"\b(?:we|i)\s+(?:totally\s+|fully\s+|completely\s+)?agree\b|\b(?:they|she|he)(?:'re|\s+are|'s|\s+is)"
                        r"\s+(?:so\s+|absolutely\s+|totally\s+)?right\b|\band\s+it\s+(?:really\s+|truly\s+)?(?:is|does)\b"
                        r"|\bwhich\s+it\s+(?:really\s+|truly\s+)?(?:is|does)\b"
+                       # kept as it is: "Reviewer kept this FAQ line: '…'", "the bullet '…' stays on the
+                       # page", "the badge '…' may stay", "Variant A copy: '…'"
+                       r"|\bkept\s+(?:the|this|that|our)\s+(?:\w+\s+)?(?:line|bullet|claim|copy|badge|wording|headline|sentence|tagline|phrase)"
+                       r"|(?<!n't\s)(?<!not\s)(?<!never\s)(?<!cannot\s)\b(?:stays?|may\s+stay|can\s+stay|will\s+stay|remains?)\s+(?:on|in|up|live|as\s+is|unchanged)\b"
+                       r"|\bvariant\s+[a-z0-9]\s+(?:copy|headline|line|reads|says)\b"
                        r"|\b(?:ok'?d|okayed|okay'?d|signed\s+off\s+on|ship\s+it|(?:fine|ok|okay|good)\s+as\s+written"
                        r"|good\s+to\s+go|approved\s+(?:the|this|that)\s+(?:\w+\s+)?(?:line|copy|headline|wording|claim))\b",
                        re.IGNORECASE)
