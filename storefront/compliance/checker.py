@@ -755,9 +755,7 @@ def _mentions_wording(sentence: str) -> bool:
     """The sentence quotes wording to remove or avoid, or reports copy it polices (the
     model leaves it to the rules)."""
     quotes = _quote_spans(sentence)
-    if not quotes:
-        return bool(_reported_and_policed(sentence))
-    return bool(_mentioned(sentence, quotes))
+    return bool(_reported_and_policed(sentence)) or bool(quotes and _mentioned(sentence, quotes))
 
 
 # Someone's copy reported without quotes, in a sentence about removing or policing it:
@@ -806,8 +804,8 @@ def _rejected_and_named(sentence: str) -> tuple[list[tuple[int, int]], list[tupl
         outside[a:b] = " " * (b - a)
     rest = "".join(outside)
     if _analysed(rest).cats() & _REJECTS and not _ENDORSED.search(rest):
-        return quotes, named
-    return mentioned, named
+        return quotes + reported, named
+    return mentioned + reported, named
 
 
 # What other people say, reported and flatly denied by the next sentence: "Lots of people
