@@ -235,7 +235,10 @@ class _Context:
         if "precaution" in modes or "precaution-clause" in modes:
             # A cue before the claim ("Avoid use over ... cancer"), or a condition before
             # it with a cue in the sentence ("If you have diabetes, ... consult ...").
-            if any(cs <= a < start for a, _ in prec):  # a cue may share a word ("check for")
+            # a cue may share a word ("check for"); a new coordinated clause after the cue
+            # ("keep it away from the eyes, and within weeks it heals …") is out of its reach
+            if any(cs <= a < start and not _NEW_CLAUSE.search(self.text, max(a, min(b, start)), start)
+                   for a, b in prec):
                 return True
             if prec and any(cs <= a <= start for a, _ in cond):
                 return True
@@ -561,6 +564,25 @@ def _reasserted(sent, cues: frozenset, rel_start: int) -> bool:
     return any(last <= m.start() < rel_start for m in _BUT_STILL.finditer(sent.text))
 
 
+# ", and within a few weeks …", "; and …", ", but …": a new clause joined to the last one
+_NEW_CLAUSE = re.compile(r"(?:,|;|\u2014|\u2013)\s*(?:and|but|plus)\b|;\s", re.IGNORECASE)
+
+
+def _context_applies(sent, cues: frozenset, rel_start: int) -> bool:
+    """A context cue of the rule excuses the finding. A precaution that comes before the
+    finding stops excusing it at a new coordinated clause: in "keep it away from the eyes,
+    and within weeks the wand heals tendonitis" the warning says nothing about the claim."""
+    present = cues & sent.cats()
+    if not present:
+        return False
+    if present != {"precaution"}:
+        return True
+    ends = [sent.spans[b - 1][1] for c, _a, b in sent.tags if c == "precaution"]
+    if any(end > rel_start for end in ends):
+        return True  # a warning after the claim ("…, so check your skin")
+    return not _NEW_CLAUSE.search(sent.text, max(ends), rel_start)
+
+
 def _in_context(found: list, fam: list, spans, analysed) -> list:
     starts = [a for a, _ in spans]
     claimed = set()
@@ -573,7 +595,7 @@ def _in_context(found: list, fam: list, spans, analysed) -> list:
         if cues is not None and spans:
             i = max(0, bisect_right(starts, item[0]) - 1)
             sent = analysed[i]
-            if i not in claimed and (cues & sent.cats()) and not _reasserted(
+            if i not in claimed and _context_applies(sent, cues, item[0] - spans[i][0]) and not _reasserted(
                     sent, cues, item[0] - spans[i][0]):
                 continue
             if item[2].id == "fda-approval" and _QUESTION.match(sent.text) and not (
@@ -703,6 +725,9 @@ _JUDGED_AFTER = re.compile(
     r"|falls?\s+outside|fell\s+outside|goes\s+beyond|went\s+beyond|overstate[sd]?|referred\s+(?:only\s+)?to"
     r"|(?:is|are|was|were)\s+(?:an?\s+)?(?:[\w-]+\s+){0,2}claims?|(?:is|are|was|were)\s+off[-\s]label"
     r"|can't\s+stay|cannot\s+stay|has\s+to\s+go|must\s+go"
+    # "'FDA approved' doesn't apply to devices like this", "… isn't a term the FDA uses"
+    r"|(?:doesn't|does\s+not|don't|do\s+not|never)\s+(?:apply|applies|exist|exists)"
+    r"|(?:isn't|is\s+not|aren't|are\s+not)\s+(?:a\s+)?(?:thing|real|something|how|what|a\s+term|a\s+category|an\s+option)"
     r"|[-\u2013\u2014]\s*(?:replace|swap|change|rewrite|cut|delete|remove|strike)|replace\s+(?:it\s+)?with)\b",
     re.IGNORECASE)
 _REMOVAL_ANYWHERE = re.compile(rf"\b(?:{_REMOVAL})\b", re.IGNORECASE)
