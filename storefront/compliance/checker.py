@@ -457,7 +457,8 @@ def check_copy(text: str, kind: str | None = None, regulatory: str | None = None
         found = _not_in_disputed_reports(found, spans, analysed)
         found = _heat_not_denied(found, plain.text, spans)
         found = _not_in_word_lists(found, plain.text, spans)
-        found = [f for f in found if not _CLAIM_AS_MODIFIER.match(plain.text, f[1])]
+        found = [f for f in found if not (_CLAIM_AS_MODIFIER.match(plain.text, f[1])
+                                          or _named_as_pitch(plain.text, f[0], f[1]))]
 
     findings = _dedupe(found)
     if model and findings:
@@ -837,7 +838,9 @@ def _rejected_and_named(sentence: str) -> tuple[list[tuple[int, int]], list[tupl
 # online say it cures everything. It doesn't."
 _REPORTS_OTHERS = re.compile(
     r"\b(?:people|folks|some|many|others|sellers|brands|ads|adverts|listings|influencers|everyone"
-    r"|everybody|reviewers|videos|posts|websites|sites)\b(?:\s+[\w'-]+){0,4}?\s+(?:say|says|said|claim|claims"
+    r"|everybody|reviewers|videos|posts|websites|sites"
+    r"|(?:my|her|his|our|a)\s+(?:cousin|friend|sister|brother|neighbou?r|mum|mom|dad|aunt|uncle|co-?worker|colleague"
+    r"|wife|husband|partner|boss|trainer|coach))\b(?:\s+[\w'-]+){0,4}?\s+(?:say|says|said|claim|claims"
     r"|claimed|call|calls|promise|promises|insist|insists|swear|swears|tell\s+you|will\s+tell\s+you)\b"
     r"|\byou(?:'ll|\s+will|\s+may|\s+might)\s+(?:hear|read|see)\b", re.IGNORECASE)
 _FLAT_DENIAL = re.compile(
@@ -860,12 +863,24 @@ _HEAT_AFFIRMED = re.compile(
 # Claim words modifying a word for wording name a kind of claim: "pain-relief claims need a
 # 510(k)", "no cure language on wellness items".
 _CLAIM_AS_MODIFIER = re.compile(
-    r"[-\s]+(?:claims?|language|wording|messaging|statements?|verbiage)\b(?!\s+(?:is|are)\s+(?:true|proven|backed|verified))"
-    # a quoted claim naming a kind of selling: "the 'no heat' marketing", "the 'works for
-    # everyone' promise didn't survive our testers" (unquoted, "FDA approved label" sells)
-    r"|[\"'\u201d\u2019]\s*(?:marketing|promises?|pitch|pitches|hype|lines?|labels?|taglines?|slogans?"
-    r"|talk|boasts?|buzzwords?|badges?|banners?|headlines?)\b(?!\s+(?:is|are)\s+(?:true|proven|backed|verified))",
+    r"[-\s]+(?:claims?|language|wording|messaging|statements?|verbiage)\b(?!\s+(?:is|are)\s+(?:true|proven|backed|verified))",
     re.IGNORECASE)
+# A quoted claim naming someone else's kind of selling: "the 'no heat' marketing", "the
+# 'works for everyone' promise didn't survive our testers". Not one's own ("our 'works for
+# everyone' promise") and not a badge or label, which make the claim wherever they are shown.
+_QUOTED_PITCH = re.compile(r"[\"'\u201d\u2019]\s*(?:marketing|promises?|pitch|pitches|hype|talk|boasts?|buzzwords?)\b"
+                           r"(?!\s+(?:is|are)\s+(?:true|proven|backed|verified))", re.IGNORECASE)
+_OWN = re.compile(r"\b(?:our|my|we|us|ours)\b\W*$", re.IGNORECASE)
+
+
+def _named_as_pitch(text: str, start: int, end: int) -> bool:
+    """The finding is a quoted claim followed by a word for someone else's selling."""
+    if not _QUOTED_PITCH.match(text, end):
+        return False
+    quote = max(text.rfind(q, 0, start + 1) for q in "\"'\u201c\u2018")
+    return quote >= 0 and not _OWN.search(text, max(0, quote - 12), quote)
+
+
 # A list of bare words given as wording, not said: "Words to avoid in captions: heal, cure,
 # treat, pain", "treat, heal, cure and repair all turn a wellness SKU into a medical claim".
 _WORD_LIST = re.compile(
@@ -909,14 +924,16 @@ def _heat_not_denied(found: list, text: str, spans) -> list:
 # "Listings for near-identical belts promise permanent results; nothing we tested earns that
 # word", "Reviewers say it heals tendons, but we found no trial behind that".
 _CLAUSE_DENIAL = re.compile(
-    r"(?:[;:]|\s[\u2014\u2013-]\s|,?\s+but)\s+(?:(?:frankly|honestly|in\s+our\s+tests?|in\s+testing),?\s+)?"
+    r"(?:[;:,]|\s[\u2014\u2013-]\s|,?\s+but)\s+(?:(?:frankly|honestly|in\s+our\s+tests?|in\s+testing),?\s+)?"
     r"(?:nothing|none|not\s+one|no\s+one|nobody"
     r"|(?:we|i)\s+(?:found|saw|measured|could\s+find|couldn't\s+find|didn't\s+find|did\s+not\s+find"
     r"|can't\s+find|cannot\s+find|see)\s+(?:no|nothing|zero)"
     r"|that'?s\s+(?:false|wrong|untrue|a\s+myth|a\s+stretch|misleading|nonsense|not\s+(?:true|so|what))"
     r"|it\s+(?:doesn't|does\s+not|didn't|did\s+not|won't|can't|cannot)"
     r"|they\s+(?:don't|do\s+not|didn't|did\s+not|won't|can't)"
-    r"|(?:this|ours|our\s+\w+)\s+(?:doesn't|does\s+not|won't|can't|makes?\s+no))\b", re.IGNORECASE)
+    r"|(?:this|ours|our\s+\w+)\s+(?:doesn't|does\s+not|won't|can't|makes?\s+no)"
+    r"|i'?m\s+not\s+buying\s+(?:it|that)|i\s+don'?t\s+buy\s+(?:it|that)|i\s+doubt\s+(?:it|that)"
+    r"|i'?m\s+(?:not\s+convinced|skeptical|sceptical))\b", re.IGNORECASE)
 
 
 def _not_in_disputed_reports(found: list, spans, analysed) -> list:

@@ -160,7 +160,7 @@ _EFFECT_CUES = frozenset({"effect_soft", "effect_strong", "effect_boost", "less_
 
 
 _SHIELDED = frozenset({"correction", "absence", "debunk", "safe", "painless", "care", "classes", "instant",
-                       "deny_need", "precaution", "procedures", "minor", "moderate",
+                       "deny_need", "precaution", "procedures", "minor", "moderate", "everyone",
                        "serious"})
 _DETERMINERS = frozenset({"a", "an", "the", "my", "his", "her", "your", "their", "our"})
 

@@ -658,3 +658,54 @@ def test_model_second_opinion_releases_only_sentences_about_copy(monkeypatch):
     monkeypatch.setattr(chk, "_model_pass_probability", lambda s, k, r: 0.9)
     assert any(f.severity == "block" for f in check_copy(about_copy, "belt", "wellness",
                                                           whole_copy=False))
+
+
+# Claims reported and judged, shop promises, concessions and warnings that stop at a new clause.
+@pytest.mark.parametrize(("text", "kind", "status", "blocked"), [
+    # others' copy denied later in the same sentence; the writer's own claim stays a claim
+    ("Marketplace listings for near-identical belts promise permanent results; nothing we "
+     "tested earns that word.", "belt", "wellness", False),
+    ("My cousin swears it cured her sciatica, I'm not buying it.", "belt", "wellness", False),
+    ("Listings promise permanent results, and ours really delivers them.", "belt", "wellness", True),
+    # a quoted claim naming someone else's selling, but not one's own promise or badge
+    ("Despite the 'no heat' marketing, the handpiece got warm.", "laser", "rx_only", False),
+    ("Our 'works for everyone' promise stands.", "panel", "otc_cleared", True),
+    ("We display the 'FDA approved' badge on every box.", "panel", "wellness", True),
+    # what a shop guarantees is not a result
+    ("Guaranteed delivery by Dec 22 on orders placed by noon.", "panel", "otc_cleared", False),
+    ("Guaranteed relief for your back, order now.", "belt", "otc_cleared", True),
+    ("There is no guarantee of results, and responses vary.", "handheld", "otc_cleared", False),
+    # a concession, then the claim anyway
+    ("It isn't a medical device, but it does take my sciatica down a notch.", "belt", "wellness", True),
+    # a warning before a claim does not excuse the claim after a new coordinated clause
+    ("Keep it away from the eyes, and within a few weeks the wand heals tendonitis.",
+     "handheld", "otc_cleared", True),
+    ("Diabetes can dull sensation in the feet, so check your skin after each session.",
+     "belt", "otc_cleared", False),
+    # quoted copy kept as it is makes the claim; copy reported to be taken down does not
+    ("Reviewer kept this FAQ line: 'Supports your immune system through the winter.'",
+     "panel", "wellness", True),
+    ("Posts saying a light 'cured' someone's nerve damage will be taken down.",
+     "handheld", "wellness", False),
+    # "a cold" is an illness only where someone has one
+    ("A cold laser built for the sidelines.", "laser", "rx_only", False),
+    ("I sit in front of it the minute I feel a cold coming on and it knocks it right out.",
+     "panel", "wellness", True),
+])
+def test_reports_promises_and_clause_scope(text, kind, status, blocked):
+    found = check_copy(text, kind, status, markdown=False, whole_copy=False,
+                       k_number="K123456" if status != "wellness" else None,
+                       indications=ILY if status != "wellness" else None)
+    assert any(f.severity == "block" for f in found) is blocked, found
+
+
+def test_model_leaves_shop_promises_and_denied_approval_alone():
+    from storefront.compliance.checker import _APPROVAL_DENIED, _analysed, _term, model_may_judge
+    from storefront.compliance.rules import active_rules
+
+    citation = _term(active_rules(), "citation")
+    assert not model_may_judge(_analysed("Fast, free shipping on every laser order."), citation)
+    assert model_may_judge(_analysed("Fast relief for every sore joint, free shipping."), citation)
+    assert _APPROVAL_DENIED.search("No light bed is FDA approved.")
+    assert _APPROVAL_DENIED.search("FYI: the FDA doesn't \"approve\" panels like this.")
+    assert not _APPROVAL_DENIED.search("It has been approved by the FDA.")
