@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
@@ -116,14 +118,18 @@ def _chunks(items: list) -> list[tuple[int, list]]:
 
 
 def _warm_worker() -> None:
-    import gc
-
+    from storefront.compliance.claims import load_families, load_lexicon
     from storefront.compliance.model import active_model
     from storefront.compliance.rules import active_rules
 
-    # Already loaded and frozen in the fork server (forkserver_warm); a no-op then.
+    # Loaded and frozen in the fork server already (forkserver_warm): a no-op then. A
+    # worker forked from the command loads them itself (while the command still parses
+    # the file) and compiles, as it goes, only the rule regexes its copy reaches (a
+    # catalogue reaches few of them).
     active_rules()
     active_model()
+    load_lexicon()
+    load_families()
     gc.freeze()
 
 
@@ -135,31 +141,68 @@ def _context():
     return ctx
 
 
+# Workers started ahead by start_workers() in a process that runs no other thread (the
+# seed command), with their number; taken by the next parallel validation.
+_started: tuple[int, ProcessPoolExecutor] | None = None
+
+
+def _worker_count(workers: int | None) -> int:
+    return workers if workers is not None else (os.cpu_count() or 1)
+
+
 def start_workers() -> None:
-    """Start the validation fork server now, so that it imports and warms up while this
-    process is still busy (reading and parsing a large file); idempotent."""
+    """Start the validation workers now, so that they get ready while this process is still
+    busy (reading and parsing a large file); idempotent.
+
+    In a process that runs no other thread (the seed command) the workers are forked from
+    it at once: its modules are imported already, so they only load the claim rules and
+    the model, side by side. Otherwise the fork server starts (see _pool).
+    """
+    global _started
+    if _started is not None:
+        return
+    workers = _worker_count(None)
+    if workers > 1 and threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
+        # Frozen before the fork: a collection in a child would otherwise touch, and so
+        # copy, every inherited object (the command unfreezes when it ends).
+        gc.freeze()
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
+                                   initializer=_warm_worker)
+        pool.submit(int)  # with fork every worker is started at the first submit
+        _started = (workers, pool)
+        return
     from multiprocessing import forkserver
 
     _context()
     forkserver.ensure_running()
 
 
+def _pool(workers: int, gate: bool) -> ProcessPoolExecutor:
+    global _started
+    started, _started = _started, None
+    if started is not None:
+        if started[0] == workers:
+            return started[1]
+        started[1].shutdown(wait=False)
+    # Not plain fork here: this process may run threads (a web server, the test suite's
+    # localstripe) and forking a threaded process can deadlock the child. A fork server
+    # starts clean, imports the schemas and loads the claim rules and the model once
+    # (forkserver_warm), and forks the workers from there.
+    return ProcessPoolExecutor(max_workers=workers, mp_context=_context(),
+                               initializer=_warm_worker if gate else None)
+
+
 def _validate_items(items: list, gate: bool, progress: Callable[[int], None] | None,
                     workers: int | None):
-    workers = workers if workers is not None else (os.cpu_count() or 1)
+    workers = _worker_count(workers)
     if len(items) < PARALLEL_THRESHOLD or workers <= 1:
         for offset, chunk in _chunks(items):
             yield _validate_chunk(offset, chunk, gate)
             if progress:
                 progress(len(chunk))
         return
-    # Not plain fork: the parent may run threads (a web server, the test suite's localstripe)
-    # and forking a threaded process can deadlock the child. A fork server starts clean,
-    # imports the schemas and loads the claim rules and the model once (forkserver_warm),
-    # and forks the workers from there. Children only compute, never touch the DB.
-    ctx = _context()
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
-                               initializer=_warm_worker if gate else None)
+    # Children only compute, never touch the DB.
+    pool = _pool(workers, gate)
     finished = False
     try:
         chunks = _chunks(items)
