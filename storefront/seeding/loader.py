@@ -89,6 +89,7 @@ _schema = ProductRecordSchema()
 # independently (schema + compliance gate), so the work splits cleanly across cores.
 PARALLEL_THRESHOLD = 2000
 CHUNK = 500
+TAIL_PART = CHUNK // 4
 
 
 def _validate_chunk(offset: int, items: list, gate: bool) -> tuple[list[tuple[int, dict]], list[str], list[str]]:
@@ -209,10 +210,12 @@ def _pool(workers: int, gate: bool) -> ProcessPoolExecutor:
 
 def _validate_items(items: list, gate: bool, progress: Callable[[int], None] | None,
                     workers: int | None):
+    """Validated chunks in file order, each as (result, closes): ``closes`` is False for a
+    part of a chunk that more parts follow (see _Checked.take)."""
     workers = _worker_count(workers)
     if len(items) < PARALLEL_THRESHOLD or workers <= 1:
         for offset, chunk in _chunks(items):
-            yield _validate_chunk(offset, chunk, gate)
+            yield _validate_chunk(offset, chunk, gate), True
             if progress:
                 progress(len(chunk))
         return
@@ -221,11 +224,20 @@ def _validate_items(items: list, gate: bool, progress: Callable[[int], None] | N
     finished = False
     try:
         chunks = _chunks(items)
-        futures = [pool.submit(_validate_chunk, offset, chunk, gate) for offset, chunk in chunks]
-        for fut, (_, chunk) in zip(futures, chunks, strict=True):
-            yield fut.result()
+        # The last chunk of each worker goes in parts: what is left to write once the
+        # workers are done is then one part, not a whole chunk per worker.
+        parts = []
+        for n, (offset, chunk) in enumerate(chunks):
+            if n < len(chunks) - workers:
+                parts.append((offset, chunk, True))
+                continue
+            for a in range(0, len(chunk), TAIL_PART):
+                parts.append((offset + a, chunk[a:a + TAIL_PART], a + TAIL_PART >= len(chunk)))
+        futures = [pool.submit(_validate_chunk, offset, part, gate) for offset, part, _ in parts]
+        for fut, (_, part, closes) in zip(futures, parts, strict=True):
+            yield fut.result(), closes
             if progress:
-                progress(len(chunk))
+                progress(len(part))
         finished = True
     finally:
         # A consumer that stops early (an exception while writing) does not wait for the
@@ -256,32 +268,44 @@ class _Checked:
         self.warnings: list[str] = []
         self._sku: dict[str, int] = {}
         self._slug: dict[str, int] = {}
+        self._open: list[str] = []  # the errors of a chunk whose last part is still to come
+        self._open_duplicates: list[str] = []
 
-    def take(self, chunk: tuple[list[tuple[int, dict]], list[str], list[str]]
-             ) -> list[tuple[int, dict]]:
-        """Fold in one chunk; return its records whose SKU and slug are new to the file."""
+    @property
+    def failed(self) -> bool:
+        """Any error so far, in a chunk still open too."""
+        return bool(self.errors or self._open or self._open_duplicates)
+
+    def take(self, chunk: tuple[list[tuple[int, dict]], list[str], list[str]],
+             closes: bool = True) -> list[tuple[int, dict]]:
+        """Fold in one chunk, or one part of a chunk; return its records whose SKU and slug
+        are new to the file. A chunk's errors are listed when its last part (``closes``) is
+        in: its products' own, then its duplicates, whether it came in parts or whole."""
         chunk_records, chunk_errors, chunk_warnings = chunk
-        self.errors.extend(chunk_errors)
+        self._open.extend(chunk_errors)
         self.warnings.extend(chunk_warnings)
         fresh = []
         for i, rec in chunk_records:
             path = f"products[{i}]"
             unique = True
             if rec["sku"] in self._sku:
-                self.errors.append(f"{path}.sku: duplicate SKU {rec['sku']!r} "
-                                   f"(first at products[{self._sku[rec['sku']]}])")
+                self._open_duplicates.append(f"{path}.sku: duplicate SKU {rec['sku']!r} "
+                                             f"(first at products[{self._sku[rec['sku']]}])")
                 unique = False
             else:
                 self._sku[rec["sku"]] = i
             if rec["slug"] in self._slug:
-                self.errors.append(f"{path}.slug: duplicate slug {rec['slug']!r} "
-                                   f"(first at products[{self._slug[rec['slug']]}])")
+                self._open_duplicates.append(f"{path}.slug: duplicate slug {rec['slug']!r} "
+                                             f"(first at products[{self._slug[rec['slug']]}])")
                 unique = False
             else:
                 self._slug[rec["slug"]] = i
             self.records.append(rec)
             if unique:
                 fresh.append((i, rec))
+        if closes:
+            self.errors += self._open + self._open_duplicates
+            self._open, self._open_duplicates = [], []
         return fresh
 
 
@@ -292,8 +316,8 @@ def validate_document(doc: Any, *, gate: bool = True, progress: Callable[[int], 
     if items is None:
         return [], errors, []
     checked = _Checked(errors)
-    for chunk in _validate_items(items, gate, progress, workers):
-        checked.take(chunk)
+    for chunk, closes in _validate_items(items, gate, progress, workers):
+        checked.take(chunk, closes)
     return checked.records, checked.errors, checked.warnings
 
 
@@ -483,9 +507,9 @@ def load_document(session: Session, doc: Any, *, prune: bool = False, gate: bool
     checked = _Checked(errors)
     writer: _Writer | None = None
     try:
-        for chunk in _validate_items(items, gate, progress, workers):
-            fresh = checked.take(chunk)
-            if checked.errors:
+        for chunk, closes in _validate_items(items, gate, progress, workers):
+            fresh = checked.take(chunk, closes)
+            if checked.failed:
                 continue
             if writer is None:
                 writer = _Writer(session, prune=prune)
