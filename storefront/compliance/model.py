@@ -154,21 +154,26 @@ class Model:
 
     def score(self, text: str, kind: str | None, regulatory: str | None,
               cues: tuple[str, ...] = ()) -> tuple[float, float, float]:
-        """Class probabilities of a sentence: the same as proba(features(...)), faster."""
-        toks, groups = _groups(text, kind, regulatory, cues)
+        """Class probabilities of a sentence: the same as proba(features(...)), faster.
+
+        Each group's weights are summed in the order :func:`_groups` lists its names, so
+        the sums are the same floats; the word and status-crossed word weights are looked
+        up by stem, and the cue group's sums are cached (cue sets repeat).
+        """
+        toks = _TOKEN.findall(text.lower())
+        stems = [stem(t) for t in toks]
+        grp = _status_group(regulatory)
+        words = sorted(set(stems))
         z = list(self.intercept)
         w = self.weights
-        for names in groups.values():
-            if not names:
+        byword = self._word_weights(words, grp)
+        bigrams = sorted({f"b:{a}_{b}" for a, b in zip(stems, stems[1:], strict=False)})
+        groups = ((len(words), byword[0]), _sums(w, bigrams), (len(words), byword[1]),
+                  self._cue_sums(cues, kind, grp))
+        for n, (a, b, c) in groups:
+            if not n:
                 continue
-            v = 1.0 / math.sqrt(len(names))
-            a = b = c = 0.0
-            for name in names:
-                ws = w.get(name)
-                if ws is not None:
-                    a += ws[0]
-                    b += ws[1]
-                    c += ws[2]
+            v = 1.0 / math.sqrt(n)
             z[0] += a * v
             z[1] += b * v
             z[2] += c * v
@@ -186,6 +191,40 @@ class Model:
             z[1] += b * v
             z[2] += c * v
         return _softmax(z)
+
+    def _word_weights(self, words: list[str], grp: str) -> tuple[tuple[float, float, float], ...]:
+        """Sums of the "w:" and the "x<grp>:" weights of ``words``, in their order."""
+        cache = self._cache
+        a = b = c = xa = xb = xc = 0.0
+        for s in words:
+            key = (grp, s)
+            got = cache.get(key)
+            if got is None:
+                got = (self.weights.get(f"w:{s}"), self.weights.get(f"x{grp}:{s}"))
+                if len(cache) < 200_000:
+                    cache[key] = got
+            ws, xs = got
+            if ws is not None:
+                a += ws[0]
+                b += ws[1]
+                c += ws[2]
+            if xs is not None:
+                xa += xs[0]
+                xb += xs[1]
+                xc += xs[2]
+        return (a, b, c), (xa, xb, xc)
+
+    def _cue_sums(self, cues: tuple[str, ...], kind: str | None, grp: str
+                  ) -> tuple[int, tuple[float, float, float]]:
+        key = (cues, kind, grp)
+        got = self._cache.get(key)
+        if got is None:
+            names = sorted({f"q:{c}" for c in cues} | {f"q{grp}:{c}" for c in cues}
+                           | {f"k:{kind or '-'}", f"s:{grp}"})
+            got = _sums(self.weights, names)
+            if len(self._cache) < 200_000:
+                self._cache[key] = got
+        return got
 
     def _word_grams(self, word: str) -> tuple[int, float, float, float]:
         got = self._cache.get(word)
@@ -221,6 +260,18 @@ class Model:
     def judge(self, feats: dict[str, float]) -> tuple[str | None, float]:
         """('block' | 'warn' | None, score) for one feature dict."""
         return self.decide(self.proba(feats))
+
+
+def _sums(weights: dict, names: list[str]) -> tuple[int, tuple[float, float, float]]:
+    """How many names, and the sums of their weights for each class, in the names' order."""
+    a = b = c = 0.0
+    for name in names:
+        ws = weights.get(name)
+        if ws is not None:
+            a += ws[0]
+            b += ws[1]
+            c += ws[2]
+    return len(names), (a, b, c)
 
 
 def _softmax(z: list[float]) -> tuple[float, float, float]:

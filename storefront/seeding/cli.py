@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import atexit
+import functools
 import gc
 import json
 import sys
@@ -43,6 +45,11 @@ def _read(path: str) -> str:
         raise click.ClickException(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
 
 
+@functools.cache
+def _freeze_at_exit() -> None:
+    atexit.register(gc.freeze)
+
+
 def _fail(errors: list[str]) -> None:
     click.echo(f"Refused: {len(errors)} error(s); nothing was written.", err=True)
     for line in errors:
@@ -68,6 +75,10 @@ def load_command(path: str, dry_run: bool, prune: bool) -> None:
         # The parsed file lives until the command ends: keep its objects out of the cyclic
         # collector's scans while chunks are written (they go back at the end).
         gc.freeze()
+        # When the process ends, its heap is frozen again first: the interpreter's last full
+        # collection over every object left (~0.3 s after a large load) reclaims nothing
+        # the exit does not. (In a process that goes on, e.g. tests, this runs at its exit.)
+        _freeze_at_exit()
     try:
         source = NoFiles() if path == "-" else DirectorySource(Path(path).resolve().parent)
         storage = storage_for(current_app)

@@ -11,7 +11,10 @@ from __future__ import annotations
 import gc
 
 from storefront.compliance.checker import warm_up
+from storefront.compliance.claims import load_families, load_lexicon
 from storefront.seeding import loader  # noqa: F401  (the schemas, and what workers run)
 
 warm_up()  # rules loaded and compiled, plans built, model loaded
+load_lexicon()  # the claim vocabulary and families
+load_families()
 gc.freeze()

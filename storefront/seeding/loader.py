@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
@@ -87,24 +89,40 @@ _schema = ProductRecordSchema()
 # independently (schema + compliance gate), so the work splits cleanly across cores.
 PARALLEL_THRESHOLD = 2000
 CHUNK = 500
+TAIL_PART = CHUNK // 4
 
 
 def _validate_chunk(offset: int, items: list, gate: bool) -> tuple[list[tuple[int, dict]], list[str], list[str]]:
-    records: list[tuple[int, dict]] = []
-    errors: list[str] = []
-    warnings: list[str] = []
+    # Two passes over the chunk, the schema's and then the gate's, rather than both per
+    # product: each keeps its own code and data warm in the CPU caches (~5 % less time).
+    loaded: list[tuple[int, dict | None, list[str]]] = []
     for i, item in enumerate(items, start=offset):
         path = f"products[{i}]"
         if not isinstance(item, dict):
-            errors.append(f"{path}: must be an object")
+            loaded.append((i, None, [f"{path}: must be an object"]))
             continue
         try:
-            rec = normalise_for_compare(_schema.load(item))
+            loaded.append((i, normalise_for_compare(_schema.load(item)), []))
         except ValidationError as exc:
-            errors.extend(flatten_errors(exc.messages, path))
+            loaded.append((i, None, flatten_errors(exc.messages, path)))
+    gated: dict[int, tuple[list[str], list[str]]] = {}
+    if gate:
+        # Grouped by kind and regulatory status (file order within a group): consecutive
+        # products then share the claim rules' plan and much of their copy (~4 % less
+        # time). The messages are still listed in file order below.
+        valid = [(i, rec) for i, rec, _ in loaded if rec is not None]
+        valid.sort(key=lambda pair: (pair[1]["kind"], pair[1]["regulatory"]["status"]))
+        for i, rec in valid:
+            gated[i] = gate_messages(rec, f"products[{i}]")
+    records: list[tuple[int, dict]] = []
+    errors: list[str] = []
+    warnings: list[str] = []
+    for i, rec, problems in loaded:
+        if rec is None:
+            errors.extend(problems)
             continue
         if gate:
-            gate_errors, gate_warnings = gate_messages(rec, path)
+            gate_errors, gate_warnings = gated[i]
             errors.extend(gate_errors)
             warnings.extend(gate_warnings)
         records.append((i, rec))
@@ -116,14 +134,18 @@ def _chunks(items: list) -> list[tuple[int, list]]:
 
 
 def _warm_worker() -> None:
-    import gc
-
+    from storefront.compliance.claims import load_families, load_lexicon
     from storefront.compliance.model import active_model
     from storefront.compliance.rules import active_rules
 
-    # Already loaded and frozen in the fork server (forkserver_warm); a no-op then.
+    # Loaded and frozen in the fork server already (forkserver_warm): a no-op then. A
+    # worker forked from the command loads them itself (while the command still parses
+    # the file) and compiles, as it goes, only the rule regexes its copy reaches (a
+    # catalogue reaches few of them).
     active_rules()
     active_model()
+    load_lexicon()
+    load_families()
     gc.freeze()
 
 
@@ -135,39 +157,87 @@ def _context():
     return ctx
 
 
+# Workers started ahead by start_workers() in a process that runs no other thread (the
+# seed command), with their number; taken by the next parallel validation.
+_started: tuple[int, ProcessPoolExecutor] | None = None
+
+
+def _worker_count(workers: int | None) -> int:
+    return workers if workers is not None else (os.cpu_count() or 1)
+
+
 def start_workers() -> None:
-    """Start the validation fork server now, so that it imports and warms up while this
-    process is still busy (reading and parsing a large file); idempotent."""
+    """Start the validation workers now, so that they get ready while this process is still
+    busy (reading and parsing a large file); idempotent.
+
+    In a process that runs no other thread (the seed command) the workers are forked from
+    it at once: its modules are imported already, so they only load the claim rules and
+    the model, side by side. Otherwise the fork server starts (see _pool).
+    """
+    global _started
+    if _started is not None:
+        return
+    workers = _worker_count(None)
+    if workers > 1 and threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
+        # Frozen before the fork: a collection in a child would otherwise touch, and so
+        # copy, every inherited object (the command unfreezes when it ends).
+        gc.freeze()
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
+                                   initializer=_warm_worker)
+        pool.submit(int)  # with fork every worker is started at the first submit
+        _started = (workers, pool)
+        return
     from multiprocessing import forkserver
 
     _context()
     forkserver.ensure_running()
 
 
+def _pool(workers: int, gate: bool) -> ProcessPoolExecutor:
+    global _started
+    started, _started = _started, None
+    if started is not None:
+        if started[0] == workers:
+            return started[1]
+        started[1].shutdown(wait=False)
+    # Not plain fork here: this process may run threads (a web server, the test suite's
+    # localstripe) and forking a threaded process can deadlock the child. A fork server
+    # starts clean, imports the schemas and loads the claim rules and the model once
+    # (forkserver_warm), and forks the workers from there.
+    return ProcessPoolExecutor(max_workers=workers, mp_context=_context(),
+                               initializer=_warm_worker if gate else None)
+
+
 def _validate_items(items: list, gate: bool, progress: Callable[[int], None] | None,
                     workers: int | None):
-    workers = workers if workers is not None else (os.cpu_count() or 1)
+    """Validated chunks in file order, each as (result, closes): ``closes`` is False for a
+    part of a chunk that more parts follow (see _Checked.take)."""
+    workers = _worker_count(workers)
     if len(items) < PARALLEL_THRESHOLD or workers <= 1:
         for offset, chunk in _chunks(items):
-            yield _validate_chunk(offset, chunk, gate)
+            yield _validate_chunk(offset, chunk, gate), True
             if progress:
                 progress(len(chunk))
         return
-    # Not plain fork: the parent may run threads (a web server, the test suite's localstripe)
-    # and forking a threaded process can deadlock the child. A fork server starts clean,
-    # imports the schemas and loads the claim rules and the model once (forkserver_warm),
-    # and forks the workers from there. Children only compute, never touch the DB.
-    ctx = _context()
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
-                               initializer=_warm_worker if gate else None)
+    # Children only compute, never touch the DB.
+    pool = _pool(workers, gate)
     finished = False
     try:
         chunks = _chunks(items)
-        futures = [pool.submit(_validate_chunk, offset, chunk, gate) for offset, chunk in chunks]
-        for fut, (_, chunk) in zip(futures, chunks, strict=True):
-            yield fut.result()
+        # The last chunk of each worker goes in parts: what is left to write once the
+        # workers are done is then one part, not a whole chunk per worker.
+        parts = []
+        for n, (offset, chunk) in enumerate(chunks):
+            if n < len(chunks) - workers:
+                parts.append((offset, chunk, True))
+                continue
+            for a in range(0, len(chunk), TAIL_PART):
+                parts.append((offset + a, chunk[a:a + TAIL_PART], a + TAIL_PART >= len(chunk)))
+        futures = [pool.submit(_validate_chunk, offset, part, gate) for offset, part, _ in parts]
+        for fut, (_, part, closes) in zip(futures, parts, strict=True):
+            yield fut.result(), closes
             if progress:
-                progress(len(chunk))
+                progress(len(part))
         finished = True
     finally:
         # A consumer that stops early (an exception while writing) does not wait for the
@@ -198,32 +268,44 @@ class _Checked:
         self.warnings: list[str] = []
         self._sku: dict[str, int] = {}
         self._slug: dict[str, int] = {}
+        self._open: list[str] = []  # the errors of a chunk whose last part is still to come
+        self._open_duplicates: list[str] = []
 
-    def take(self, chunk: tuple[list[tuple[int, dict]], list[str], list[str]]
-             ) -> list[tuple[int, dict]]:
-        """Fold in one chunk; return its records whose SKU and slug are new to the file."""
+    @property
+    def failed(self) -> bool:
+        """Any error so far, in a chunk still open too."""
+        return bool(self.errors or self._open or self._open_duplicates)
+
+    def take(self, chunk: tuple[list[tuple[int, dict]], list[str], list[str]],
+             closes: bool = True) -> list[tuple[int, dict]]:
+        """Fold in one chunk, or one part of a chunk; return its records whose SKU and slug
+        are new to the file. A chunk's errors are listed when its last part (``closes``) is
+        in: its products' own, then its duplicates, whether it came in parts or whole."""
         chunk_records, chunk_errors, chunk_warnings = chunk
-        self.errors.extend(chunk_errors)
+        self._open.extend(chunk_errors)
         self.warnings.extend(chunk_warnings)
         fresh = []
         for i, rec in chunk_records:
             path = f"products[{i}]"
             unique = True
             if rec["sku"] in self._sku:
-                self.errors.append(f"{path}.sku: duplicate SKU {rec['sku']!r} "
-                                   f"(first at products[{self._sku[rec['sku']]}])")
+                self._open_duplicates.append(f"{path}.sku: duplicate SKU {rec['sku']!r} "
+                                             f"(first at products[{self._sku[rec['sku']]}])")
                 unique = False
             else:
                 self._sku[rec["sku"]] = i
             if rec["slug"] in self._slug:
-                self.errors.append(f"{path}.slug: duplicate slug {rec['slug']!r} "
-                                   f"(first at products[{self._slug[rec['slug']]}])")
+                self._open_duplicates.append(f"{path}.slug: duplicate slug {rec['slug']!r} "
+                                             f"(first at products[{self._slug[rec['slug']]}])")
                 unique = False
             else:
                 self._slug[rec["slug"]] = i
             self.records.append(rec)
             if unique:
                 fresh.append((i, rec))
+        if closes:
+            self.errors += self._open + self._open_duplicates
+            self._open, self._open_duplicates = [], []
         return fresh
 
 
@@ -234,8 +316,8 @@ def validate_document(doc: Any, *, gate: bool = True, progress: Callable[[int], 
     if items is None:
         return [], errors, []
     checked = _Checked(errors)
-    for chunk in _validate_items(items, gate, progress, workers):
-        checked.take(chunk)
+    for chunk, closes in _validate_items(items, gate, progress, workers):
+        checked.take(chunk, closes)
     return checked.records, checked.errors, checked.warnings
 
 
@@ -425,9 +507,9 @@ def load_document(session: Session, doc: Any, *, prune: bool = False, gate: bool
     checked = _Checked(errors)
     writer: _Writer | None = None
     try:
-        for chunk in _validate_items(items, gate, progress, workers):
-            fresh = checked.take(chunk)
-            if checked.errors:
+        for chunk, closes in _validate_items(items, gate, progress, workers):
+            fresh = checked.take(chunk, closes)
+            if checked.failed:
                 continue
             if writer is None:
                 writer = _Writer(session, prune=prune)
