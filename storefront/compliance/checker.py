@@ -556,7 +556,9 @@ def _answered_no_with_heat(analysed, i: int) -> bool:
 # "… but it still works", "it isn't a medical device, but it does take my sciatica down a
 # notch": a concession, then the claim made anyway.
 _BUT_STILL = re.compile(r"\b(?:but|yet|however)\b[^.;:!?]{0,60}?\b(?:still|(?:it|they|this|that|these|mine)"
-                        r"\s+(?:really\s+|definitely\s+|certainly\s+|sure\s+)?(?:does|do|did))\b", re.IGNORECASE)
+                        r"\s+(?:really\s+|definitely\s+|certainly\s+|sure\s+)?(?:does|do|did))\b"
+                        # a question answered yes: "Parents ask whether it's okay for kids: yes, …"
+                        r"|[:?\u2014\u2013]\s*(?:yes|yep|yup|absolutely|of\s+course)\b", re.IGNORECASE)
 
 
 def _reasserted(sent, cues: frozenset, rel_start: int) -> bool:
@@ -567,6 +569,11 @@ def _reasserted(sent, cues: frozenset, rel_start: int) -> bool:
 
 # ", and within a few weeks …", "; and …", ", but …": a new clause joined to the last one
 _NEW_CLAUSE = re.compile(r"(?:,|;|\u2014|\u2013)\s*(?:and|but|plus)\b|;\s", re.IGNORECASE)
+# after a claim, a concession is a new clause too: "… brings back feeling, though check your skin"
+_NEW_CLAUSE_AFTER = re.compile(r"(?:,|\u2014|\u2013)\s*(?:and|plus)\b", re.IGNORECASE)
+_CONCESSION_AFTER = re.compile(r"(?:,|\u2014|\u2013)\s*(?:but|though|although)\b", re.IGNORECASE)
+_EFFECT_VERBS = frozenset({"effect_soft", "effect_strong", "effect_boost"})
+_CLAIM_VERBS = _EFFECT_VERBS | {"safe"}
 
 
 def _context_applies(sent, cues: frozenset, rel_start: int) -> bool:
@@ -578,10 +585,33 @@ def _context_applies(sent, cues: frozenset, rel_start: int) -> bool:
         return False
     if present != {"precaution"}:
         return True
-    ends = [sent.spans[b - 1][1] for c, _a, b in sent.tags if c == "precaution"]
-    if any(end > rel_start for end in ends):
-        return True  # a warning after the claim ("…, so check your skin")
-    return not _NEW_CLAUSE.search(sent.text, max(ends), rel_start)
+    for _c, a, b in (t for t in sent.tags if t[0] == "precaution"):
+        start, end = sent.spans[a][0], sent.spans[b - 1][1]
+        if start <= rel_start < end:
+            return True
+        if end <= rel_start:  # a warning before the claim
+            if not _NEW_CLAUSE.search(sent.text, end, rel_start):
+                return True
+        # a warning after the claim ("…, so check your skin"), not one in a clause of its own
+        # after a clause that says what the device does ("Beat winter depression with the
+        # panel, and subscribe for yearly goggles"; but "No open wounds under the wrap, and
+        # stop if …" is one warning)
+        elif not _own_clause_after(sent, rel_start, start):
+            return True
+    return False
+
+
+def _own_clause_after(sent, rel_start: int, cue_start: int) -> bool:
+    """A warning at ``cue_start`` is a statement of its own, not a limit on the claim at
+    ``rel_start``: a coordinated clause (", and …") after a clause that says what the
+    device does or that it is safe, or a concession (", though …") after an effect.
+    "Safe for children, but only under adult supervision" stays one qualified claim."""
+    for pattern, cats in ((_NEW_CLAUSE_AFTER, _CLAIM_VERBS), (_CONCESSION_AFTER, _EFFECT_VERBS)):
+        m = pattern.search(sent.text, rel_start, cue_start)
+        if m is not None and any(c in cats and sent.spans[a][0] < m.start()
+                                 for c, a, _b in sent.tags):
+            return True
+    return False
 
 
 def _in_context(found: list, fam: list, spans, analysed) -> list:
@@ -842,7 +872,10 @@ _REPORTS_OTHERS = re.compile(
     r"|(?:my|her|his|our|a)\s+(?:cousin|friend|sister|brother|neighbou?r|mum|mom|dad|aunt|uncle|co-?worker|colleague"
     r"|wife|husband|partner|boss|trainer|coach))\b(?:\s+[\w'-]+){0,4}?\s+(?:say|says|said|claim|claims"
     r"|claimed|call|calls|promise|promises|insist|insists|swear|swears|tell\s+you|will\s+tell\s+you)\b"
-    r"|\byou(?:'ll|\s+will|\s+may|\s+might)\s+(?:hear|read|see)\b", re.IGNORECASE)
+    r"|\byou(?:'ll|\s+will|\s+may|\s+might)\s+(?:hear|read|see)\b"
+    # a question put to the shop: "We are sometimes asked whether the belt helps sciatica"
+    r"|\b(?:we(?:'re|\s+are)|i(?:'m|\s+am)|we\s+get|i\s+get)\s+(?:often\s+|sometimes\s+|frequently\s+|regularly\s+)?"
+    r"asked\s+(?:whether|if)\b", re.IGNORECASE)
 _FLAT_DENIAL = re.compile(
     r"^\W*(?:no|nope|wrong|false|untrue|not\s+(?:true|so)|that'?s\s+(?:not\s+true|false|wrong|a\s+myth)"
     r"|it\s+(?:doesn't|does\s+not|didn't|did\s+not|won't|will\s+not|can't|cannot|isn't|is\s+not)"
@@ -926,6 +959,8 @@ def _heat_not_denied(found: list, text: str, spans) -> list:
 _CLAUSE_DENIAL = re.compile(
     r"(?:[;:,]|\s[\u2014\u2013-]\s|,?\s+but)\s+(?:(?:frankly|honestly|in\s+our\s+tests?|in\s+testing),?\s+)?"
     r"(?:nothing|none|not\s+one|no\s+one|nobody"
+    r"|(?:and\s+)?the\s+(?:honest\s+|short\s+|simple\s+|straight\s+)?answer\s+is\s+(?:that\s+)?"
+    r"(?:no|it\s+(?:is|was)\s+not|it\s+isn't|it\s+doesn't|it\s+does\s+not|it\s+can't|it\s+cannot|we\s+don't)"
     r"|(?:we|i)\s+(?:found|saw|measured|could\s+find|couldn't\s+find|didn't\s+find|did\s+not\s+find"
     r"|can't\s+find|cannot\s+find|see)\s+(?:no|nothing|zero)"
     r"|that'?s\s+(?:false|wrong|untrue|a\s+myth|a\s+stretch|misleading|nonsense|not\s+(?:true|so|what))"

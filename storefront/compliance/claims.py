@@ -336,6 +336,21 @@ def _clause_has(s: Sentence, cats: frozenset[str], clause: int | None,
     return False
 
 
+# ", and …" / ", plus …" after a claim starts a statement of its own: "Safe for every pet,
+# and everyone wears goggles" (the goggles say nothing about the pets' safety)
+_AND_CLAUSE = re.compile(r"(?:,|\u2014|\u2013)\s*(?:and|plus)\b", re.IGNORECASE)
+
+
+def _excused_across(s: Sentence, cats: frozenset[str], end: int) -> bool:
+    """For a claim that may span clauses: an excusing category anywhere, except a
+    precaution after the claim with a new coordinated clause between them."""
+    for c, a, _ in s.tags:
+        if c in cats and (a < end or c != "precaution" or not _AND_CLAUSE.search(
+                s.text, s.spans[end - 1][1], s.spans[a][0])):
+            return True
+    return False
+
+
 def match_families(s: Sentence, kind: str | None, regulatory: str,
                    families: tuple[Family, ...] | None = None) -> Iterator[Hit]:
     """Every family match in one tagged sentence (clause context applied)."""
@@ -369,7 +384,8 @@ def match_families(s: Sentence, kind: str | None, regulatory: str,
                 continue
             clause = None if fam.cross_clause else s.clause[a0]
             first = min(a0, b0)
-            if fam.unless and _clause_has(s, fam.unless, clause):
+            if fam.unless and (_clause_has(s, fam.unless, clause) if clause is not None
+                               else _excused_across(s, fam.unless, max(a1, b1))):
                 continue
             if fam.unless_sentence and any(
                     c in fam.unless_sentence and x >= max(a1, b1) for c, x, _ in s.tags):

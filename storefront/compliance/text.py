@@ -113,7 +113,7 @@ CLAUSE_BREAK = re.compile(
     # "all but cleared up" means "almost": no clause break
     r"|\b(?:(?<!\ball\s)but|however|yet|although|though|whereas|while|because|since|so that)\b"
     r"|,\s*(?=(?:and\s+|so\s+|then\s+|plus\s+)?(?:it|it's|this|that|these|they|we|you|you'll"
-    r"|our|its|which|i|he|she|plus|just|simply|now|then|so|there|there's)\b)"
+    r"|our|its|which|i|he|she|plus|just|simply|now|then|so|there|there's|everyone|everybody|most|many|each)\b)"
     r"|\b(?:and|or)\s+(?=(?:it|it's|this|our|we|you|they)\b)",
     re.IGNORECASE,
 )

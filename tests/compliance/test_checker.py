@@ -691,6 +691,25 @@ def test_model_second_opinion_releases_only_sentences_about_copy(monkeypatch):
     ("A cold laser built for the sidelines.", "laser", "rx_only", False),
     ("I sit in front of it the minute I feel a cold coming on and it knocks it right out.",
      "panel", "wellness", True),
+    # a warning after the claim in a clause of its own does not excuse it; one that limits
+    # the claim ("but only …") or follows a claim-free warning does
+    ("Beat winter depression with our panel, and subscribe for yearly goggle replacements.",
+     "panel", "wellness", True),
+    ("Our therapy laser is safe for every pet, and everyone wears goggles.", "laser", "rx_only", True),
+    ("Safe for children, but only under adult supervision.", "panel", "wellness", False),
+    ("No open wounds under the wrap, and stop if your skin goes red and stays red.",
+     "belt", "wellness", False),
+    ("For people with diabetic neuropathy the handheld can bring back some feeling in the feet, "
+     "though you should check your skin afterwards.", "handheld", "otc_cleared", True),
+    # a question put to the shop, answered no (or yes)
+    ("We are sometimes asked whether the belt can help with sciatica, and the honest answer is "
+     "that it is not cleared for it, so leg numbness needs a proper medical assessment.",
+     "belt", "otc_cleared", False),
+    ("Parents ask whether it's okay for kids: yes, our panel is safe for the whole family.",
+     "panel", "wellness", True),
+    # a safety feature is not an instant result
+    ("A contact sensor stops emission the moment you lift the tip from the skin.",
+     "handheld", "otc_cleared", False),
 ])
 def test_reports_promises_and_clause_scope(text, kind, status, blocked):
     found = check_copy(text, kind, status, markdown=False, whole_copy=False,
