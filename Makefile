@@ -10,6 +10,7 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
+	$(BIN)/python -m compileall -q storefront wsgi.py > /dev/null
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
@@ -42,6 +43,7 @@ prod-local-stop:
 ## One run: 10,000-product seed load, pages vs a bare-Flask ceiling (SQLite; PostgreSQL through
 ## nginx and two instances), checkout orders/s through localstripe. Figures: docs/performance.md
 bench: $(STAMP)
+	$(BIN)/python -m compileall -q storefront wsgi.py > /dev/null
 	$(BIN)/python bench/bench_all.py $(BENCH_ARGS)
 
 clean:
