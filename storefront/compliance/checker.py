@@ -643,7 +643,7 @@ def _in_context(found: list, fam: list, spans, analysed) -> list:
 
 # "Myth: a therapy laser can't burn you. Fact: it can …": the labelled myth is quoted to be
 # refuted; the "Fact:" sentence after it is checked as usual.
-_MYTH = re.compile(r"^\W*(?:myth|misconception)\s*(?:#?\d+)?\s*[:\u2013\u2014-]", re.IGNORECASE)
+_MYTH = re.compile(r"^\W*(?:myth|misconception)\s*(?:#?\d+)?\s*[:\u2013\u2014-](?!\s*bust)", re.IGNORECASE)
 
 
 _MYTH_NEGATION = re.compile(r"\b(?:not|no|never|cannot|nothing)\b|n't\b", re.IGNORECASE)
@@ -706,6 +706,8 @@ _REMOVAL = (r"remov(?:e|es|ed|ing)|delet(?:e|es|ed|ing)|strike|strikes|struck|dr
             r"|(?:stop(?:s|ped)?|kill(?:s|ed)?|nix(?:es|ed)?|axe[sd]?|shelv(?:e|es|ed))\s+the")
 _WORDING = (r"phrases?|words?|wording|lines?|terms?|labels?|badges?|claims?|slogans?|taglines?"
             r"|headlines?|captions?|stickers?|language|copy|banners?|buttons?|bullets?")
+# a device has buttons too ("a three-in-one mode button"): not a sign of talk about copy
+_WORDING_NOT_HARDWARE = _WORDING.replace("|buttons?", "")
 _MENTION_BEFORE = re.compile(
     rf"(?:\b(?:{_REMOVAL})(?:\s+(?:the|any|all|every|our|their|its|your))?(?:\s+(?:{_WORDING}))?"
     rf"|\b(?:the|a|any|that|this)\s+(?:[\w-]+\s+)?(?:{_WORDING})(?:\s+(?:about|reading|saying|that\s+(?:said|says|read|reads)))?"
@@ -868,7 +870,7 @@ def _rejected_and_named(sentence: str) -> tuple[list[tuple[int, int]], list[tupl
 # online say it cures everything. It doesn't."
 _REPORTS_OTHERS = re.compile(
     r"\b(?:people|folks|some|many|others|sellers|brands|ads|adverts|listings|influencers|everyone"
-    r"|everybody|reviewers|videos|posts|websites|sites"
+    r"|everybody|reviewers|videos|posts|websites|sites|headlines|articles|blogs|marketers|companies"
     r"|(?:my|her|his|our|a)\s+(?:cousin|friend|sister|brother|neighbou?r|mum|mom|dad|aunt|uncle|co-?worker|colleague"
     r"|wife|husband|partner|boss|trainer|coach))\b(?:\s+[\w'-]+){0,4}?\s+(?:say|says|said|claim|claims"
     r"|claimed|call|calls|promise|promises|insist|insists|swear|swears|tell\s+you|will\s+tell\s+you)\b"
@@ -959,6 +961,8 @@ def _heat_not_denied(found: list, text: str, spans) -> list:
 _CLAUSE_DENIAL = re.compile(
     r"(?:[;:,]|\s[\u2014\u2013-]\s|,?\s+but)\s+(?:(?:frankly|honestly|in\s+our\s+tests?|in\s+testing),?\s+)?"
     r"(?:nothing|none|not\s+one|no\s+one|nobody"
+    r"|the\s+(?:research|evidence|science|data)\s+(?:only\s+)?(?:supports?|backs?|shows?)\s+(?:far\s+|much\s+)?"
+    r"(?:narrower|less|little|nothing|no\s+such|none)"
     r"|(?:and\s+)?the\s+(?:honest\s+|short\s+|simple\s+|straight\s+)?answer\s+is\s+(?:that\s+)?"
     r"(?:no|it\s+(?:is|was)\s+not|it\s+isn't|it\s+doesn't|it\s+does\s+not|it\s+can't|it\s+cannot|we\s+don't)"
     r"|(?:we|i)\s+(?:found|saw|measured|could\s+find|couldn't\s+find|didn't\s+find|did\s+not\s+find"
@@ -1401,7 +1405,7 @@ def _model_pass_probability(sentence: str, kind: str | None, regulatory: str) ->
 # reports of what others say or claim, removals, policing. A sentence that simply makes a
 # claim beside a precaution ("Before use, know that it cures arthritis") is never released.
 _TALKS_ABOUT_COPY = re.compile(
-    rf"\b(?:{_REMOVAL}|{_WORDING}|listings?|ads?|adverts?|posts?|reviews?|comments?|threads?|replies"
+    rf"\b(?:{_REMOVAL}|{_WORDING_NOT_HARDWARE}|listings?|ads?|adverts?|posts?|reviews?|comments?|threads?|replies"
     r"|says?|said|saying|claim(?:s|ed|ing)?|call(?:s|ed|ing)?|promis(?:e|es|ed|ing)|advertis\w*"
     r"|wrote|written|describ\w*|regulators?|ftc|moderators?|reviewers?|editor'?s?)\b"
     r"|[\"\u201c\u2018]|(?:^|\s)'", re.IGNORECASE)
@@ -1429,7 +1433,8 @@ def _second_opinion_on_blocks(findings: list, facts: _Facts, text: str, spans) -
 
 def clear_caches() -> None:
     """Forget memoised sentence analyses (benchmarks; after vocabulary edits)."""
-    for fn in (_analysed, _family_hits, _model_verdict, _model_opinion, _model_pass_probability):
+    for fn in (_analysed, _family_hits, _model_verdict, _model_opinion, _model_pass_probability,
+               _segment_opinion):
         fn.cache_clear()
     for plan in active_rules()._plans.values():
         plan.sentence_matches.clear()
@@ -1499,6 +1504,57 @@ def model_may_judge(sent, citation: re.Pattern) -> bool:
     return not citation.search(text)
 
 
+# Long sentences (product pages run on for 40-80 words) nearly always hold a warning or an
+# instruction somewhere, which keeps the model off the whole sentence, and over that many
+# words a claim's features are diluted anyway. Such a sentence is also read in segments
+# (clauses joined by ", and", ";", "while" …): a segment with no warning, hedge
+# or correction of its own is judged like a sentence.
+LONG_SENTENCE_WORDS = 24
+SEGMENTS_ENABLED = True
+_QUOTED_ANY = re.compile(r"[\"\u201c\u201d\u2018]|(?:^|\s)'\w")
+_SEGMENT_STOP = frozenset({"hedge_research", "correction", "debunk", "evidence_doubt", "history",
+                           "condition_holder", "refund", "commerce", "negation"})
+MIN_SEGMENT_WORDS = 8
+_SEGMENT_BREAK = re.compile(
+    r"[;:]\s|\s[\u2013\u2014-]\s|[\u2013\u2014]"
+    r"|,\s+(?=(?:and|but|so|plus|which|while|though|although|or|then|with)\b)"
+    # not "because": a reason belongs to what it explains ("asked me not to wear it on my
+    # feet because diabetes has taken the feeling away")
+    r"|\b(?:while|whereas|although|though)\b", re.IGNORECASE)
+
+
+def _segments(text: str) -> list[tuple[int, int]]:
+    """Offsets of a long sentence's segments of at least MIN_SEGMENT_WORDS words."""
+    cuts = [0] + [m.end() for m in _SEGMENT_BREAK.finditer(text)] + [len(text)]
+    out = []
+    for a, b in zip(cuts, cuts[1:], strict=False):
+        seg = text[a:b]
+        if len(_WORD.findall(seg)) >= MIN_SEGMENT_WORDS:
+            lead = len(seg) - len(seg.lstrip(" ,"))
+            out.append((a + lead, b))
+    return out if len(out) > 1 else []
+
+
+@lru_cache(maxsize=65536)
+def _segment_opinion(sentence: str, kind: str | None, regulatory: str, citation: re.Pattern,
+                     warned: bool = False) -> tuple[str | None, float, int, int]:
+    """The model's strongest verdict on the segments of a long sentence it may not judge
+    whole: (verdict, score, start, end) of that segment, or (None, 0, 0, 0)."""
+    best: tuple[str | None, float, int, int] = (None, 0.0, 0, 0)
+    if _analysed(sentence).cats() & _SEGMENT_STOP or _mentions_wording(sentence) or (
+            _QUOTED_ANY.search(sentence)):
+        return best  # a hedge, correction or quoted wording may be about any part of it
+    for a, b in _segments(sentence):
+        seg = sentence[a:b].strip(" ,;:")
+        if not model_may_judge(_analysed(seg), citation):
+            continue
+        verdict, score = _model_verdict(seg, kind, regulatory, warned)
+        if verdict is not None and (best[0] is None or (verdict == "block" and best[0] != "block")
+                                    or (verdict == best[0] and score > best[1])):
+            best = (verdict, score, a, b)
+    return best
+
+
 def in_answered_question(analysed, i: int) -> bool:
     """A question answered "no" or with a precaution, or that answer: "Taking pills that
     make you burn easily? Ask your pharmacist first." Neither sentence claims anything."""
@@ -1556,6 +1612,10 @@ def _model_findings(facts: _Facts, plain: PlainText, spans, analysed, findings,
             continue
         verdict, score = _model_opinion(sent.text, facts.kind, facts.regulatory, citation,
                                         "warn" in seen)
+        lo, hi = 0, len(sent.text)  # the part of the sentence the opinion is about
+        if verdict is None and len(sent.stems) >= LONG_SENTENCE_WORDS and SEGMENTS_ENABLED:
+            verdict, score, lo, hi = _segment_opinion(sent.text, facts.kind, facts.regulatory,
+                                                      citation, "warn" in seen)
         if verdict is None or (seen and verdict == "warn"):
             continue
         if verdict == "block" and _APPROVAL_DENIED.search(sent.text):
@@ -1565,7 +1625,7 @@ def _model_findings(facts: _Facts, plain: PlainText, spans, analysed, findings,
         if (i + 1 < len(analysed) and _REPORTS_OTHERS.search(sent.text)
                 and _FLAT_DENIAL.match(analysed[i + 1].text)):
             continue  # "You'll hear that red light cures arthritis. It doesn't."
-        if _restates_indications(sent.text, facts.indications):
+        if _restates_indications(sent.text[lo:hi], facts.indications):
             continue  # "Relieves minor muscle pain." on a product cleared for exactly that
         src_a, src_b = plain.span_to_source(ss, se)
         if citation.search(source, src_a, src_b):
@@ -1575,8 +1635,8 @@ def _model_findings(facts: _Facts, plain: PlainText, spans, analysed, findings,
         if typical.search(plain.text, a, len(plain.text) if b < 0 else b):
             continue  # the paragraph states typical results (testimonial context)
         # Point at the sentence without its leading spaces or list markers.
-        lead = len(sent.text) - len(sent.text.lstrip(" -*\t"))
-        s, e = plain.span_to_source(ss + lead, se)
+        lead = len(sent.text[lo:hi]) - len(sent.text[lo:hi].lstrip(" -*\t"))
+        s, e = plain.span_to_source(ss + lo + lead, min(se, ss + hi))
         if verdict == "block":
             msg = (f"Reads like a health claim the product may not make (model score "
                    f"{score:.2f}; at this score its blocks of sentences like this one were at "

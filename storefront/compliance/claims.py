@@ -186,7 +186,7 @@ def _derived_tags(tags: list[tuple[str, int, int]], stems: tuple[str, ...]
     selling = [(a, b) for c, a, b in tags if c == "not_precaution"]
     if selling:  # "if you're trying to put off surgery" opens a pitch, not a precaution
         tags = [t for t in tags if not (
-            t[0] in ("precaution", "condition_holder", "hedge_research") and any(
+            t[0] in ("precaution", "condition_holder", "hedge_research", "correction", "debunk") and any(
                 a <= t[1] and t[2] <= b for a, b in selling))]
     parts = [(a, b) for c, a, b in tags if c == "body_part"]
     if not parts:

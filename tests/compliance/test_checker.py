@@ -638,6 +638,41 @@ def test_reports_denied_by_the_next_sentence(text, blocked):
     assert any(f.severity == "block" for f in found) is blocked, found
 
 
+def test_long_sentences_are_read_in_segments(monkeypatch):
+    # The model's opinion is pinned (a block for the one clause that claims), so the test
+    # checks the mechanism, not one trained file.
+    from storefront.compliance import checker as chk
+
+    chk.clear_caches()
+    judged = []
+
+    def verdict(seg, kind, regulatory, warned=False):
+        judged.append(seg)
+        return ("block", 0.999) if "lactic" in seg else (None, 0.1)
+
+    monkeypatch.setattr(chk, "_model_verdict", verdict)
+    text = ("Ten minutes on each side after my Sunday long run with the goggles on and the phone "
+            "in the other room, and the light flushes the lactic acid out so my legs recover "
+            "before Monday, and always keep the panel away from your eyes.")
+    found = check_copy(text, "panel", "wellness", markdown=False, whole_copy=False)
+    blocks = [f for f in found if f.severity == "block"]
+    assert [f.rule for f in blocks] == [chk.MODEL_RULE], found
+    assert "lactic" in text[blocks[0].start:blocks[0].end]
+    assert "goggles" not in text[blocks[0].start:blocks[0].end]  # it points at the segment
+    assert not any("keep the panel away" in s for s in judged)  # a warning is not judged
+    # a hedge, a correction or quoted wording anywhere keeps the model off every segment
+    judged.clear()
+    hedged = ("Researchers are still studying whether it matters, and the light flushes the "
+              "lactic acid out so my legs recover before Monday, and always keep the panel "
+              "away from your eyes.")
+    found = check_copy(hedged, "panel", "wellness", markdown=False, whole_copy=False)
+    assert not any(f.rule == chk.MODEL_RULE for f in found) and not judged
+    # short sentences are judged whole, as before
+    assert chk._segments("The light flushes the lactic acid out, and my legs recover.") == []
+    monkeypatch.undo()
+    chk.clear_caches()  # forget the pinned opinions
+
+
 def test_model_second_opinion_releases_only_sentences_about_copy(monkeypatch):
     # The model's opinion is pinned so the test checks the mechanism, not one trained file.
     from storefront.compliance import checker as chk
