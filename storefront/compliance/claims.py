@@ -156,7 +156,8 @@ def analyse(text: str, lexicon: Lexicon | None = None) -> Sentence:
                     frozenset(t[0] for t in tags))
 
 
-_EFFECT_CUES = frozenset({"effect_soft", "effect_strong", "effect_boost", "less_need", "masking"})
+_EFFECT_CUES = frozenset({"effect_soft", "effect_strong", "effect_boost", "less_need", "masking",
+                          "effect_on_it"})
 
 
 _SHIELDED = frozenset({"correction", "absence", "debunk", "safe", "painless", "care", "classes", "instant",
@@ -336,6 +337,15 @@ def _clause_has(s: Sentence, cats: frozenset[str], clause: int | None,
     return False
 
 
+def _gives_reason(s: Sentence, clause: int) -> bool:
+    """The clause gives the reason for the one before it ("…, because with neuropathy I
+    wouldn't feel a burn"): a warning there speaks for it too."""
+    first = s.clause.index(clause) if clause in s.clause else None
+    if first is None:
+        return False
+    return s.text[:s.spans[first][0]].rstrip(" ,").lower().endswith(("because", "since"))
+
+
 # ", and …" / ", plus …" after a claim starts a statement of its own: "Safe for every pet,
 # and everyone wears goggles" (the goggles say nothing about the pets' safety)
 _AND_CLAUSE = re.compile(r"(?:,|\u2014|\u2013)\s*(?:and|plus)\b", re.IGNORECASE)
@@ -387,6 +397,9 @@ def match_families(s: Sentence, kind: str | None, regulatory: str,
             if fam.unless and (_clause_has(s, fam.unless, clause) if clause is not None
                                else _excused_across(s, fam.unless, max(a1, b1))):
                 continue
+            if fam.unless and clause and _gives_reason(s, clause) and _clause_has(
+                    s, fam.unless, clause - 1):
+                continue  # "told me not to put it on my feet, because with neuropathy I …"
             if fam.unless_sentence and any(
                     c in fam.unless_sentence and x >= max(a1, b1) for c, x, _ in s.tags):
                 continue  # disowned after the claim: "… cures acne; the evidence doesn't
