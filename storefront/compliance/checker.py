@@ -890,6 +890,8 @@ _FLAT_DENIAL = re.compile(
 _HEAT_AFFIRMED = re.compile(
     r"\b(?:(?:does|do|will|can|really|definitely|still)\s+(?:\w+\s+)?(?:warm|heat|burn)(?:s|ed)?\s+(?:the\s+)?(?:skin|tissue|you|up)"
     r"|produces?\s+(?:real|noticeable|genuine|significant|enough)\s+(?:heat|warmth)"
+    r"|\b(?:devices?|lasers?|units?|beams?)\s+(?:do\s+|does\s+)?(?:heat|warm|burn)s?\s+(?:the\s+)?(?:skin|tissue)"
+    r"|(?:heat|warm)s?\s+(?:the\s+)?(?:skin|tissue)\s+by\s+design"
     r"|(?:needs?|requires?|must\s+(?:wear|use))\s+(?:\w+\s+){0,3}(?:eyewear|goggles)"
     r"|only\s+(?:goggles|eyewear|glasses)\s+(?:\w+\s+){0,3}(?:marked|rated|with)"
     r"|optical\s+density|\bOD\s*(?:\u2265|>=|of\s+)?\s*\d)", re.IGNORECASE)
@@ -943,10 +945,12 @@ def _not_in_word_lists(found: list, text: str, spans) -> list:
 
 
 def _heat_not_denied(found: list, text: str, spans) -> list:
-    """Drop laser-no-heat findings in a sentence that affirms the heat or the eyewear."""
+    """Drop laser-no-heat findings (and denials of a burn) in a sentence that affirms the heat
+    or the eyewear."""
     out = []
     for item in found:
-        if item[2].id == "laser-no-heat" and item[3] == "block":
+        if item[3] == "block" and (item[2].id == "laser-no-heat" or (
+                item[2].id == "absolute-safety" and _HEAT_WORDS.search(text, item[0], item[1]))):
             ss, se = _span_at(spans, item[0]) or (0, len(text))
             rest = text[ss:item[0]] + " " + text[item[1]:se]
             if _HEAT_AFFIRMED.search(rest):

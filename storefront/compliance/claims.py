@@ -162,7 +162,7 @@ _EFFECT_CUES = frozenset({"effect_soft", "effect_strong", "effect_boost", "less_
 
 _SHIELDED = frozenset({"correction", "absence", "debunk", "safe", "painless", "care", "classes", "instant",
                        "deny_need", "precaution", "procedures", "minor", "moderate", "everyone",
-                       "serious"})
+                       "serious", "training_need"})
 _DETERMINERS = frozenset({"a", "an", "the", "my", "his", "her", "your", "their", "our"})
 
 
@@ -343,7 +343,11 @@ def _gives_reason(s: Sentence, clause: int) -> bool:
     first = s.clause.index(clause) if clause in s.clause else None
     if first is None:
         return False
-    return s.text[:s.spans[first][0]].rstrip(" ,").lower().endswith(("because", "since"))
+    if not s.text[:s.spans[first][0]].rstrip(" ,").lower().endswith(("because", "since")):
+        return False
+    # only a reason that names the harm warned of ("I wouldn't feel a burn"), not a benefit
+    # ("…, with goggles, because the light speeds up recovery")
+    return any(c == "risk" and s.clause[a] == clause for c, a, _ in s.tags)
 
 
 # ", and …" / ", plus …" after a claim starts a statement of its own: "Safe for every pet,

@@ -745,6 +745,18 @@ def test_model_second_opinion_releases_only_sentences_about_copy(monkeypatch):
     # a safety feature is not an instant result
     ("A contact sensor stops emission the moment you lift the tip from the skin.",
      "handheld", "otc_cleared", False),
+    # a reason that names the harm shares the warning it explains; a benefit does not
+    ("My neurologist told me not to put the wrap on my feet, because with neuropathy I "
+     "wouldn't feel a burn coming.", "belt", "otc_cleared", False),
+    ("After a spay we schedule laser visits with goggles for the pet and the handler, because "
+     "the light speeds up post-surgical recovery and helps the incision close.", "laser",
+     "rx_only", True),
+    # a denied burn reported of others and answered with the heat
+    ("Some clinics promise that class 4 lasers cannot burn, but these devices heat tissue by "
+     "design.", "laser", "rx_only", False),
+    # ice and TENS are no medicine; surgery is
+    ("Pro athletes have swapped their ice baths for our panel.", "panel", "otc_cleared", False),
+    ("Worth every penny if it keeps you from going under the knife.", "laser", "rx_only", True),
 ])
 def test_reports_promises_and_clause_scope(text, kind, status, blocked):
     found = check_copy(text, kind, status, markdown=False, whole_copy=False,
