@@ -507,7 +507,8 @@ _QUESTION = re.compile(r"^\W*(?:q\W+)?(?:is|are|was|were|has|have|does|do|did|ca
 _NO_ANSWER = re.compile(r"^\W*(?:a\W+)?(?:no|not|nope|never)\b(?!\s+(?:a\s+)?(?:problem|problems|worries"
                         r"|worry|issue|issues|sweat|bother|trouble)\b)", re.IGNORECASE)
 _YES_ANSWER = re.compile(r"^\W*(?:a\W+)?(?:yes|yep|yeah|yup|absolutely|of\s+course|sure|definitely"
-                         r"|certainly|indeed|totally)\b", re.IGNORECASE)
+                         r"|certainly|indeed|totally|it\s+(?:sure\s+)?(?:is|does)(?=\s*[,.;!]))\b",
+                         re.IGNORECASE)
 
 
 _HEAT_WORDS = re.compile(r"\b(?:warm\w*|heat\w*|hot|burns?|class\s*(?:4|iv|3b|iiib))\b", re.IGNORECASE)
@@ -524,10 +525,19 @@ _PRESENTS = re.compile(r"^\W*(?:this\s+is\s+(?:the|our|your)|here(?:'s|\s+is)\s+
                        r"|meet\s+(?:the|our|your)|introducing|say\s+hello\s+to)\b", re.IGNORECASE)
 
 
+# An answer that states what the product is cleared for: "Does it help carpal tunnel? It's
+# cleared for adjunctive use in …" narrows the question to the indication.
+_CLEARED_ANSWER = re.compile(
+    r"^\W*(?:a\W+)?(?:it'?s|it\s+is|this\s+[\w-]+\s+is|the\s+[\w-]+\s+is|ours\s+is|our\s+[\w-]+\s+is)"
+    r"\s+(?:only\s+)?(?:fda[\s-]+)?(?:510\(k\)[\s-]+)?(?:cleared|indicated)(?:\s*\(?\s*K\d{6}\s*\)?)?"
+    r"\s+(?:only\s+)?(?:for|as)\b", re.IGNORECASE)
+
+
 def _answers_no(answer) -> bool:
-    """The sentence after a question answers it in the negative, corrects it, or answers
-    with a precaution ("I have diabetes, can I use it? Check with your doctor first")."""
-    if _NO_ANSWER.match(answer.text):
+    """The sentence after a question answers it in the negative, corrects it, answers
+    with a precaution ("I have diabetes, can I use it? Check with your doctor first"), or
+    with what the product is cleared for."""
+    if _NO_ANSWER.match(answer.text) or _CLEARED_ANSWER.match(answer.text):
         return True
     if answer.cats() & {"debunk", "correction"}:
         return not _PRESENTS.match(answer.text)
@@ -570,9 +580,9 @@ def _reasserted(sent, cues: frozenset, rel_start: int) -> bool:
 # ", and within a few weeks …", "; and …", ", but …": a new clause joined to the last one
 _NEW_CLAUSE = re.compile(r"(?:,|;|\u2014|\u2013)\s*(?:and|but|plus)\b|;\s", re.IGNORECASE)
 # after a claim, a concession is a new clause too: "… brings back feeling, though check your skin"
-_NEW_CLAUSE_AFTER = re.compile(r"(?:,|\u2014|\u2013)\s*(?:and|plus)\b", re.IGNORECASE)
+_NEW_CLAUSE_AFTER = re.compile(r"(?:,|\u2014|\u2013)\s*(?:and|plus)\b|;\s", re.IGNORECASE)
 _CONCESSION_AFTER = re.compile(r"(?:,|\u2014|\u2013)\s*(?:but|though|although)\b", re.IGNORECASE)
-_EFFECT_VERBS = frozenset({"effect_soft", "effect_strong", "effect_boost"})
+_EFFECT_VERBS = frozenset({"effect_soft", "effect_strong", "effect_boost", "function_claim"})
 _CLAIM_VERBS = _EFFECT_VERBS | {"safe"}
 
 
@@ -606,10 +616,11 @@ def _own_clause_after(sent, rel_start: int, cue_start: int) -> bool:
     ``rel_start``: a coordinated clause (", and …") after a clause that says what the
     device does or that it is safe, or a concession (", though …") after an effect.
     "Safe for children, but only under adult supervision" stays one qualified claim."""
+    named = {(a, b) for c, a, b in sent.tags if c in _CONDITION_CATS}  # "numbness" is no verb
     for pattern, cats in ((_NEW_CLAUSE_AFTER, _CLAIM_VERBS), (_CONCESSION_AFTER, _EFFECT_VERBS)):
         m = pattern.search(sent.text, rel_start, cue_start)
-        if m is not None and any(c in cats and sent.spans[a][0] < m.start()
-                                 for c, a, _b in sent.tags):
+        if m is not None and any(c in cats and sent.spans[a][0] < m.start() and (a, b) not in named
+                                 for c, a, b in sent.tags):
             return True
     return False
 
@@ -708,6 +719,8 @@ _WORDING = (r"phrases?|words?|wording|lines?|terms?|labels?|badges?|claims?|slog
             r"|headlines?|captions?|stickers?|language|copy|banners?|buttons?|bullets?")
 # a device has buttons too ("a three-in-one mode button"): not a sign of talk about copy
 _WORDING_NOT_HARDWARE = _WORDING.replace("|buttons?", "")
+# nor is avoiding something ("avoiding the eyes and the thyroid") talk about copy
+_REMOVAL_OF_COPY = _REMOVAL.replace("|avoid(?:s|ed|ing)?", "")
 _MENTION_BEFORE = re.compile(
     rf"(?:\b(?:{_REMOVAL})(?:\s+(?:the|any|all|every|our|their|its|your))?(?:\s+(?:{_WORDING}))?"
     rf"|\b(?:the|a|any|that|this)\s+(?:[\w-]+\s+)?(?:{_WORDING})(?:\s+(?:about|reading|saying|that\s+(?:said|says|read|reads)))?"
@@ -1338,10 +1351,11 @@ def _family_findings(rules: RuleSet, facts: _Facts, plain: PlainText, source: st
     for i, ((ss, se), sent) in enumerate(zip(spans, analysed, strict=True)):
         question = _QUESTION.match(sent.text) is not None
         answered_no = _answered_no(analysed, i)
+        refund_answer = question and i + 1 < len(analysed) and "refund" in analysed[i + 1].cats()
         for hit in _family_hits(sent.text, facts.kind, facts.regulatory):
             if (hit.rule == "fda-approval" and question and not _answered_yes(analysed, i)
-                    ) or answered_no:
-                continue
+                    ) or answered_no or (hit.rule == "guaranteed-result" and refund_answer):
+                continue  # "Is there a guarantee? Yes, a 90-day money-back guarantee."
             emit(hit, sent.text[hit.end:], ss, se, ss + hit.start, ss + hit.end)
         teaser = _teaser(analysed, i)
         if teaser is None or answered_no:
@@ -1409,7 +1423,7 @@ def _model_pass_probability(sentence: str, kind: str | None, regulatory: str) ->
 # reports of what others say or claim, removals, policing. A sentence that simply makes a
 # claim beside a precaution ("Before use, know that it cures arthritis") is never released.
 _TALKS_ABOUT_COPY = re.compile(
-    rf"\b(?:{_REMOVAL}|{_WORDING_NOT_HARDWARE}|listings?|ads?|adverts?|posts?|reviews?|comments?|threads?|replies"
+    rf"\b(?:{_REMOVAL_OF_COPY}|{_WORDING_NOT_HARDWARE}|listings?|ads?|adverts?|posts?|reviews?|comments?|threads?|replies"
     r"|says?|said|saying|claim(?:s|ed|ing)?|call(?:s|ed|ing)?|promis(?:e|es|ed|ing)|advertis\w*"
     r"|wrote|written|describ\w*|regulators?|ftc|moderators?|reviewers?|editor'?s?)\b"
     r"|[\"\u201c\u2018]|(?:^|\s)'", re.IGNORECASE)

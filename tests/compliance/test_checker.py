@@ -757,6 +757,17 @@ def test_model_second_opinion_releases_only_sentences_about_copy(monkeypatch):
     # ice and TENS are no medicine; surgery is
     ("Pro athletes have swapped their ice baths for our panel.", "panel", "otc_cleared", False),
     ("Worth every penny if it keeps you from going under the knife.", "laser", "rx_only", True),
+    # a question answered with the clearance, a refund or a precaution; or answered yes
+    ("Q: Will it help my arthritis? A: It's cleared for temporary relief of minor arthritis "
+     "pain; it doesn't treat the arthritis itself.", "belt", "otc_cleared", False),
+    ("Q: Is there a guarantee? A: Yes, a 90-day money-back guarantee if you're not satisfied.",
+     "panel", "otc_cleared", False),
+    ("Q: Do you use the laser on cancer patients? A: We never treat over an area of known or "
+     "suspected cancer.", "laser", "rx_only", False),
+    ("Is it FDA certified? It is, which means you can trust it.", "belt", "otc_cleared", True),
+    # "no extra precautions" denies the precautions, it is none
+    ("Suitable and safe for children from age two, with no extra precautions needed.",
+     "belt", "otc_cleared", True),
 ])
 def test_reports_promises_and_clause_scope(text, kind, status, blocked):
     found = check_copy(text, kind, status, markdown=False, whole_copy=False,
