@@ -505,7 +505,9 @@ _QUESTION = re.compile(r"^\W*(?:q\W+)?(?:is|are|was|were|has|have|does|do|did|ca
                        r"should)\b[^?]*\?\W*$", re.IGNORECASE)
 # "Pregnant? No problem, it's safe …" is a yes: "no problem" / "no worries" answer nothing.
 _NO_ANSWER = re.compile(r"^\W*(?:a\W+)?(?:no|not|nope|never)\b(?!\s+(?:a\s+)?(?:problem|problems|worries"
-                        r"|worry|issue|issues|sweat|bother|trouble)\b)", re.IGNORECASE)
+                        r"|worry|issue|issues|sweat|bother|trouble)\b)"
+                        # "Sore back? Not for long." / "Never again." promise, they do not deny
+                        r"(?!\s+(?:for\s+(?:long|much\s+longer)|again|anymore|any\s+more)\b)", re.IGNORECASE)
 _YES_ANSWER = re.compile(r"^\W*(?:a\W+)?(?:yes|yep|yeah|yup|absolutely|of\s+course|sure|definitely"
                          r"|certainly|indeed|totally|it\s+(?:sure\s+)?(?:is|does)(?=\s*[,.;!]))\b",
                          re.IGNORECASE)
@@ -1199,8 +1201,10 @@ def _condition_teasers(rules: RuleSet, facts: _Facts, spans, analysed) -> list:
         # picks out who must take care, and the answer is the precaution
         if "precaution" in answer and not (answer & _EFFECT_CATS):
             continue
-        # "Looking for something for pain? … this wrap is for relaxation only": turned away
-        if answer & {"correction", "debunk"}:
+        # "Looking for something for pain? … this wrap is for relaxation only": turned away;
+        # "Is it a cure for neuropathy? No, nothing in this box treats nerve damage."
+        if answer & {"correction", "debunk"} or (i + 1 < len(analysed) and (
+                _NO_ANSWER.match(analysed[i + 1].text) or _CLEARED_ANSWER.match(analysed[i + 1].text))):
             continue
         first = _FIRST_WORD.match(text)
         # "Does it hurt?" asks about the session (a question, not a noun-phrase teaser)

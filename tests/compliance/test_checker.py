@@ -768,6 +768,12 @@ def test_model_second_opinion_releases_only_sentences_about_copy(monkeypatch):
     # "no extra precautions" denies the precautions, it is none
     ("Suitable and safe for children from age two, with no extra precautions needed.",
      "belt", "otc_cleared", True),
+    # a teaser answered no is turned away; "not for long" is a promise, not a no
+    ("Q: Is it a cure for neuropathy? A: No, nothing in this box treats nerve damage.",
+     "belt", "wellness", False),
+    ("Sore back? Not for long.", "belt", "wellness", True),
+    # damage to the parcel is no risk to the user
+    ("Arrived in 9 days, box no damage, all lights working.", "belt", "wellness", False),
 ])
 def test_reports_promises_and_clause_scope(text, kind, status, blocked):
     found = check_copy(text, kind, status, markdown=False, whole_copy=False,
