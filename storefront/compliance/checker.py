@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from storefront.compliance.claims import analyse, match_families, sentence_cues
+from storefront.compliance.claims import QUESTION_FRAME, analyse, match_families, sentence_cues
 from storefront.compliance.literals import Plan, candidates, matches
 from storefront.compliance.model import active_model, stratum
 from storefront.compliance.rules import (
@@ -570,7 +570,10 @@ def _answered_no_with_heat(analysed, i: int) -> bool:
 _BUT_STILL = re.compile(r"\b(?:but|yet|however)\b[^.;:!?]{0,60}?\b(?:still|(?:it|they|this|that|these|mine)"
                         r"\s+(?:really\s+|definitely\s+|certainly\s+|sure\s+)?(?:does|do|did))\b"
                         # a question answered yes: "Parents ask whether it's okay for kids: yes, …"
-                        r"|[:?\u2014\u2013]\s*(?:yes|yep|yup|absolutely|of\s+course)\b", re.IGNORECASE)
+                        r"|[:?\u2014\u2013]\s*(?:yes|yep|yup|absolutely|of\s+course)\b"
+                        # "we make no medical claims about it beyond helping to relieve …"
+                        r"|\bbeyond\s+(?:helping|relieving|easing|soothing|calming|reducing)\b",
+                        re.IGNORECASE)
 
 
 def _reasserted(sent, cues: frozenset, rel_start: int) -> bool:
@@ -580,7 +583,9 @@ def _reasserted(sent, cues: frozenset, rel_start: int) -> bool:
 
 
 # ", and within a few weeks …", "; and …", ", but …": a new clause joined to the last one
-_NEW_CLAUSE = re.compile(r"(?:,|;|\u2014|\u2013)\s*(?:and|but|plus)\b|;\s", re.IGNORECASE)
+_NEW_CLAUSE = re.compile(r"(?:,|;|\u2014|\u2013)\s*(?:and|but|plus)\b|;\s"
+                         # "Consult your doctor first, as the panel heals eczema …": a reason
+                         r"|,\s*as\s+(?=(?:the|this|our|it|it's)\b)", re.IGNORECASE)
 # after a claim, a concession is a new clause too: "… brings back feeling, though check your skin"
 _NEW_CLAUSE_AFTER = re.compile(r"(?:,|\u2014|\u2013)\s*(?:and|plus)\b|;\s", re.IGNORECASE)
 _CONCESSION_AFTER = re.compile(r"(?:,|\u2014|\u2013)\s*(?:but|though|although)\b", re.IGNORECASE)
@@ -595,9 +600,13 @@ def _context_applies(sent, cues: frozenset, rel_start: int) -> bool:
     present = cues & sent.cats()
     if not present:
         return False
-    if present != {"precaution"}:
+    # a question someone asks frames its own clause only, like a warning (claims.py)
+    frames = [m.span() for m in QUESTION_FRAME.finditer(sent.text)]
+    bounded = [t for t in sent.tags if t[0] == "precaution" or (t[0] in present and any(
+        a <= sent.spans[t[1]][0] < b for a, b in frames))]
+    if any(t[0] in present and t[0] != "precaution" and t not in bounded for t in sent.tags):
         return True
-    for _c, a, b in (t for t in sent.tags if t[0] == "precaution"):
+    for _c, a, b in bounded:
         start, end = sent.spans[a][0], sent.spans[b - 1][1]
         if start <= rel_start < end:
             return True

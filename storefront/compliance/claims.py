@@ -355,14 +355,39 @@ def _gives_reason(s: Sentence, clause: int) -> bool:
 _AND_CLAUSE = re.compile(r"(?:,|\u2014|\u2013)\s*(?:and|plus)\b", re.IGNORECASE)
 
 
-def _excused_across(s: Sentence, cats: frozenset[str], end: int) -> bool:
+def _excused_across(s: Sentence, cats: frozenset[str], end: int, first: int) -> bool:
     """For a claim that may span clauses: an excusing category anywhere, except a
-    precaution after the claim with a new coordinated clause between them."""
-    for c, a, _ in s.tags:
+    precaution after the claim with a new coordinated clause between them (or a question
+    frame before it, see ``_framed_elsewhere``)."""
+    for c, a, b in s.tags:
         if c in cats and (a < end or c != "precaution" or not _AND_CLAUSE.search(
-                s.text, s.spans[end - 1][1], s.spans[a][0])):
+                s.text, s.spans[end - 1][1], s.spans[a][0])) and not _framed_elsewhere(
+                s, c, a, b, first):
             return True
     return False
+
+
+# "Many patients ask whether it is worth trying, and for people with sciatica we suggest six
+# visits": the question frames its own clause, not the coordinated one after it.
+QUESTION_FRAME = re.compile(r"(?:\w+\s+)?ask(?:s|ed)?\s+(?:us\s+|me\s+)?(?:whether|if)\b", re.IGNORECASE)
+_NEXT_STATEMENT = re.compile(r"(?:,|\u2014|\u2013)\s*(?:and|plus)\b|;\s", re.IGNORECASE)
+
+
+def _framed_elsewhere(s: Sentence, cat: str, a: int, b: int, first: int) -> bool:
+    """A hedge or correction cue (tag a..b) inside a question frame ("ask whether …") before
+    the claim's first word, with a new statement between them."""
+    if cat not in ("hedge_research", "correction") or b > first:
+        return False
+    at = s.spans[a][0]
+    return any(m.start() <= at < m.end() for m in QUESTION_FRAME.finditer(s.text)) and (
+        _NEXT_STATEMENT.search(s.text, s.spans[b - 1][1], s.spans[first][0]) is not None)
+
+
+def _clause_excuses(s: Sentence, cats: frozenset[str], clause: int, first: int) -> bool:
+    """An excusing category in the claim's clause (question frames only up to a new
+    statement)."""
+    return any(c in cats and s.clause[a] == clause and not _framed_elsewhere(s, c, a, b, first)
+               for c, a, b in s.tags)
 
 
 def match_families(s: Sentence, kind: str | None, regulatory: str,
@@ -398,8 +423,8 @@ def match_families(s: Sentence, kind: str | None, regulatory: str,
                 continue
             clause = None if fam.cross_clause else s.clause[a0]
             first = min(a0, b0)
-            if fam.unless and (_clause_has(s, fam.unless, clause) if clause is not None
-                               else _excused_across(s, fam.unless, max(a1, b1))):
+            if fam.unless and (_clause_excuses(s, fam.unless, clause, first) if clause is not None
+                               else _excused_across(s, fam.unless, max(a1, b1), first)):
                 continue
             if fam.unless and clause and _gives_reason(s, clause) and _clause_has(
                     s, fam.unless, clause - 1):

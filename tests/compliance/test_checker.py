@@ -774,6 +774,14 @@ def test_model_second_opinion_releases_only_sentences_about_copy(monkeypatch):
     ("Sore back? Not for long.", "belt", "wellness", True),
     # damage to the parcel is no risk to the user
     ("Arrived in 9 days, box no damage, all lights working.", "belt", "wellness", False),
+    # a question someone asks frames its own statement, not the next one
+    ("Clients often ask whether a class 4 laser is worth it for a senior cat, and we tell them it "
+     "is safe for kittens, puppies and elderly pets alike.", "laser", "rx_only", True),
+    # a reason after a warning is a statement of its own when it claims
+    ("Please consult your doctor first, as the panel heals eczema and psoriasis faster than most "
+     "people expect.", "panel", "otc_cleared", True),
+    ("Do not use over a known or suspected cancer, as the light has not been studied there.",
+     "panel", "otc_cleared", False),
 ])
 def test_reports_promises_and_clause_scope(text, kind, status, blocked):
     found = check_copy(text, kind, status, markdown=False, whole_copy=False,
