@@ -8,7 +8,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from storefront.compliance.claims import QUESTION_FRAME, analyse, match_families, sentence_cues
+from storefront.compliance.claims import (
+    NEXT_STATEMENT,
+    QUESTION_FRAME,
+    analyse,
+    match_families,
+    sentence_cues,
+)
 from storefront.compliance.literals import Plan, candidates, matches
 from storefront.compliance.model import active_model, stratum
 from storefront.compliance.rules import (
@@ -587,7 +593,7 @@ _NEW_CLAUSE = re.compile(r"(?:,|;|\u2014|\u2013)\s*(?:and|but|plus)\b|;\s"
                          # "Consult your doctor first, as the panel heals eczema …": a reason
                          r"|,\s*as\s+(?=(?:the|this|our|it|it's)\b)", re.IGNORECASE)
 # after a claim, a concession is a new clause too: "… brings back feeling, though check your skin"
-_NEW_CLAUSE_AFTER = re.compile(r"(?:,|\u2014|\u2013)\s*(?:and|plus)\b|;\s", re.IGNORECASE)
+_NEW_CLAUSE_AFTER = NEXT_STATEMENT
 _CONCESSION_AFTER = re.compile(r"(?:,|\u2014|\u2013)\s*(?:but|though|although)\b", re.IGNORECASE)
 _EFFECT_VERBS = frozenset({"effect_soft", "effect_strong", "effect_boost", "function_claim"})
 _CLAIM_VERBS = _EFFECT_VERBS | {"safe"}

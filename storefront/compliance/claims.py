@@ -370,7 +370,8 @@ def _excused_across(s: Sentence, cats: frozenset[str], end: int, first: int) -> 
 # "Many patients ask whether it is worth trying, and for people with sciatica we suggest six
 # visits": the question frames its own clause, not the coordinated one after it.
 QUESTION_FRAME = re.compile(r"(?:\w+\s+)?ask(?:s|ed)?\s+(?:us\s+|me\s+)?(?:whether|if)\b", re.IGNORECASE)
-_NEXT_STATEMENT = re.compile(r"(?:,|\u2014|\u2013)\s*(?:and|plus)\b|;\s", re.IGNORECASE)
+# ", and …", ", plus …" or "; …": the next statement of a sentence (checker.py uses it too)
+NEXT_STATEMENT = re.compile(r"(?:,|\u2014|\u2013)\s*(?:and|plus)\b|;\s", re.IGNORECASE)
 
 
 def _framed_elsewhere(s: Sentence, cat: str, a: int, b: int, first: int) -> bool:
@@ -380,7 +381,7 @@ def _framed_elsewhere(s: Sentence, cat: str, a: int, b: int, first: int) -> bool
         return False
     at = s.spans[a][0]
     return any(m.start() <= at < m.end() for m in QUESTION_FRAME.finditer(s.text)) and (
-        _NEXT_STATEMENT.search(s.text, s.spans[b - 1][1], s.spans[first][0]) is not None)
+        NEXT_STATEMENT.search(s.text, s.spans[b - 1][1], s.spans[first][0]) is not None)
 
 
 def _clause_excuses(s: Sentence, cats: frozenset[str], clause: int, first: int) -> bool:
