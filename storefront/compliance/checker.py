@@ -536,7 +536,8 @@ _PRESENTS = re.compile(r"^\W*(?:this\s+is\s+(?:the|our|your)|here(?:'s|\s+is)\s+
 # An answer that states what the product is cleared for: "Does it help carpal tunnel? It's
 # cleared for adjunctive use in …" narrows the question to the indication.
 _CLEARED_ANSWER = re.compile(
-    r"^\W*(?:a\W+)?(?:it'?s|it\s+is|this\s+[\w-]+\s+is|the\s+[\w-]+\s+is|ours\s+is|our\s+[\w-]+\s+is)"
+    r"^\W*(?:a\W+)?(?:(?:yes|yep|sure)\b[^.:;?!]{0,60}[:;,]\s*)?"
+    r"(?:it'?s|it\s+is|this\s+[\w-]+\s+is|the\s+[\w-]+\s+is|ours\s+is|our\s+[\w-]+\s+is)"
     r"\s+(?:only\s+)?(?:fda[\s-]+)?(?:510\(k\)[\s-]+)?(?:cleared|indicated)(?:\s*\(?\s*K\d{6}\s*\)?)?"
     r"\s+(?:only\s+)?(?:for|as)\b", re.IGNORECASE)
 
@@ -1372,9 +1373,12 @@ def _family_findings(rules: RuleSet, facts: _Facts, plain: PlainText, source: st
         answered_no = _answered_no(analysed, i)
         refund_answer = question and i + 1 < len(analysed) and "refund" in analysed[i + 1].cats()
         for hit in _family_hits(sent.text, facts.kind, facts.regulatory):
-            if (hit.rule == "fda-approval" and question and not _answered_yes(analysed, i)
+            if ((hit.rule == "fda-approval" or hit.family.id == "use-on-condition") and question
+                    and not _answered_yes(analysed, i)
                     ) or answered_no or (hit.rule == "guaranteed-result" and refund_answer):
-                continue  # "Is there a guarantee? Yes, a 90-day money-back guarantee."
+                # "Is there a guarantee? Yes, a 90-day money-back guarantee."; a shopper asking
+                # "Can I use the wrap after surgery?" claims nothing unless the answer is yes
+                continue
             emit(hit, sent.text[hit.end:], ss, se, ss + hit.start, ss + hit.end)
         teaser = _teaser(analysed, i)
         if teaser is None or answered_no:

@@ -782,6 +782,14 @@ def test_model_second_opinion_releases_only_sentences_about_copy(monkeypatch):
      "people expect.", "panel", "otc_cleared", True),
     ("Do not use over a known or suspected cancer, as the light has not been studied there.",
      "panel", "otc_cleared", False),
+    # a guarantee of the price paid is no result; an answer that narrows to the clearance
+    ("Our guarantee covers your purchase price, not any particular result.", "belt", "wellness",
+     False),
+    ("Can I use it for arthritis? Yes, alongside your usual care: it is cleared for temporary "
+     "relief of minor arthritis pain.", "handheld", "otc_cleared", False),
+    # "no need to check with anyone" denies the precaution it names
+    ("Safe for seniors on several medications, so there's no need to check with anyone before "
+     "starting.", "handheld", "otc_cleared", True),
 ])
 def test_reports_promises_and_clause_scope(text, kind, status, blocked):
     found = check_copy(text, kind, status, markdown=False, whole_copy=False,
