@@ -1373,7 +1373,7 @@ def _family_findings(rules: RuleSet, facts: _Facts, plain: PlainText, source: st
         answered_no = _answered_no(analysed, i)
         refund_answer = question and i + 1 < len(analysed) and "refund" in analysed[i + 1].cats()
         for hit in _family_hits(sent.text, facts.kind, facts.regulatory):
-            if ((hit.rule == "fda-approval" or hit.family.id == "use-on-condition") and question
+            if ((hit.rule == "fda-approval" or hit.family.question_needs_yes) and question
                     and not _answered_yes(analysed, i)
                     ) or answered_no or (hit.rule == "guaranteed-result" and refund_answer):
                 # "Is there a guarantee? Yes, a 90-day money-back guarantee."; a shopper asking
@@ -1551,7 +1551,6 @@ def model_may_judge(sent, citation: re.Pattern) -> bool:
 # (clauses joined by ", and", ";", "while" …): a segment with no warning, hedge
 # or correction of its own is judged like a sentence.
 LONG_SENTENCE_WORDS = 24
-SEGMENTS_ENABLED = True
 _QUOTED_ANY = re.compile(r"[\"\u201c\u201d\u2018]|(?:^|\s)'\w")
 _SEGMENT_STOP = frozenset({"hedge_research", "correction", "debunk", "evidence_doubt", "history",
                            "condition_holder", "refund", "commerce", "negation"})
@@ -1654,7 +1653,7 @@ def _model_findings(facts: _Facts, plain: PlainText, spans, analysed, findings,
         verdict, score = _model_opinion(sent.text, facts.kind, facts.regulatory, citation,
                                         "warn" in seen)
         lo, hi = 0, len(sent.text)  # the part of the sentence the opinion is about
-        if verdict is None and len(sent.stems) >= LONG_SENTENCE_WORDS and SEGMENTS_ENABLED:
+        if verdict is None and len(sent.stems) >= LONG_SENTENCE_WORDS:
             verdict, score, lo, hi = _segment_opinion(sent.text, facts.kind, facts.regulatory,
                                                       citation, "warn" in seen)
         if verdict is None or (seen and verdict == "warn"):

@@ -248,6 +248,7 @@ class Family:
     beyond: int
     unless_term: str | None
     unless_scope: str
+    question_needs_yes: bool
     why: str
     suggestion: str
 
@@ -300,6 +301,7 @@ def load_families(path: Path = FAMILIES_PATH) -> tuple[Family, ...]:
             ignore_pairs=frozenset((_norm_term(a), _norm_term(b))
                                    for a, b in opt("ignore_pairs", [])),
             unless_term=opt("unless_term"), unless_scope=opt("unless_scope", "sentence"),
+            question_needs_yes=bool(opt("question_needs_yes", False)),
             why=spec["why"], suggestion=spec.get("suggestion", ""),
         ))
     return tuple(fams)
