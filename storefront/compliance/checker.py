@@ -537,6 +537,8 @@ _PRESENTS = re.compile(r"^\W*(?:this\s+is\s+(?:the|our|your)|here(?:'s|\s+is)\s+
 # cleared for adjunctive use in …" narrows the question to the indication.
 _CLEARED_ANSWER = re.compile(
     r"^\W*(?:a\W+)?(?:(?:yes|yep|sure)\b[^.:;?!]{0,60}[:;,]\s*)?"
+    # "We can only describe what it's cleared for: …" declines and narrows
+    r"(?:we\s+can\s+only\s+(?:describe|tell\s+you|say|speak\s+to|list|repeat)\s+what\s+)?"
     r"(?:it'?s|it\s+is|this\s+[\w-]+\s+is|the\s+[\w-]+\s+is|ours\s+is|our\s+[\w-]+\s+is)"
     r"\s+(?:only\s+)?(?:fda[\s-]+)?(?:510\(k\)[\s-]+)?(?:cleared|indicated)(?:\s*\(?\s*K\d{6}\s*\)?)?"
     r"\s+(?:only\s+)?(?:for|as)\b", re.IGNORECASE)
@@ -913,7 +915,10 @@ _FLAT_DENIAL = re.compile(
     r"^\W*(?:no|nope|wrong|false|untrue|not\s+(?:true|so)|that'?s\s+(?:not\s+true|false|wrong|a\s+myth)"
     r"|it\s+(?:doesn't|does\s+not|didn't|did\s+not|won't|will\s+not|can't|cannot|isn't|is\s+not)"
     r"|they\s+(?:don't|do\s+not|aren't|are\s+not|won't|can't)|(?:this|ours|our\s+\w+)\s+(?:doesn't|does\s+not|isn't|is\s+not|won't|can't))"
-    r"\b(?:\s+\w+){0,3}\W*$", re.IGNORECASE)
+    r"\b(?:\s+\w+){0,3}(?:\W*$"
+    # "It does not, and this belt is not sold for that purpose.": the rest denies too
+    r"|\s*[,;\u2014\u2013-]\s*(?:and\s+|but\s+)?(?:this|ours|our|it|we|the)\b[^.!?]*?"
+    r"(?:\bnot\b|n't\b|\bnever\b|\bno\b)[^.!?]*[.!]?\s*$)", re.IGNORECASE)
 
 
 # A laser sentence that itself says the beam heats or that eyewear is needed cannot be
@@ -1380,6 +1385,16 @@ def _family_findings(rules: RuleSet, facts: _Facts, plain: PlainText, source: st
                 # "Can I use the wrap after surgery?" claims nothing unless the answer is yes
                 continue
             emit(hit, sent.text[hit.end:], ss, se, ss + hit.start, ss + hit.end)
+        need = _NEED_QUESTION.match(sent.text) if facts.kind == "laser" else None
+        if need is not None and i + 1 < len(analysed) and _NO_ANSWER.match(analysed[i + 1].text):
+            # "Do I really need the goggles? Not really, …" denies the need as plainly as
+            # "You don't need the goggles."
+            denial = f"You don't need {need.group('what')}."
+            ns, ne = spans[i + 1]
+            for hit in _family_hits(denial, facts.kind, facts.regulatory):
+                if hit.rule == "laser-no-heat":
+                    emit(hit, "", ss, ne, ss, ne)
+                    break
         teaser = _teaser(analysed, i)
         if teaser is None or answered_no:
             continue
@@ -1394,6 +1409,14 @@ def _family_findings(rules: RuleSet, facts: _Facts, plain: PlainText, source: st
 
 
 _TEASER_WORDS = 4
+
+
+# A question whether eyewear or training is needed: "Q: Do I really need the goggles?"
+_NEED_QUESTION = re.compile(
+    r"^\W*(?:q\W+)?(?:do|does|will|would)\s+(?:i|you|we|my\s+\w+|the\s+\w+|staff|everyone|anyone)"
+    r"\s+(?:really\s+|actually\s+|still\s+|even\s+)?(?:need|have\s+to\s+(?:wear|use|do|take|complete))"
+    r"\s+(?:to\s+(?:wear|use|do|take)\s+)?(?P<what>[^?]{0,60}?\b(?:goggles|eyewear|glasses|eye\s+protection"
+    r"|training|course|certification|certificate)\b[^?]{0,30})\?", re.IGNORECASE)
 
 
 def _teaser(analysed, i: int) -> str | None:

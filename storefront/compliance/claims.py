@@ -152,10 +152,19 @@ def analyse(text: str, lexicon: Lexicon | None = None) -> Sentence:
     # Hyphenated and split words ("side-effect", "risk-free") are joined by _norm_term on
     # the vocabulary side, so the text side needs no special case.
     tags = _derived_tags(lexicon.tag(stems), tuple(stems))
+    if (label := _LABEL.match(plain)) is not None:
+        # "Warning: the pad clears chronic inflammation …": a label warns of nothing by
+        # itself; what follows it decides
+        n = sum(1 for a, _ in spans if a < label.end())
+        tags = tuple(t for t in tags if not (t[0] in _LABEL_CUES and t[2] <= n))
     return Sentence(text, spans, tuple(stems), tuple(clause), tags,
                     frozenset(t[0] for t in tags))
 
 
+_LABEL = re.compile(r"^\W*(?:warning|caution|important|note|disclaimer|notice|attention"
+                    r"|heads[\s-]up|please\s+note|safety\s+(?:note|notice|warning))\s*[:!\u2014\u2013-]",
+                    re.IGNORECASE)
+_LABEL_CUES = frozenset({"precaution", "correction", "debunk"})
 _EFFECT_CUES = frozenset({"effect_soft", "effect_strong", "effect_boost", "less_need", "masking",
                           "effect_on_it"})
 
@@ -184,6 +193,13 @@ def _derived_tags(tags: list[tuple[str, int, int]], stems: tuple[str, ...]
         neutral = [(a, b) for c, a, b in tags if c == "neutral"]
         tags = [t for t in tags if not (t[0] in _SHIELDED and any(
             a <= t[1] and t[2] <= b for a, b in neutral))]
+    verbs = {a for c, a, _ in tags if c == "proof_verb"}
+    if verbs and any(c == "effect_strong" and stems[a] not in ("beat", "beats")
+                     for c, a, _ in tags):
+        # "studies confirm that red light eliminates arthritis" claims proof of a cure; it
+        # hedges nothing
+        tags = [t for t in tags if not (t[0] == "hedge_research" and t[2] - t[1] == 1 and (
+            t[2] in verbs or (t[2] + 1 in verbs and stems[t[2]] in ("have", "all", "now"))))]
     selling = [(a, b) for c, a, b in tags if c == "not_precaution"]
     if selling:  # "if you're trying to put off surgery" opens a pitch, not a precaution
         tags = [t for t in tags if not (
@@ -441,7 +457,8 @@ def match_families(s: Sentence, kind: str | None, regulatory: str,
             if fam.blockers and _between(s, fam.blockers, min(a1, b1), max(a0, b0)):
                 continue
             if fam.negatable and (_negated(s, s.clause[first], first)
-                                  or (a0 > b0 and _negated_cue(s, a0))):
+                                  or (a0 > b0 and _negated_cue(s, a0))
+                                  or _negated_target(s, a1 if b0 >= a1 else -1, b0, b1)):
                 continue
             is_serious = _has_at(s, "serious", b0, b1)
             strong = _has_at(s, "effect_strong", a0, a1)
@@ -546,6 +563,22 @@ def _negated_cue(s: Sentence, a0: int) -> bool:
         i -= 1
     return i >= 0 and s.clause[i] == s.clause[a0] and (
         s.stems[i] in _NEG or s.stems[i].endswith("n't"))
+
+
+_FILLER = frozenset({"a", "an", "the", "any", "actual", "real", "your", "some"})
+
+
+def _negated_target(s: Sentence, a1: int, b0: int, b1: int) -> bool:
+    """A contrast that negates the object, not the verb: "designed for relaxation, not pain
+    relief", "for evening routines rather than pain relief of any kind"."""
+    if any(c == "negation" and a1 < a < b1 and b > b0 for c, a, b in s.tags):
+        return True
+    i = b0 - 1
+    while i > a1 and s.stems[i] in _FILLER:
+        i -= 1
+    if i <= max(a1, 0) or s.stems[i] not in ("not", "never") or s.clause[i] != s.clause[b0]:
+        return False
+    return "," in s.text[s.spans[i - 1][1]:s.spans[i][0]]
 
 
 def sentence_cues(text: str | Sentence) -> tuple[str, ...]:

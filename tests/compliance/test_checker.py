@@ -790,6 +790,32 @@ def test_model_second_opinion_releases_only_sentences_about_copy(monkeypatch):
     # "no need to check with anyone" denies the precaution it names
     ("Safe for seniors on several medications, so there's no need to check with anyone before "
      "starting.", "handheld", "otc_cleared", True),
+    # a contrast that negates the object: "for relaxation, not pain relief"
+    ("Designed for relaxation and evening routines rather than pain relief of any kind.",
+     "belt", "wellness", False),
+    ("Designed for relaxation, not pain relief.", "belt", "wellness", False),
+    ("Designed for back pain, not only sore necks.", "belt", "wellness", True),
+    # a label warns of nothing by itself; what follows it decides
+    ("Warning: this wrap heals arthritis so well you may forget you ever had it.", "belt",
+     "otc_cleared", True),
+    ("Warning: do not use over a known or suspected cancer.", "belt", "otc_cleared", False),
+    # "studies confirm that …" claims proof of the cure; it hedges nothing
+    ("Published studies confirm that red light eliminates arthritis.", "panel", "otc_cleared",
+     True),
+    ("Studies are looking at whether red light eliminates arthritis.", "panel", "otc_cleared",
+     False),
+    # a report flatly denied by a next sentence that goes on denying
+    ("You may read online that red light cures sciatica. It does not, and this belt is not "
+     "sold for that purpose.", "belt", "wellness", False),
+    # an answer that declines and narrows to the clearance
+    ("Q: Does it help with inflammation? A: We can only describe what it's cleared for: "
+     "temporary relief of minor muscle and joint pain and stiffness.", "handheld", "otc_cleared",
+     False),
+    # "Do I need the goggles? Not really" denies the need; "Yes, always" keeps it
+    ("Q: Do I really need the goggles? A: Not really, your eyes will be fine without them.",
+     "laser", "rx_only", True),
+    ("Q: Do I really need the goggles? A: Yes, always, because the beam can damage your eyes.",
+     "laser", "rx_only", False),
 ])
 def test_reports_promises_and_clause_scope(text, kind, status, blocked):
     found = check_copy(text, kind, status, markdown=False, whole_copy=False,
