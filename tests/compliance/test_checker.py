@@ -816,6 +816,20 @@ def test_model_second_opinion_releases_only_sentences_about_copy(monkeypatch):
      "laser", "rx_only", True),
     ("Q: Do I really need the goggles? A: Yes, always, because the beam can damage your eyes.",
      "laser", "rx_only", False),
+    # "without any extra precautions" denies the precautions it names
+    ("Elderly patients can be treated safely with this laser without any extra precautions.",
+     "laser", "rx_only", True),
+    # a condition that needs a diagnosis, and a device that does not treat it
+    ("Hip dysplasia and cruciate tears need a veterinary diagnosis; this panel does not treat "
+     "them.", "panel", "wellness", False),
+    # the job of the tablets; heat denied in other words
+    ("One belt does the job of the hot-water bottle and the tablets.", "belt", "otc_cleared",
+     True),
+    ("Park the beam on one spot as long as you like; it cannot scorch the skin.", "laser",
+     "rx_only", True),
+    ("The laser is far too gentle to need goggles.", "laser", "rx_only", True),
+    # pets dozing through a session is comfort (a warning at most), not a safety claim
+    ("Treatments are painless; most cats purr right through them.", "laser", "rx_only", False),
 ])
 def test_reports_promises_and_clause_scope(text, kind, status, blocked):
     found = check_copy(text, kind, status, markdown=False, whole_copy=False,
