@@ -830,6 +830,17 @@ def test_model_second_opinion_releases_only_sentences_about_copy(monkeypatch):
     ("The laser is far too gentle to need goggles.", "laser", "rx_only", True),
     # pets dozing through a session is comfort (a warning at most), not a safety claim
     ("Treatments are painless; most cats purr right through them.", "laser", "rx_only", False),
+    # "results vary" in a testimonial excuses no cure; "two different splints" corrects nothing
+    ("My knees don't creak going downstairs anymore; results vary, of course, but this panel "
+     "did it for me.", "panel", "wellness", True),
+    ("Four stars: it reversed the tendonitis in my thumb that two different splints couldn't "
+     "fix.", "handheld", "otc_cleared", True),
+    ("Results vary from person to person, and no outcome is guaranteed.", "panel", "wellness",
+     False),
+    # acne treatments in a list of light-sensitising medicines are medicines, not a claim
+    ("Please list any photosensitising medications, such as certain antibiotics or acne "
+     "treatments, on your intake form.", "panel", "otc_cleared", False),
+    ("Retire the pill organiser; the belt takes it from here.", "belt", "otc_cleared", True),
 ])
 def test_reports_promises_and_clause_scope(text, kind, status, blocked):
     found = check_copy(text, kind, status, markdown=False, whole_copy=False,
