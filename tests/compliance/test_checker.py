@@ -841,6 +841,20 @@ def test_model_second_opinion_releases_only_sentences_about_copy(monkeypatch):
     ("Please list any photosensitising medications, such as certain antibiotics or acne "
      "treatments, on your intake form.", "panel", "otc_cleared", False),
     ("Retire the pill organiser; the belt takes it from here.", "belt", "otc_cleared", True),
+    # claims in metaphor: pills that paint over the cracks, the fire behind the pain, a green
+    # light from the FDA, an operator trained by a two-minute video
+    ("Pills only paint over the cracks, and most doctors just keep handing out more paint.",
+     "panel", "otc_cleared", True),
+    ("Instead of silencing the smoke alarm, it goes looking for the fire behind your joint pain.",
+     "panel", "otc_cleared", True),
+    ("Road-tested and green-lit by the FDA.", "belt", "otc_cleared", True),
+    ("Any assistant coach can run it after watching a two-minute video.", "laser", "rx_only",
+     True),
+    # a slimmer battery slims nobody; a carer present is a precaution
+    ("The new wrap uses a slimmer 4,000 mAh battery that clips inside the strap.", "belt",
+     "wellness", False),
+    ("People living with dementia should only have a session with a carer present.", "panel",
+     "wellness", False),
 ])
 def test_reports_promises_and_clause_scope(text, kind, status, blocked):
     found = check_copy(text, kind, status, markdown=False, whole_copy=False,
