@@ -300,8 +300,12 @@ def same_model(a: dict, b: dict, tol: float = 2e-3) -> bool:
         return False
     wa, wb = a["weights"], b["weights"]
     for k in wa.keys() | wb.keys():
-        x, y = wa.get(k, [0.0] * 3), wb.get(k, [0.0] * 3)
-        if any(abs(p - q) > tol for p, q in zip(x, y, strict=True)):
+        if k not in wa or k not in wb:
+            # a weight at the pruning edge in one build and pruned in the other
+            if any(abs(v) > PRUNE + tol for v in (wa.get(k) or wb[k])):
+                return False
+            continue
+        if any(abs(p - q) > tol for p, q in zip(wa[k], wb[k], strict=True)):
             return False
     return True
 

@@ -149,3 +149,16 @@ def test_model_blocks_only_with_a_stored_precision_threshold():
         assert strata[name]["precision"] >= 0.98 and strata[name]["blocks"] >= 20
     assert Path(__file__).resolve().parents[2].joinpath(
         "storefront", "compliance", "model.json").stat().st_size < 2_000_000
+
+
+def test_same_model_allows_a_weight_pruned_at_the_edge_in_one_build_only():
+    from storefront.compliance.train import PRUNE, same_model
+
+    base = {"meta": {"C": 16.0}, "intercept": [0.1, 0.2, 0.3],
+            "weights": {"pain": [0.5, -0.2, 0.1]}}
+    edge = {**base, "weights": {**base["weights"], "ache": [PRUNE + 1e-4, 0.0, 0.0]}}
+    far = {**base, "weights": {**base["weights"], "ache": [PRUNE * 3, 0.0, 0.0]}}
+    moved = {**base, "weights": {"pain": [0.6, -0.2, 0.1]}}
+    assert same_model(base, edge) and same_model(edge, base)
+    assert not same_model(base, far)
+    assert not same_model(base, moved)
