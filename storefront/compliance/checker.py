@@ -914,8 +914,11 @@ _REPORTS_OTHERS = re.compile(
 _FLAT_DENIAL = re.compile(
     r"^\W*(?:no|nope|wrong|false|untrue|not\s+(?:true|so)|that'?s\s+(?:not\s+true|false|wrong|a\s+myth)"
     r"|it\s+(?:doesn't|does\s+not|didn't|did\s+not|won't|will\s+not|can't|cannot|isn't|is\s+not)"
-    r"|they\s+(?:don't|do\s+not|aren't|are\s+not|won't|can't)|(?:this|ours|our\s+\w+)\s+(?:doesn't|does\s+not|isn't|is\s+not|won't|can't))"
+    r"|they\s+(?:don't|do\s+not|aren't|are\s+not|won't|can't)|(?:this|ours|our\s+\w+)\s+(?:doesn't|does\s+not|isn't|is\s+not|won't|can't)"
+    r"|we\s+(?:don't|do\s+not|won't|never)(?=\s*[:.;\u2014\u2013]))"
     r"\b(?:\s+\w+){0,3}(?:\W*$"
+    # "We don't: this belt is cleared only for …": a colon introduces the denial's reason
+    r"|\s*:\s+[^.!?]*[.!]?\s*$"
     # "It does not, and this belt is not sold for that purpose.": the rest denies too
     r"|\s*[,;\u2014\u2013-]\s*(?:and\s+|but\s+)?(?:this|ours|our|it|we|the)\b[^.!?]*?"
     r"(?:\bnot\b|n't\b|\bnever\b|\bno\b)[^.!?]*[.!]?\s*$)", re.IGNORECASE)
@@ -1011,6 +1014,7 @@ _CLAUSE_DENIAL = re.compile(
     r"|it\s+(?:doesn't|does\s+not|didn't|did\s+not|won't|can't|cannot)"
     r"|they\s+(?:don't|do\s+not|didn't|did\s+not|won't|can't)"
     r"|(?:this|ours|our\s+\w+)\s+(?:doesn't|does\s+not|won't|can't|makes?\s+no)"
+    r"|treat\s+(?:those|these|such|all\s+such)\s+claims\s+with\s+(?:suspicion|caution|scepticism|skepticism)"
     r"|i'?m\s+not\s+buying\s+(?:it|that)|i\s+don'?t\s+buy\s+(?:it|that)|i\s+doubt\s+(?:it|that)"
     r"|i'?m\s+(?:not\s+convinced|skeptical|sceptical))\b", re.IGNORECASE)
 
@@ -1113,7 +1117,7 @@ _NAME = re.compile(
     r"\b(?:[A-Z][a-z'-]+|[A-Z]{2,})(?:[ -](?:[A-Z][a-z'-]+|[A-Z]{2,}|\d+)){0,4}[ -](?:Wrap|Belt|Pad|"
     r"Panel|Mask|Wand|Handheld|Laser|Device|Pro|Kit|Sleeve|Brace|Bed|Pod|Cap|Helmet|Lamp|Light|"
     r"System|Series|Plus|Max|Mini|Programme|Program|Plan|Collar|Blanket|Rug|Vest|Mat|Pillow|"
-    r"Headband|Glove|Boot|Sock)s?\b")
+    r"Headband|Glove|Boot|Sock|Mitt|Mitten|Cuff|Band|Strap|Support|Torch|Pen|Unit|Insole)s?\b")
 # "for the Arthritis Relief Wrap": the preposition and article are not part of the name
 _NAME_LEAD = re.compile(r"(?:(?:for|with|on|of|to|in|from|by)\s+)?(?:(?:the|a|an|our|your|my|their|this|new)\s+)*",
                         re.IGNORECASE)

@@ -855,6 +855,17 @@ def test_model_second_opinion_releases_only_sentences_about_copy(monkeypatch):
      "wellness", False),
     ("People living with dementia should only have a session with a carer present.", "panel",
      "wellness", False),
+    # a condition "that hasn't come back"; what is behind it; painkillers never opened
+    ("The back trouble that put me in bed every spring simply hasn't come back.", "belt",
+     "otc_cleared", True),
+    ("It doesn't just take the edge off; it goes after whatever is behind it.", "belt",
+     "otc_cleared", True),
+    # a product's name ending in Mitt or Strap is a name; "We don't:" denies the report
+    ("Replacement strap for the Arthritis Hand Mitt, sold separately.", "belt", "otc_cleared",
+     False),
+    ("Some shops say red light works like a painkiller. We don't: this belt is cleared only for "
+     "temporary relief of minor muscle and joint pain and stiffness.", "belt", "otc_cleared",
+     False),
 ])
 def test_reports_promises_and_clause_scope(text, kind, status, blocked):
     found = check_copy(text, kind, status, markdown=False, whole_copy=False,
