@@ -544,11 +544,17 @@ _CLEARED_ANSWER = re.compile(
     r"\s+(?:only\s+)?(?:for|as)\b", re.IGNORECASE)
 
 
+# "Will it fix my back? We can't say that: …" declines the claim the question asks about
+_DECLINED = re.compile(r"^\W*(?:a\W+)?(?:honestly,?\s+)?we\s+(?:can't|cannot|can\s+not|won't|will\s+not|don't|do\s+not)"
+                       r"\s+(?:honestly\s+)?(?:say|promise|claim|tell\s+you)\s+(?:that|so)\b", re.IGNORECASE)
+
+
 def _answers_no(answer) -> bool:
     """The sentence after a question answers it in the negative, corrects it, answers
     with a precaution ("I have diabetes, can I use it? Check with your doctor first"), or
     with what the product is cleared for."""
-    if _NO_ANSWER.match(answer.text) or _CLEARED_ANSWER.match(answer.text):
+    if (_NO_ANSWER.match(answer.text) or _CLEARED_ANSWER.match(answer.text)
+            or _DECLINED.match(answer.text)):
         return True
     if answer.cats() & {"debunk", "correction"}:
         return not _PRESENTS.match(answer.text)
@@ -907,18 +913,23 @@ _REPORTS_OTHERS = re.compile(
     r"|(?:my|her|his|our|a)\s+(?:cousin|friend|sister|brother|neighbou?r|mum|mom|dad|aunt|uncle|co-?worker|colleague"
     r"|wife|husband|partner|boss|trainer|coach))\b(?:\s+[\w'-]+){0,4}?\s+(?:say|says|said|claim|claims"
     r"|claimed|call|calls|promise|promises|insist|insists|swear|swears|tell\s+you|will\s+tell\s+you)\b"
+    # a correction notice: "our ad said the belt 'treats sciatica'"
+    r"|\b(?:our|an?|the|one)\s+(?:old\s+|earlier\s+|previous\s+|former\s+)?(?:ad|advert|advertisement|listing"
+    r"|brochure|post|page|label|box|flyer|leaflet|email|video)\s+(?:said|says|claimed|claims|called|promised|stated)\b"
     r"|\byou(?:'ll|\s+will|\s+may|\s+might)\s+(?:hear|read|see)\b"
     # a question put to the shop: "We are sometimes asked whether the belt helps sciatica"
     r"|\b(?:we(?:'re|\s+are)|i(?:'m|\s+am)|we\s+get|i\s+get)\s+(?:often\s+|sometimes\s+|frequently\s+|regularly\s+)?"
     r"asked\s+(?:whether|if)\b", re.IGNORECASE)
 _FLAT_DENIAL = re.compile(
-    r"^\W*(?:no|nope|wrong|false|untrue|not\s+(?:true|so)|that'?s\s+(?:not\s+true|false|wrong|a\s+myth)"
+    r"^\W*(?:no\s+(?:[\w-]+\s+){0,3}can\s+(?:honestly\s+)?(?:say|claim|promise)\s+that"
+    r"|that\s+was\s+(?:wrong|false|untrue|incorrect|a\s+mistake|an\s+error)"
+    r"|no|nope|wrong|false|untrue|not\s+(?:true|so)|that'?s\s+(?:not\s+true|false|wrong|a\s+myth)"
     r"|it\s+(?:doesn't|does\s+not|didn't|did\s+not|won't|will\s+not|can't|cannot|isn't|is\s+not)"
     r"|they\s+(?:don't|do\s+not|aren't|are\s+not|won't|can't)|(?:this|ours|our\s+\w+)\s+(?:doesn't|does\s+not|isn't|is\s+not|won't|can't)"
     r"|we\s+(?:don't|do\s+not|won't|never)(?=\s*[:.;\u2014\u2013]))"
     r"\b(?:\s+\w+){0,3}(?:\W*$"
-    # "We don't: this belt is cleared only for …": a colon introduces the denial's reason
-    r"|\s*:\s+[^.!?]*[.!]?\s*$"
+    # "We don't: this belt is cleared only for …": a colon or semicolon gives the reason
+    r"|\s*[:;]\s+[^.!?]*[.!]?\s*$"
     # "It does not, and this belt is not sold for that purpose.": the rest denies too
     r"|\s*[,;\u2014\u2013-]\s*(?:and\s+|but\s+)?(?:this|ours|our|it|we|the)\b[^.!?]*?"
     r"(?:\bnot\b|n't\b|\bnever\b|\bno\b)[^.!?]*[.!]?\s*$)", re.IGNORECASE)
@@ -1615,6 +1626,9 @@ def _segment_opinion(sentence: str, kind: str | None, regulatory: str, citation:
         seg = sentence[a:b].strip(" ,;:")
         if not model_may_judge(_analysed(seg), citation):
             continue
+        if sentence[:a].rstrip().endswith(":") and "precaution" in _analysed(sentence[:a]).cats():
+            continue  # "Do not use … with photosensitive epilepsy: flicker between 3 and 30 Hz is
+            # the usual seizure trigger range" gives the warning's reason
         verdict, score = _model_verdict(seg, kind, regulatory, warned)
         if verdict is not None and (best[0] is None or (verdict == "block" and best[0] != "block")
                                     or (verdict == best[0] and score > best[1])):

@@ -534,8 +534,11 @@ QUALIFIERS = frozenset(word_stem(w) for w in (
 _NEG = frozenset({"not", "no", "never", "n't", "without", "cannot", "nor", "neither"})
 _VOID = frozenset({"only", "just", "merely", "simply", "let", "settl", "suffer", "wait"})
 # "not going to lie", "not gonna lie", "not to brag", "not kidding": an aside, no negation
+# "Not a bit, the whole session is painless" / "Not at all: …": a standalone answer, which
+# negates nothing after it
 _VOID_AFTER = re.compile(r"\W+(?:going\s+to\s+lie|gonna\s+lie|to\s+brag|kidding|exaggerating"
-                         r"|joking)\b", re.IGNORECASE)
+                         r"|joking|(?:(?:a|one)\s+(?:little\s+)?bit|at\s+all|really|in\s+the\s+least)\s*[,;:!\u2014\u2013])",
+                         re.IGNORECASE)
 
 
 def _negated(s: Sentence, clause: int, before: int) -> bool:

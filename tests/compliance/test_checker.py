@@ -866,6 +866,16 @@ def test_model_second_opinion_releases_only_sentences_about_copy(monkeypatch):
     ("Some shops say red light works like a painkiller. We don't: this belt is cleared only for "
      "temporary relief of minor muscle and joint pain and stiffness.", "belt", "otc_cleared",
      False),
+    # "We can't say that" declines the question's claim; a correction notice and its denial
+    ("Will it fix my back? We can't say that: this belt is a wellness product for warmth and "
+     "relaxation, not a treatment.", "belt", "wellness", False),
+    ("Corrections notice: our ad said the belt 'treats sciatica'. That was wrong; it is cleared "
+     "only for temporary relief of minor muscle and joint pain.", "belt", "otc_cleared", False),
+    ("You'll see belts advertised as fixing the root cause of back pain. No light belt can "
+     "honestly say that, and ours doesn't.", "belt", "wellness", False),
+    # "does the same job" as a painkiller
+    ("Skip the ibuprofen, since the wand already does the same job.", "handheld", "otc_cleared",
+     True),
 ])
 def test_reports_promises_and_clause_scope(text, kind, status, blocked):
     found = check_copy(text, kind, status, markdown=False, whole_copy=False,
@@ -884,3 +894,13 @@ def test_model_leaves_shop_promises_and_denied_approval_alone():
     assert _APPROVAL_DENIED.search("No light bed is FDA approved.")
     assert _APPROVAL_DENIED.search("FYI: the FDA doesn't \"approve\" panels like this.")
     assert not _APPROVAL_DENIED.search("It has been approved by the FDA.")
+
+
+@pytest.mark.parametrize("text", [
+    "Q: Does it hurt? A: Not a bit, the whole session is painless.",
+    "Does it sting? Not really, the session is painless.",
+])
+def test_a_standalone_no_negates_nothing_after_it(text):
+    found = check_copy(text, "handheld", "otc_cleared", markdown=False, whole_copy=False,
+                       k_number="K123456", indications=ILY)
+    assert [f.rule for f in found] == ["painless"], found
