@@ -1405,7 +1405,7 @@ def _family_findings(rules: RuleSet, facts: _Facts, plain: PlainText, source: st
             # "Do I really need the goggles? Not really, …" denies the need as plainly as
             # "You don't need the goggles."
             denial = f"You don't need {need.group('what')}."
-            ns, ne = spans[i + 1]
+            ne = spans[i + 1][1]
             for hit in _family_hits(denial, facts.kind, facts.regulatory):
                 if hit.rule == "laser-no-heat":
                     emit(hit, "", ss, ne, ss, ne)
