@@ -200,6 +200,7 @@ def _derived_tags(tags: list[tuple[str, int, int]], stems: tuple[str, ...]
         # hedges nothing
         tags = [t for t in tags if not (t[0] == "hedge_research" and t[2] - t[1] == 1 and (
             t[2] in verbs or (t[2] + 1 in verbs and stems[t[2]] in ("have", "all", "now"))))]
+    tags = _care_and_symptoms(tags, stems)
     selling = [(a, b) for c, a, b in tags if c == "not_precaution"]
     if selling:  # "if you're trying to put off surgery" opens a pitch, not a precaution
         tags = [t for t in tags if not (
@@ -227,6 +228,34 @@ def _derived_tags(tags: list[tuple[str, int, int]], stems: tuple[str, ...]
         if a in owners or (a - 1) in owners:
             extra.append(("owned_part", owners.get(a, owners.get(a - 1)), b))
     return tuple(tags + extra)
+
+
+_EFFECTS = frozenset({"effect_soft", "effect_strong", "effect_boost"})
+_SYMPTOM_ADJ = frozenset({"numb"})  # effect verbs that, before a body part, name a symptom
+_CLINICIAN_REACH = 4  # words after a clinician in which an effect verb is theirs
+
+
+def _care_and_symptoms(tags: list[tuple[str, int, int]], stems: tuple[str, ...]
+                       ) -> list[tuple[str, int, int]]:
+    """Effect cues that claim nothing for the device: a symptom adjective before a body
+    part ("numb skin can't warn you"), and an effect verb a clinician governs ("your hand
+    specialist should keep managing the condition", "your vet treats the infection") with
+    no product word between them."""
+    parts = {a for c, a, _ in tags if c == "body_part"}
+    # "our team physios clear up …" is the seller's own service speaking
+    clinicians = [b for c, a, b in tags if c == "clinician" and "our" not in stems[max(0, a - 2):a]]
+    products = {a for c, a, _ in tags if c == "product"}
+    drop = set()
+    for t in tags:
+        c, a, b = t
+        if c not in _EFFECTS:
+            continue
+        if b - a == 1 and stems[a] in _SYMPTOM_ADJ and b in parts:
+            drop.add(t)
+        elif any(end <= a <= end + _CLINICIAN_REACH and not any(end <= p < a for p in products)
+                 for end in clinicians):
+            drop.add(t)
+    return [t for t in tags if t not in drop] if drop else tags
 
 
 # --- families --------------------------------------------------------------------------
