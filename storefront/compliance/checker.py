@@ -863,9 +863,13 @@ _REPORTED_CLAUSE = re.compile(
     r"\b(?:(?:posts?|repl(?:y|ies)|reviews?|threads?|comments?|lines?|claims?|listings?|ads?|adverts?"
     r"|videos?|captions?|testimonials?|marketers?|sellers?|brands?|companies|company|rivals?"
     r"|competitors?|firms?|retailers?|influencers?)\s+(?:that\s+|which\s+|who\s+)?"
-    r"|\b(?:it|they)\s+)"
+    r"|\b(?:it|they)\s+"
+    # a regulator's report: "the firm's website promoted its laser for …", "a website's
+    # promises to heal tendons …"
+    r"|\b(?:websites?|sites?|brochures?|labell?ing|pages?|firms?|company|sellers?)(?:'s)?\s+)"
     r"(?:saying|says|said|claiming|claims|claimed|pitching|promising|promised|touting|touted"
-    r"|calling|called|suggesting|suggested)\s+(?:that\s+)?"
+    r"|calling|called|suggesting|suggested|promoted|promoting|marketed|advertised"
+    r"|promises\s+to|claims\s+to)\s+(?:that\s+)?"
     r"(.{3,160}?)(?=\s+(?:was|were|is|are|will\s+be|has\s+been|have\s+been|gets?|got)\s+(?:\w+\s+)?"
     r"(?:removed|pulled|deleted|banned|taken|struck|rejected|flagged|hidden)\b"
     r"|\s+and\s+(?:banned|removed|deleted|blocked)\b|\s+from\s+(?:the|our|its|their)\b"
@@ -873,7 +877,9 @@ _REPORTED_CLAUSE = re.compile(
     re.IGNORECASE)
 _POLICING = re.compile(
     r"\b(?:banned|settled|regulators?|ftc|warning\s+letters?|fined|sued|flagged|moderators?"
-    r"|(?:not|n't)\s+allowed|will\s+be\s+removed)\b", re.IGNORECASE)
+    r"|(?:not|n't)\s+allowed|will\s+be\s+removed|agency|ruling|ruled|watchdog|advertising\s+standards"
+    r"|never\s+(?:been\s+)?cleared|(?:not|never)\s+(?:been\s+)?covered|none\s+of\s+which"
+    r"|(?:could|can)\s*(?:not|n't)\s+(?:make|claim))\b", re.IGNORECASE)
 
 
 def _reported_and_policed(sentence: str) -> list[tuple[int, int]]:
