@@ -487,13 +487,14 @@ def check_copy(text: str, kind: str | None = None, regulatory: str | None = None
 # FDA approved" corrects a claim. They pass unless a claim family found a claim there.
 _CONTEXT_PASS = {
     "serious-condition": frozenset({"precaution", "hedge_research", "debunk", "correction", "history",
-                                    "evidence_doubt"}),
+                                    "evidence_doubt", "denial_after"}),
     "guaranteed-result": frozenset({"precaution", "hedge_research", "correction"}),
     "vulnerable-groups": frozenset({"precaution", "correction", "hedge_research"}),
     "fda-approval": frozenset({"debunk", "correction"}),
     "mechanism-as-fact": frozenset({"hedge_research"}),
-    "disease-claim": frozenset({"correction", "hedge_research", "evidence_doubt"}),
-    "wellness-medical-mix": frozenset({"correction", "hedge_research", "debunk", "evidence_doubt"}),
+    "disease-claim": frozenset({"correction", "hedge_research", "evidence_doubt", "denial_after"}),
+    "wellness-medical-mix": frozenset({"correction", "hedge_research", "debunk", "evidence_doubt",
+                                       "denial_after"}),
     "drug-or-surgery-comparison": frozenset({"correction", "precaution"}),
     # "Be wary of any listing that says a class 4 laser needs no goggles"; asked and
     # answered "Is it a 'cold laser'? No, it's class 4 and warms the skin."
@@ -753,9 +754,21 @@ _MENTION_BEFORE = re.compile(
     rf"|\b(?:{_REMOVAL})\s+(?:the|a|an|this|that|one|every|any)\s+(?:[\w-]+\s+)?(?:testimonials?|reviews?|posts?|comments?|repl(?:y|ies)"
     r"|quotes?|sentences?)(?:\s+(?:about|reading|saying|that\s+(?:said|says|read|reads)))?"
     rf"|\b(?:{_WORDING})\s+(?:like|such\s+as)"
-    r"|\b(?:phrases?|words?|terms?|wording|claims?|red\s+flags?)\b[^.;:\"'\u201c\u2018]{0,50}:)\s*[:,-]?\s*$",
+    r"|\b(?:phrases?|words?|terms?|wording|claims?|red\s+flags?)\b[^.;:\"'\u201c\u2018]{0,50}:"
+    # "listed the phrases it objected to, among them '…'", "among the claims the agency
+    # cited were that the panel '…'"
+    r"|\b(?:phrases?|words?|terms?|wording|claims?|lines?)\b[^.;:\"'\u201c\u2018]{0,50}"
+    r"\b(?:among\s+them|including|such\s+as|cited\s+were\s+that\s+(?:[\w-]+\s+){0,3}))\s*[:,-]?\s*$",
     re.IGNORECASE)
 _MENTION_AFTER = re.compile(rf"^\s*(?:{_WORDING})\b", re.IGNORECASE)
+# (a badge or a label may be shown off: "look for the 'FDA certified' badge")
+_COPY_AFTER = re.compile(r"^\s*(?:lines?|phrases?|wording|claims?|taglines?|slogans?|headlines?"
+                         r"|promises?)\b", re.IGNORECASE)
+# "the 'instant pain relief' line on the seller's old listing": the quote names a line of copy
+_THE_BEFORE = re.compile(r"\b(?:the|a|that|this|their|its|his|her)\s*$", re.IGNORECASE)
+# "a suit over a laser cap sold as being 'without side effects'" (with a court, a regulator …)
+_SOLD_AS_BEFORE = re.compile(r"\b(?:sold|marketed|advertised|billed|promoted|pitched|touted)\s+as\s+"
+                             r"(?:being\s+)?$", re.IGNORECASE)
 # The quoted wording is said to be gone: '"heals" removed', 'the "FDA approved" sticker is gone'.
 _GONE_AFTER = re.compile(
     rf"^\W{{0,3}}\s*(?:(?:{_WORDING})\s+)?(?:(?:is|are|was|were|has\s+been|have\s+been|now|since|all)\s+)*"
@@ -812,6 +825,7 @@ def _mentioned(sentence: str, spans: list[tuple[int, int]]) -> list[tuple[int, i
     if _ENDORSED.search(sentence):
         return out  # "Reviewer OK'd the hero line '…'": named in order to approve it
     removal = _REMOVAL_ANYWHERE.search(sentence) is not None
+    policed = _POLICING.search(sentence) is not None
     old_copy = (_OLD_COPY.search(sentence) is not None
                 or _OTHERS_COPY.search(sentence) is not None)
     prev_end, prev_mentioned = None, False
@@ -820,6 +834,8 @@ def _mentioned(sentence: str, spans: list[tuple[int, int]]) -> list[tuple[int, i
         after = sentence[b + 1:b + 40]
         mentioned = (bool(_MENTION_BEFORE.search(before[-80:]))
                      or (removal and bool(_MENTION_AFTER.match(after)))
+                     or (_THE_BEFORE.search(before[-12:]) is not None and bool(_COPY_AFTER.match(after)))
+                     or (policed and _SOLD_AS_BEFORE.search(before[-60:]) is not None)
                      or bool(_GONE_AFTER.match(after)) or bool(_JUDGED_AFTER.match(after))
                      or bool(_FEATURE_AFTER.match(after))
                      or ((old_copy or removal) and bool(_REPORTED_BEFORE.search(before[-80:]))))
@@ -879,7 +895,8 @@ _POLICING = re.compile(
     r"\b(?:banned|settled|regulators?|ftc|warning\s+letters?|fined|sued|flagged|moderators?"
     r"|(?:not|n't)\s+allowed|will\s+be\s+removed|agency|ruling|ruled|watchdog|advertising\s+standards"
     r"|never\s+(?:been\s+)?cleared|(?:not|never)\s+(?:been\s+)?covered|none\s+of\s+which"
-    r"|(?:could|can)\s*(?:not|n't)\s+(?:make|claim))\b", re.IGNORECASE)
+    r"|(?:could|can)\s*(?:not|n't)\s+(?:make|claim)|court|lawsuit|suit\s+over|class\s+action)\b",
+    re.IGNORECASE)
 
 
 def _reported_and_policed(sentence: str) -> list[tuple[int, int]]:
@@ -1172,8 +1189,19 @@ def _outside_product_names(found: list, text: str, spans) -> list:
 _QUOTED = re.compile(r"""^\W*?["\u201c\u2018'].{8,}["\u201d\u2019']""")
 # "One customer told us she went from barely walking to hiking again": a story retold
 _REPORTED = re.compile(r"^\W*(?:one|a|another)\s+(?:of\s+our\s+)?(?:customers?|clients?|buyers?|reviewers?"
-                       r"|users?|patients?|members?)\s+(?:told|tells|wrote|writes|said|says)\b",
+                       r"|users?|patients?|members?|viewers?|followers?|readers?|listeners?)\s+"
+                       r"(?:told|tells|wrote|writes|said|says|messaged|emailed)\b",
                        re.IGNORECASE)
+
+
+# A crowd of buyers said to have put an aid away ("12,000 reviews from people who retired
+# their heating pads") or a quoted story of it: social proof, a warning, as a quoted
+# testimonial is
+_CROWD = re.compile(r"\b(?:thousands|hundreds|dozens|lots|many|\d[\d,.]*k?\+?)\s+(?:of\s+)?(?:[\w-]+\s+){0,3}?"
+                    r"(?:customers|buyers|people|users|reviews|reviewers|owners|clients|patients|yogis"
+                    r"|athletes|runners|golfers|families)\b", re.IGNORECASE)
+_AID_RETIRED_WHY = ("Tells of a walking aid, support or remedy put away for good: an implied "
+                    "promise of recovery.")
 
 
 def _testimonials(rules: RuleSet, found: list, spans, analysed) -> list:
@@ -1191,7 +1219,9 @@ def _testimonials(rules: RuleSet, found: list, spans, analysed) -> list:
     for item in found:
         if item[2].id == "guaranteed-result":
             i = max(0, bisect_right(starts, item[0]) - 1)
-            if _QUOTED.match(analysed[i].text) or _REPORTED.match(analysed[i].text):
+            text = analysed[i].text
+            if _QUOTED.match(text) or _REPORTED.match(text) or (
+                    item[4] == _AID_RETIRED_WHY and (_CROWD.search(text) or _quote_spans(text))):
                 item = (item[0], item[1], social, "warn", social.why, social.suggestion, False)
         out.append(item)
     return out

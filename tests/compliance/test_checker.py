@@ -884,6 +884,57 @@ def test_reports_promises_and_clause_scope(text, kind, status, blocked):
     assert any(f.severity == "block" for f in found) is blocked, found
 
 
+@pytest.mark.parametrize("text,kind,status,blocked", [
+    # a dose rule given for a condition the device is aimed at presupposes it treats it
+    ("Caution: people living with sciatica should not go beyond two sessions a day.", "belt",
+     "wellness", True),
+    ("Tendonitis responds best to two eight-minute sessions daily.", "handheld", "otc_cleared",
+     True),
+    # … but not for people who have a condition, nor for a risk a precaution guards against
+    ("If you have diabetes, do not exceed ten minutes and check your skin afterwards.", "belt",
+     "otc_cleared", False),
+    ("No more than one short session a day near a fresh sunburn.", "panel", "wellness", False),
+    # an aid put away for good tells of a recovery; quoted or from a crowd it is social proof
+    ("The walking frame has been in the loft since March, and Nan wears the belt every evening.",
+     "belt", "wellness", True),
+    ("Back brace binned, heat patches binned, all within a month of the wrap arriving.", "belt",
+     "otc_cleared", True),
+    ("'I put my walking stick away for good after three weeks!' - verified buyer", "belt",
+     "otc_cleared", False),
+    ("Thousands of customers have put their heat packs away for good.", "belt", "otc_cleared",
+     False),
+    # a clinician's care, a hoped-for cure denied, a shop that sells no painkiller
+    ("It would be lovely if a wrap could cure carpal tunnel syndrome, but this one won't.", "belt",
+     "otc_cleared", False),
+    ("Nothing we sell is a substitute for your pain medication.", "handheld", "wellness", False),
+    # a regulator's report of another firm's copy
+    ("The agency noted that the firm's website promoted its laser for fractures and wounds, uses "
+     "its clearance never covered.", "laser", "rx_only", False),
+    ("The agency's letter listed the wording it objected to, among them 'cures arthritis' and "
+     "'no side effects'.", "panel", "otc_cleared", False),
+])
+def test_dose_rules_retired_aids_and_reports(text, kind, status, blocked):
+    found = check_copy(text, kind, status, markdown=False, whole_copy=False,
+                       k_number="K123456" if status != "wellness" else None,
+                       indications=ILY if status != "wellness" else None)
+    assert any(f.severity == "block" for f in found) is blocked, found
+
+
+@pytest.mark.parametrize("text,claimed", [
+    ("Your hand specialist should keep managing the condition itself.", False),
+    ("Your vet treats the infection; the pad is only for warmth.", False),
+    ("Numb skin can't warn you when the pad gets too warm.", False),
+    # the seller's own staff, or the product between them, still claim
+    ("Our team physios clear up tendonitis in three visits.", True),
+    ("Doctors say this wand heals tendonitis in weeks.", True),
+])
+def test_clinicians_care_and_symptom_adjectives_claim_nothing(text, claimed):
+    from storefront.compliance.claims import analyse, match_families
+
+    hits = list(match_families(analyse(text), "handheld", "otc_cleared"))
+    assert bool(hits) is claimed, hits
+
+
 def test_model_leaves_shop_promises_and_denied_approval_alone():
     from storefront.compliance.checker import _APPROVAL_DENIED, _analysed, _term, model_may_judge
     from storefront.compliance.rules import active_rules
