@@ -764,6 +764,10 @@ _MENTION_AFTER = re.compile(rf"^\s*(?:{_WORDING})\b", re.IGNORECASE)
 # (a badge or a label may be shown off: "look for the 'FDA certified' badge")
 _COPY_AFTER = re.compile(r"^\s*(?:lines?|phrases?|wording|claims?|taglines?|slogans?|headlines?"
                          r"|promises?)\b", re.IGNORECASE)
+# Quoted wording shown as examples: "… 'heals herniated discs' as examples of lines that will
+# get a listing pulled"
+_EXAMPLES = re.compile(r"\bas\s+(?:an?\s+)?examples?\s+of\b|\bexamples?\s+of\s+(?:what\s+not|lines?|claims?"
+                       r"|wording|phrases?|copy)\b", re.IGNORECASE)
 # "the 'instant pain relief' line on the seller's old listing": the quote names a line of copy
 _THE_BEFORE = re.compile(r"\b(?:the|a|that|this|their|its|his|her)\s*$", re.IGNORECASE)
 # "a suit over a laser cap sold as being 'without side effects'" (with a court, a regulator …)
@@ -824,6 +828,8 @@ def _mentioned(sentence: str, spans: list[tuple[int, int]]) -> list[tuple[int, i
     out: list[tuple[int, int]] = []
     if _ENDORSED.search(sentence):
         return out  # "Reviewer OK'd the hero line '…'": named in order to approve it
+    if _EXAMPLES.search(sentence):
+        return list(spans)  # "we show 'reverses neuropathy' and '…' as examples of lines that …"
     removal = _REMOVAL_ANYWHERE.search(sentence) is not None
     policed = _POLICING.search(sentence) is not None
     old_copy = (_OLD_COPY.search(sentence) is not None
