@@ -763,13 +763,13 @@ _MENTION_BEFORE = re.compile(
 _MENTION_AFTER = re.compile(rf"^\s*(?:{_WORDING})\b", re.IGNORECASE)
 # (a badge or a label may be shown off: "look for the 'FDA certified' badge")
 _COPY_AFTER = re.compile(r"^\s*(?:lines?|phrases?|wording|claims?|taglines?|slogans?|headlines?"
-                         r"|promises?)\b", re.IGNORECASE)
+                         r"|promises?|ads?|adverts?|advertising|listings?|posts?)\b", re.IGNORECASE)
 # Quoted wording shown as examples: "… 'heals herniated discs' as examples of lines that will
 # get a listing pulled"
 _EXAMPLES = re.compile(r"\bas\s+(?:an?\s+)?examples?\s+of\b|\bexamples?\s+of\s+(?:what\s+not|lines?|claims?"
                        r"|wording|phrases?|copy)\b", re.IGNORECASE)
 # "the 'instant pain relief' line on the seller's old listing": the quote names a line of copy
-_THE_BEFORE = re.compile(r"\b(?:the|a|that|this|their|its|his|her)\s*$", re.IGNORECASE)
+_THE_BEFORE = re.compile(r"(?:\b(?:the|a|that|this|their|its|his|her)|\w's)\s*$", re.IGNORECASE)
 # "a suit over a laser cap sold as being 'without side effects'" (with a court, a regulator …)
 _SOLD_AS_BEFORE = re.compile(r"\b(?:sold|marketed|advertised|billed|promoted|pitched|touted)\s+as\s+"
                              r"(?:being\s+)?$", re.IGNORECASE)
@@ -801,7 +801,8 @@ _OTHERS_COPY = re.compile(
     r"|sites|websites|clinics|listings|ads|adverts|companies|shops|influencers|marketers|retailers"
     r"|vendors|spas|studios)|competitors?|resellers?|(?:the\s+)?(?:livestream|stream)\s+host"
     r"|(?<!our\s)(?<!my\s)\b(?:sellers|brands|retailers|marketers|influencers|listings|websites|salons)"
-    r"\s+(?:\w+\s+)?(?:call|calls|say|says|claim|claims|promise|promises|print|advertise|describe|label|market))\b",
+    r"\s+(?:\w+\s+)?(?:call|calls|say|says|claim|claims|promise|promises|print|advertise|describe|label|market"
+    r"|using|use|uses))\b",
     re.IGNORECASE)
 # The quoted wording judged right after it: "'Eliminates inflammation' was our phrase",
 # "'reduces inflammation' falls outside the cleared indications", "'FDA registered' on the old
@@ -884,7 +885,8 @@ def _mentions_wording(sentence: str) -> bool:
 _REPORTED_CLAUSE = re.compile(
     r"\b(?:(?:posts?|repl(?:y|ies)|reviews?|threads?|comments?|lines?|claims?|listings?|ads?|adverts?"
     r"|videos?|captions?|testimonials?|marketers?|sellers?|brands?|companies|company|rivals?"
-    r"|competitors?|firms?|retailers?|influencers?)\s+(?:that\s+|which\s+|who\s+)?"
+    r"|competitors?|firms?|retailers?|influencers?|makers?|manufacturers?|vendors?)\s+"
+    r"(?:that\s+|which\s+|who\s+|for\s+)?"
     r"|\b(?:it|they)\s+"
     # a regulator's report: "the firm's website promoted its laser for …", "a website's
     # promises to heal tendons …"
@@ -953,6 +955,7 @@ _FLAT_DENIAL = re.compile(
     r"^\W*(?:no\s+(?:[\w-]+\s+){0,3}can\s+(?:honestly\s+)?(?:say|claim|promise)\s+that"
     r"|that\s+was\s+(?:wrong|false|untrue|incorrect|a\s+mistake|an\s+error)"
     r"|no|nope|wrong|false|untrue|not\s+(?:true|so)|that'?s\s+(?:not\s+true|false|wrong|a\s+myth)"
+    r"|that\s+(?:isn't|is\s+not)\s+(?:quite\s+|really\s+|entirely\s+|strictly\s+)?(?:true|right|accurate|so)"
     r"|it\s+(?:doesn't|does\s+not|didn't|did\s+not|won't|will\s+not|can't|cannot|isn't|is\s+not)"
     r"|they\s+(?:don't|do\s+not|aren't|are\s+not|won't|can't)|(?:this|ours|our\s+\w+)\s+(?:doesn't|does\s+not|isn't|is\s+not|won't|can't)"
     r"|we\s+(?:don't|do\s+not|won't|never)(?=\s*[:.;\u2014\u2013]))"

@@ -912,6 +912,15 @@ def test_reports_promises_and_clause_scope(text, kind, status, blocked):
      "its clearance never covered.", "laser", "rx_only", False),
     ("The agency's letter listed the wording it objected to, among them 'cures arthritis' and "
      "'no side effects'.", "panel", "otc_cleared", False),
+    ("A regulator faulted a wrap maker for promising relief from sciatica when its clearance "
+     "covered minor muscle pain only.", "belt", "otc_cleared", False),
+    ("You may read that red light has no side effects. That isn't quite true: some people get "
+     "temporary redness.", "panel", "wellness", False),
+    # the natural course of a condition, and general first-aid advice, claim nothing
+    ("Most bouts of neck stiffness settle on their own within a couple of weeks.", "panel",
+     "wellness", False),
+    ("For a fresh wrist sprain the usual first-aid advice is rest, ice and compression.",
+     "handheld", "wellness", False),
 ])
 def test_dose_rules_retired_aids_and_reports(text, kind, status, blocked):
     found = check_copy(text, kind, status, markdown=False, whole_copy=False,
