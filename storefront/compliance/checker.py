@@ -790,9 +790,14 @@ _REPORTED_BEFORE = re.compile(
     r"|wrote|written|stated|advertis(?:e|es|ed|ing)|labell?ed|listed|touted|described|billed|branded|read"
     r"|print(?:s|ed)?|stamp(?:s|ed)?|plaster(?:s|ed)?)\b(?:\s+[\w'-]+){0,6}?\s+(?:as\s+)?(?:things\s+like\s+|that\s+)?[:,]?\s*$",
     re.IGNORECASE)
+# With a regulator, a court or a complaint in the sentence: "a site whose panels were said to
+# '…'" reports the copy ("updated our packaging to read '…'" is the seller's own)
+_SAID_BEFORE = re.compile(
+    r"\b(?:said|claimed|claiming|promised|promising|described|advertised|touted|billed|called|calling"
+    r"|labell?ed)\b(?:\s+[\w'-]+){0,6}?\s+(?:as\s+)?(?:to\s+|that\s+)?[:,]?\s*$", re.IGNORECASE)
 _OLD_COPY = re.compile(
     r"\b(?:old|older|earlier|previous(?:ly)?|original(?:ly)?|former(?:ly)?|outdated|used\s+to"
-    r"|first\s+year|reseller'?s?|retired|withdrawn"
+    r"|first\s+year|reseller'?s?|retired|withdrawn|correction|corrected|retract(?:ed|ion)?"
     r"|had\s+(?:written|said|claimed|called|described|promised|advertised|stated))\b", re.IGNORECASE)
 # Other people's copy reported, not the seller's own: "some salons advertise that red light
 # 'heals' things", "the livestream host kept saying it 'heals everything'"
@@ -845,7 +850,8 @@ def _mentioned(sentence: str, spans: list[tuple[int, int]]) -> list[tuple[int, i
                      or (policed and _SOLD_AS_BEFORE.search(before[-60:]) is not None)
                      or bool(_GONE_AFTER.match(after)) or bool(_JUDGED_AFTER.match(after))
                      or bool(_FEATURE_AFTER.match(after))
-                     or ((old_copy or removal) and bool(_REPORTED_BEFORE.search(before[-80:]))))
+                     or ((old_copy or removal) and bool(_REPORTED_BEFORE.search(before[-80:])))
+                     or (policed and bool(_SAID_BEFORE.search(before[-80:]))))
         if (not mentioned and prev_mentioned and prev_end is not None
                 and _LIST_GAP.match(sentence[prev_end + 1:max(prev_end + 1, a - 1)])):
             mentioned = True  # the next item of "words like 'a', 'b' or 'c'"
@@ -885,7 +891,8 @@ def _mentions_wording(sentence: str) -> bool:
 _REPORTED_CLAUSE = re.compile(
     r"\b(?:(?:posts?|repl(?:y|ies)|reviews?|threads?|comments?|lines?|claims?|listings?|ads?|adverts?"
     r"|videos?|captions?|testimonials?|marketers?|sellers?|brands?|companies|company|rivals?"
-    r"|competitors?|firms?|retailers?|influencers?|makers?|manufacturers?|vendors?)\s+"
+    r"|competitors?|firms?|retailers?|influencers?|makers?|manufacturers?|vendors?|infomercials?"
+    r"|quotes?|stor(?:y|ies)|messages?|emails?)\s+"
     r"(?:that\s+|which\s+|who\s+|for\s+)?"
     r"|\b(?:it|they)\s+"
     # a regulator's report: "the firm's website promoted its laser for …", "a website's
@@ -903,7 +910,8 @@ _POLICING = re.compile(
     r"\b(?:banned|settled|regulators?|ftc|warning\s+letters?|fined|sued|flagged|moderators?"
     r"|(?:not|n't)\s+allowed|will\s+be\s+removed|agency|ruling|ruled|watchdog|advertising\s+standards"
     r"|never\s+(?:been\s+)?cleared|(?:not|never)\s+(?:been\s+)?covered|none\s+of\s+which"
-    r"|(?:could|can)\s*(?:not|n't)\s+(?:make|claim)|court|lawsuit|suit\s+over|class\s+action)\b",
+    r"|(?:could|can)\s*(?:not|n't)\s+(?:make|claim)|court|lawsuit|suit\s+over|class\s+action"
+    r"|upheld|complaint|settlement|barred|bars|asked\s+to\s+(?:revise|change|remove|correct|withdraw))\b",
     re.IGNORECASE)
 
 
@@ -946,7 +954,8 @@ _REPORTS_OTHERS = re.compile(
     r"|claimed|call|calls|promise|promises|insist|insists|swear|swears|tell\s+you|will\s+tell\s+you)\b"
     # a correction notice: "our ad said the belt 'treats sciatica'"
     r"|\b(?:our|an?|the|one)\s+(?:old\s+|earlier\s+|previous\s+|former\s+)?(?:ad|advert|advertisement|listing"
-    r"|brochure|post|page|label|box|flyer|leaflet|email|video)\s+(?:said|says|claimed|claims|called|promised|stated)\b"
+    r"|brochure|post|page|label|box|flyer|leaflet|email|video|newsletter|caption|description|website|site"
+    r"|banner|catalogue|catalog|packaging|insert)\s+(?:said|says|claimed|claims|called|promised|stated)\b"
     r"|\byou(?:'ll|\s+will|\s+may|\s+might)\s+(?:hear|read|see)\b"
     # a question put to the shop: "We are sometimes asked whether the belt helps sciatica"
     r"|\b(?:we(?:'re|\s+are)|i(?:'m|\s+am)|we\s+get|i\s+get)\s+(?:often\s+|sometimes\s+|frequently\s+|regularly\s+)?"

@@ -921,6 +921,13 @@ def test_reports_promises_and_clause_scope(text, kind, status, blocked):
      "wellness", False),
     ("For a fresh wrist sprain the usual first-aid advice is rest, ice and compression.",
      "handheld", "wellness", False),
+    ("An advertising watchdog upheld a complaint against a site whose wraps were said to "
+     "'heal torn tendons'.", "belt", "wellness", False),
+    ("Correction: our newsletter called the panel 'safe for children'. It is not made for "
+     "children.", "panel", "wellness", False),
+    # the seller's own copy, after a warning letter, still claims
+    ("After the warning letter we changed our labels to read 'FDA certified device'.", "panel",
+     "otc_cleared", True),
 ])
 def test_dose_rules_retired_aids_and_reports(text, kind, status, blocked):
     found = check_copy(text, kind, status, markdown=False, whole_copy=False,
