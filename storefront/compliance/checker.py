@@ -899,7 +899,7 @@ _REPORTED_CLAUSE = re.compile(
     # promises to heal tendons …"
     r"|\b(?:websites?|sites?|brochures?|labell?ing|pages?|firms?|company|sellers?)(?:'s)?\s+)"
     r"(?:saying|says|said|claiming|claims|claimed|pitching|promising|promised|touting|touted"
-    r"|calling|called|suggesting|suggested|promoted|promoting|marketed|advertised"
+    r"|calling|called|suggesting|suggested|promoted|promoting|marketed|advertised|listed|listing"
     r"|promises\s+to|claims\s+to)\s+(?:that\s+)?"
     r"(.{3,160}?)(?=\s+(?:was|were|is|are|will\s+be|has\s+been|have\s+been|gets?|got)\s+(?:\w+\s+)?"
     r"(?:removed|pulled|deleted|banned|taken|struck|rejected|flagged|hidden)\b"
@@ -911,7 +911,8 @@ _POLICING = re.compile(
     r"|(?:not|n't)\s+allowed|will\s+be\s+removed|agency|ruling|ruled|watchdog|advertising\s+standards"
     r"|never\s+(?:been\s+)?cleared|(?:not|never)\s+(?:been\s+)?covered|none\s+of\s+which"
     r"|(?:could|can)\s*(?:not|n't)\s+(?:make|claim)|court|lawsuit|suit\s+over|class\s+action"
-    r"|upheld|complaint|settlement|barred|bars|asked\s+to\s+(?:revise|change|remove|correct|withdraw))\b",
+    r"|upheld|complaint|settlement|barred|bars|asked\s+to\s+(?:revise|change|remove|correct|withdraw)"
+    r"|(?:the|agency's|regulator's|fda's|ftc's)\s+letter\s+(?:noted|said|objected|cited|stated|found))\b",
     re.IGNORECASE)
 
 

@@ -487,7 +487,11 @@ def match_families(s: Sentence, kind: str | None, regulatory: str,
                 continue
             if fam.negatable and (_negated(s, s.clause[first], first)
                                   or (a0 > b0 and _negated_cue(s, a0))
-                                  or _negated_target(s, a1 if b0 >= a1 else -1, b0, b1)):
+                                  or _negated_target(s, a1 if b0 >= a1 else -1, b0, b1)
+                                  # the condition is the first part, after the effect: "… a calm
+                                  # routine, not a treatment for depression"
+                                  or (a0 >= b1 and fam.parts[0] & _TARGETS
+                                      and _negated_target(s, b1, a0, a1))):
                 continue
             is_serious = _has_at(s, "serious", b0, b1)
             strong = _has_at(s, "effect_strong", a0, a1)
@@ -598,6 +602,8 @@ def _negated_cue(s: Sentence, a0: int) -> bool:
 
 
 _FILLER = frozenset({"a", "an", "the", "any", "actual", "real", "your", "some"})
+_TARGETS = frozenset({"minor", "moderate", "serious", "condition_generic", "body_function"})
+_REMEDY = frozenset({"treatment", "cure", "remedy", "therapy", "fix", "solution", "answer"})
 
 
 def _negated_target(s: Sentence, a1: int, b0: int, b1: int) -> bool:
@@ -608,6 +614,11 @@ def _negated_target(s: Sentence, a1: int, b0: int, b1: int) -> bool:
     i = b0 - 1
     while i > a1 and s.stems[i] in _FILLER:
         i -= 1
+    # "…, not as a treatment for depression": the remedy word and its "for" are denied too
+    if i > a1 + 1 and s.stems[i] == "for" and s.stems[i - 1] in _REMEDY:
+        i -= 2
+        while i > a1 and s.stems[i] in _FILLER | {"as"}:
+            i -= 1
     if i <= max(a1, 0) or s.stems[i] not in ("not", "never") or s.clause[i] != s.clause[b0]:
         return False
     return "," in s.text[s.spans[i - 1][1]:s.spans[i][0]]

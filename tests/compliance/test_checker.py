@@ -925,6 +925,10 @@ def test_reports_promises_and_clause_scope(text, kind, status, blocked):
      "'heal torn tendons'.", "belt", "wellness", False),
     ("Correction: our newsletter called the panel 'safe for children'. It is not made for "
      "children.", "panel", "wellness", False),
+    ("We sell the panel as a calm evening ritual, not as a treatment for depression.", "panel",
+     "wellness", False),
+    ("The ad said 'no side effects', but my skin went pink, so take that line with a pinch of "
+     "salt.", "belt", "wellness", False),
     # the seller's own copy, after a warning letter, still claims
     ("After the warning letter we changed our labels to read 'FDA certified device'.", "panel",
      "otc_cleared", True),
