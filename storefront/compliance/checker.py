@@ -12,6 +12,7 @@ from storefront.compliance.claims import (
     NEXT_STATEMENT,
     QUESTION_FRAME,
     analyse,
+    load_families,
     match_families,
     sentence_cues,
 )
@@ -1219,8 +1220,12 @@ _REPORTED = re.compile(r"^\W*(?:one|a|another)\s+(?:of\s+our\s+)?(?:customers?|c
 _CROWD = re.compile(r"\b(?:thousands|hundreds|dozens|lots|many|\d[\d,.]*k?\+?)\s+(?:of\s+)?(?:[\w-]+\s+){0,3}?"
                     r"(?:customers|buyers|people|users|reviews|reviewers|owners|clients|patients|yogis"
                     r"|athletes|runners|golfers|families)\b", re.IGNORECASE)
-_AID_RETIRED_WHY = ("Tells of a walking aid, support or remedy put away for good: an implied "
-                    "promise of recovery.")
+
+
+@lru_cache(maxsize=1)
+def _aid_retired_why() -> str:
+    """The message of the aid-retired family's findings (families.toml), which marks them."""
+    return next(f.why for f in load_families() if f.id == "aid-retired")
 
 
 def _testimonials(rules: RuleSet, found: list, spans, analysed) -> list:
@@ -1240,7 +1245,7 @@ def _testimonials(rules: RuleSet, found: list, spans, analysed) -> list:
             i = max(0, bisect_right(starts, item[0]) - 1)
             text = analysed[i].text
             if _QUOTED.match(text) or _REPORTED.match(text) or (
-                    item[4] == _AID_RETIRED_WHY and (_CROWD.search(text) or _quote_spans(text))):
+                    item[4] == _aid_retired_why() and (_CROWD.search(text) or _quote_spans(text))):
                 item = (item[0], item[1], social, "warn", social.why, social.suggestion, False)
         out.append(item)
     return out

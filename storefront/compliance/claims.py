@@ -603,6 +603,7 @@ def _negated_cue(s: Sentence, a0: int) -> bool:
 
 _FILLER = frozenset({"a", "an", "the", "any", "actual", "real", "your", "some"})
 _TARGETS = frozenset({"minor", "moderate", "serious", "condition_generic", "body_function"})
+_FILLER_AS = _FILLER | {"as"}
 _REMEDY = frozenset({"treatment", "cure", "remedy", "therapy", "fix", "solution", "answer"})
 
 
@@ -617,7 +618,7 @@ def _negated_target(s: Sentence, a1: int, b0: int, b1: int) -> bool:
     # "…, not as a treatment for depression": the remedy word and its "for" are denied too
     if i > a1 + 1 and s.stems[i] == "for" and s.stems[i - 1] in _REMEDY:
         i -= 2
-        while i > a1 and s.stems[i] in _FILLER | {"as"}:
+        while i > a1 and s.stems[i] in _FILLER_AS:
             i -= 1
     if i <= max(a1, 0) or s.stems[i] not in ("not", "never") or s.clause[i] != s.clause[b0]:
         return False

@@ -695,6 +695,14 @@ def test_model_second_opinion_releases_only_sentences_about_copy(monkeypatch):
                                                           whole_copy=False))
 
 
+def _sentence_findings(text: str, kind: str, status: str) -> list[Finding]:
+    """Findings for one sentence on a product of that kind and status (a cleared product
+    carries a K-number and the ILY indications)."""
+    return check_copy(text, kind, status, markdown=False, whole_copy=False,
+                      k_number="K123456" if status != "wellness" else None,
+                      indications=ILY if status != "wellness" else None)
+
+
 # Claims reported and judged, shop promises, concessions and warnings that stop at a new clause.
 @pytest.mark.parametrize(("text", "kind", "status", "blocked"), [
     # others' copy denied later in the same sentence; the writer's own claim stays a claim
@@ -878,9 +886,7 @@ def test_model_second_opinion_releases_only_sentences_about_copy(monkeypatch):
      True),
 ])
 def test_reports_promises_and_clause_scope(text, kind, status, blocked):
-    found = check_copy(text, kind, status, markdown=False, whole_copy=False,
-                       k_number="K123456" if status != "wellness" else None,
-                       indications=ILY if status != "wellness" else None)
+    found = _sentence_findings(text, kind, status)
     assert any(f.severity == "block" for f in found) is blocked, found
 
 
@@ -934,9 +940,7 @@ def test_reports_promises_and_clause_scope(text, kind, status, blocked):
      "otc_cleared", True),
 ])
 def test_dose_rules_retired_aids_and_reports(text, kind, status, blocked):
-    found = check_copy(text, kind, status, markdown=False, whole_copy=False,
-                       k_number="K123456" if status != "wellness" else None,
-                       indications=ILY if status != "wellness" else None)
+    found = _sentence_findings(text, kind, status)
     assert any(f.severity == "block" for f in found) is blocked, found
 
 
