@@ -901,9 +901,10 @@ _REPORTED_CLAUSE = re.compile(
     r"|\b(?:websites?|sites?|brochures?|labell?ing|pages?|firms?|company|sellers?)(?:'s)?\s+)"
     r"(?:saying|says|said|claiming|claims|claimed|pitching|promising|promised|touting|touted"
     r"|calling|called|suggesting|suggested|promoted|promoting|marketed|advertised|listed|listing"
+    r"|recommended|recommending|mention|mentions|mentioning"
     r"|promises\s+to|claims\s+to)\s+(?:that\s+)?"
     r"(.{3,160}?)(?=\s+(?:was|were|is|are|will\s+be|has\s+been|have\s+been|gets?|got)\s+(?:\w+\s+)?"
-    r"(?:removed|pulled|deleted|banned|taken|struck|rejected|flagged|hidden)\b"
+    r"(?:removed|pulled|deleted|banned|taken|struck|rejected|flagged|hidden|held\s+back|withheld)\b"
     r"|\s+and\s+(?:banned|removed|deleted|blocked)\b|\s+from\s+(?:the|our|its|their)\b"
     r"|[;:.!?\u2014\u2013]|\s-\s|,\s+which\b|$)",
     re.IGNORECASE)
@@ -913,7 +914,8 @@ _POLICING = re.compile(
     r"|never\s+(?:been\s+)?cleared|(?:not|never)\s+(?:been\s+)?covered|none\s+of\s+which"
     r"|(?:could|can)\s*(?:not|n't)\s+(?:make|claim)|court|lawsuit|suit\s+over|class\s+action"
     r"|upheld|complaint|settlement|barred|bars|asked\s+to\s+(?:revise|change|remove|correct|withdraw)"
-    r"|(?:the|agency's|regulator's|fda's|ftc's)\s+letter\s+(?:noted|said|objected|cited|stated|found))\b",
+    r"|held\s+back|withheld|(?:the|agency's|regulator's|fda's|ftc's)\s+letter\s+"
+    r"(?:noted|said|objected|cited|stated|found|pointed\s+out))\b",
     re.IGNORECASE)
 
 
@@ -1622,6 +1624,36 @@ _PLACEMENT_CLAIMS = _CLAIM_CATS | frozenset({
     "deny_need", "untrained_ok", "risk", "fda", "approval", "absence", "activity"})
 
 
+# A courtesy that opens a reply ("Thank you for telling us about your husband's sciatica",
+# "Sorry the wrap didn't help your knee") names the reader's situation and claims nothing;
+# the model read the condition word as the claim. Any effect word leaves it to the model
+# ("Thanks for the kind words, so glad it's helping your back"), unless the courtesy is an
+# apology for an effect that did not come and nothing follows it.
+_COURTESY = re.compile(
+    r"^\W*(?:(?:many|huge|big|so|really|very)\s+)?(?:thank\s+you|thanks(?!\s+to\b)"
+    r"|(?:(?:we\s+are|we're|i'm|i\s+am)\s+(?:so\s+|really\s+|very\s+)?)?sorry"
+    r"|congratulations|welcome\s+(?:back|aboard))\b", re.IGNORECASE)
+_APOLOGY_FOR_FAILURE = re.compile(
+    r"^\W*(?:(?:we\s+are|we're|i'm|i\s+am)\s+)?(?:so\s+|really\s+|very\s+)?sorry\b"
+    r"(?:\s+(?:to\s+hear\s+)?(?:that\s+)?[\w'-]+){1,4}?\s+(?:didn't|did\s+not|hasn't|has\s+not"
+    r"|haven't|wasn't|isn't|couldn't|won't)\b[^;:,.!?]*(?:,\s*[\w ]{0,20})?[.!]?$", re.IGNORECASE)
+# "We're sorry shipping took so long, but once it's set up you'll see how it handles stiff
+# joints": what follows the turn is not a courtesy.
+_COURTESY_TURN = re.compile(r"\b(?:but|though|however|once|meanwhile|still)\b|[;:\u2013\u2014]",
+                            re.IGNORECASE)
+# Naming the reader's condition is what a courtesy does; an effect, a promise or praise is not.
+_COURTESY_CLAIMS = (_PLACEMENT_CLAIMS | frozenset({"proof_verb", "possible"})) - frozenset({
+    "minor", "moderate", "serious", "condition_generic", "body_function"})
+
+
+def _mere_courtesy(sent) -> bool:
+    """A thank-you, apology or welcome that makes no claim of its own."""
+    text = sent.text
+    if not _COURTESY.match(text) or _COURTESY_TURN.search(text):
+        return False
+    return not (sent.cats() & _COURTESY_CLAIMS) or bool(_APOLOGY_FOR_FAILURE.match(text))
+
+
 def model_may_judge(sent, citation: re.Pattern) -> bool:
     """Whether the model may give an opinion on a sentence at all: FAQ questions ask
     rather than claim; warnings, research summaries and corrections, money-back promises
@@ -1638,6 +1670,8 @@ def model_may_judge(sent, citation: re.Pattern) -> bool:
         return False  # shipping, prices, codes: what the shop promises, not the device
     if _PLACEMENT.match(text) and not (cats & _PLACEMENT_CLAIMS):
         return False  # "Wrap it around your waist and relax": where to put it, nothing more
+    if _mere_courtesy(sent):
+        return False  # "Thank you for telling us about your husband's sciatica"
     if _mentions_wording(text):
         return False  # "we pulled the 'FDA Registered' badge": the claim is named, not made
     return not citation.search(text)

@@ -169,6 +169,8 @@ _EFFECT_CUES = frozenset({"effect_soft", "effect_strong", "effect_boost", "less_
                           "effect_on_it"})
 
 
+# cues a longer neutral phrase drops: "gets used to the warmth" tells of no recovery
+_SHIELDABLE = _EFFECT_CUES | {"regained", "function_claim", "root"}
 _SHIELDED = frozenset({"correction", "absence", "debunk", "safe", "painless", "care", "classes", "instant",
                        "deny_need", "precaution", "procedures", "minor", "moderate", "everyone",
                        "serious", "training_need"})
@@ -187,7 +189,7 @@ def _derived_tags(tags: list[tuple[str, int, int]], stems: tuple[str, ...]
     shields = [(a, b) for c, a, b in tags
                if (c == "body_part" and b - a > 1) or c == "neutral"]
     if shields:
-        tags = [t for t in tags if not (t[0] in _EFFECT_CUES and any(
+        tags = [t for t in tags if not (t[0] in _SHIELDABLE and any(
             a <= t[1] and t[2] <= b and (b - a) > (t[2] - t[1]) for a, b in shields))]
         # "not even exaggerating", "no exaggeration": an intensifier, not a correction
         neutral = [(a, b) for c, a, b in tags if c == "neutral"]
@@ -232,6 +234,9 @@ def _derived_tags(tags: list[tuple[str, int, int]], stems: tuple[str, ...]
 
 _EFFECTS = frozenset({"effect_soft", "effect_strong", "effect_boost"})
 _SYMPTOM_ADJ = frozenset({"numb"})  # effect verbs that, before a body part, name a symptom
+# … or after a verb of becoming: "if your hands go numb at night"
+_BECOME = frozenset(word_stem(w) for w in "go goes went gone going turn turns turned turning "
+                    "get gets got getting become becomes became feel feels felt".split())
 _CLINICIAN_REACH = 4  # words after a clinician in which an effect verb is theirs
 
 
@@ -250,7 +255,8 @@ def _care_and_symptoms(tags: list[tuple[str, int, int]], stems: tuple[str, ...]
         c, a, b = t
         if c not in _EFFECTS:
             continue
-        if b - a == 1 and stems[a] in _SYMPTOM_ADJ and b in parts:
+        if b - a == 1 and stems[a] in _SYMPTOM_ADJ and (b in parts or (
+                a and stems[a - 1] in _BECOME)):
             drop.add(t)
         elif any(end <= a <= end + _CLINICIAN_REACH and not any(end <= p < a for p in products)
                  for end in clinicians):
@@ -620,9 +626,12 @@ def _negated_target(s: Sentence, a1: int, b0: int, b1: int) -> bool:
         i -= 2
         while i > a1 and s.stems[i] in _FILLER_AS:
             i -= 1
+    elif i > a1 + 1 and s.stems[i] == "for" and s.stems[i - 1] in ("not", "never"):
+        i -= 1  # "cleared for minor low back pain — not for sciatica"
     if i <= max(a1, 0) or s.stems[i] not in ("not", "never") or s.clause[i] != s.clause[b0]:
         return False
-    return "," in s.text[s.spans[i - 1][1]:s.spans[i][0]]
+    gap = s.text[s.spans[i - 1][1]:s.spans[i][0]]
+    return any(p in gap for p in (",", ";", "\u2014", "\u2013", " - "))
 
 
 def sentence_cues(text: str | Sentence) -> tuple[str, ...]:
