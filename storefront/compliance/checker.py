@@ -740,7 +740,8 @@ _REMOVAL = (r"remov(?:e|es|ed|ing)|delet(?:e|es|ed|ing)|strike|strikes|struck|dr
             r"|hid(?:e|es|den)|swap(?:s|ped)?|rewrote|amend(?:s|ed)?|muted|sunset(?:s|ted)?|walk(?:s|ed)?\s+back"
             r"|scrub(?:s|bed)?|archiv(?:e|es|ed)|supersed(?:e|es|ed)|withdr(?:aw|aws|ew|awn)|avoid(?:s|ed|ing)?|ban(?:s|ned)?|forbid(?:s|den)?|prohibit(?:s|ed)?"
             r"|replac(?:e|es|ed|ing)|retir(?:e|es|ed)|retract(?:s|ed)?|reject(?:s|ed)?|flag(?:s|ged)?"
-            r"|pull(?:s|ed)?|scrap(?:s|ped)?|(?:never|don't|do\s+not|can't|cannot|must\s+not)\s+(?:say|write|use|claim)"
+            r"|pull(?:s|ed)?|scrap(?:s|ped)?|(?:never|don't|do\s+not|can't|cannot|must\s+not)\s+(?:say|write|use|claim"
+            r"|supply|print|include)"
             r"|stop(?:ped)?\s+(?:saying|writing|using|calling\s+\w+(?:\s+\w+)?)"
             r"|(?:stop(?:s|ped)?|kill(?:s|ed)?|nix(?:es|ed)?|axe[sd]?|shelv(?:e|es|ed))\s+the")
 _WORDING = (r"phrases?|words?|wording|lines?|terms?|labels?|badges?|claims?|slogans?|taglines?"
@@ -858,8 +859,15 @@ def _mentioned(sentence: str, spans: list[tuple[int, int]]) -> list[tuple[int, i
             mentioned = True  # the next item of "words like 'a', 'b' or 'c'"
         if mentioned:
             out.append((a, b))
+            # … and the items before it: "'safe during pregnancy' or 'safe for all ages' wording"
+            j = len(out) - 1
+            k = spans.index((a, b))
+            while k > 0 and spans[k - 1] not in out and _LIST_GAP.match(
+                    sentence[spans[k - 1][1] + 1:max(spans[k - 1][1] + 1, spans[k][0] - 1)]):
+                k -= 1
+                out.insert(j, spans[k])
         prev_end, prev_mentioned = b, mentioned
-    return out
+    return sorted(out)
 
 
 # Words that say a claim stands after all: "we cut 'heals', yet this panel still repairs …"
@@ -925,7 +933,19 @@ def _reported_and_policed(sentence: str) -> list[tuple[int, int]]:
         return []
     if _ENDORSED.search(sentence):
         return []
-    return [m.span(1) for m in _REPORTED_CLAUSE.finditer(sentence)]
+    found = [m.span(1) for m in _REPORTED_CLAUSE.finditer(sentence)]
+    m = _FORBIDDEN_LIST.search(sentence)
+    if m is not None:
+        found.append(m.span(1))
+    return found
+
+
+# Unquoted words listed after a ban: "Reseller claims guide — never write: cures, heals,
+# treats neuropathy, FDA approved", "banned words: …". The list runs to the sentence's end.
+_FORBIDDEN_LIST = re.compile(
+    r"\b(?:(?:never|don't|do\s+not|must\s+not|cannot|can't)\s+(?:say|write|use|claim|print)"
+    r"|(?:banned|forbidden|prohibited)\s+(?:words?|phrases?|terms?|claims?|wording))\s*:\s*(.{3,240})$",
+    re.IGNORECASE)
 
 
 def _rejected_and_named(sentence: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
