@@ -238,6 +238,8 @@ _SYMPTOM_ADJ = frozenset({"numb"})  # effect verbs that, before a body part, nam
 _BECOME = frozenset(word_stem(w) for w in "go goes went gone going turn turns turned turning "
                     "get gets got getting become becomes became feel feels felt".split())
 _CLINICIAN_REACH = 4  # words after a clinician in which an effect verb is theirs
+_SIDE_EFFECT_REACH = 8  # words after a side effect in which "gone", "faded" tell of it
+_CONDITION_TAGS = frozenset({"minor", "moderate", "serious", "condition_generic", "body_function"})
 
 
 def _care_and_symptoms(tags: list[tuple[str, int, int]], stems: tuple[str, ...]
@@ -261,6 +263,14 @@ def _care_and_symptoms(tags: list[tuple[str, int, int]], stems: tuple[str, ...]
         elif any(end <= a <= end + _CLINICIAN_REACH and not any(end <= p < a for p in products)
                  for end in clinicians):
             drop.add(t)
+    # A side effect that went away: "mild redness on my cheeks, gone within the hour". Only
+    # where the sentence names no condition the device could be said to help.
+    if not any(c in _CONDITION_TAGS for c, _, _ in tags):
+        side = [b for c, _, b in tags if c == "risk_condition"]
+        for t in tags:
+            c, a, b = t
+            if c in _EFFECTS and any(end <= a <= end + _SIDE_EFFECT_REACH for end in side):
+                drop.add(t)
     return [t for t in tags if t not in drop] if drop else tags
 
 
@@ -611,6 +621,7 @@ _FILLER = frozenset({"a", "an", "the", "any", "actual", "real", "your", "some"})
 _TARGETS = frozenset({"minor", "moderate", "serious", "condition_generic", "body_function"})
 _FILLER_AS = _FILLER | {"as"}
 _REMEDY = frozenset({"treatment", "cure", "remedy", "therapy", "fix", "solution", "answer"})
+_NOTHING = word_stem("nothing")
 
 
 def _negated_target(s: Sentence, a1: int, b0: int, b1: int) -> bool:
@@ -626,9 +637,11 @@ def _negated_target(s: Sentence, a1: int, b0: int, b1: int) -> bool:
         i -= 2
         while i > a1 and s.stems[i] in _FILLER_AS:
             i -= 1
-    elif i > a1 + 1 and s.stems[i] == "for" and s.stems[i - 1] in ("not", "never"):
-        i -= 1  # "cleared for minor low back pain — not for sciatica"
-    if i <= max(a1, 0) or s.stems[i] not in ("not", "never") or s.clause[i] != s.clause[b0]:
+    elif i > a1 + 1 and (s.stems[i], s.stems[i - 1]) in (
+            ("for", "not"), ("for", "never"), ("about", _NOTHING), ("of", "no")):
+        i -= 1  # "cleared for minor low back pain — not for sciatica", "— nothing about sciatica"
+    if i <= max(a1, 0) or s.stems[i] not in ("not", "never", _NOTHING, "no") or (
+            s.clause[i] != s.clause[b0]):
         return False
     gap = s.text[s.spans[i - 1][1]:s.spans[i][0]]
     return any(p in gap for p in (",", ";", "\u2014", "\u2013", " - "))
