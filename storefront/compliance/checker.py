@@ -790,7 +790,8 @@ _FEATURE_AFTER = re.compile(r"^\W{0,3}\s*(?:mode|setting|programme|program|prese
 _REPORTED_BEFORE = re.compile(
     r"\b(?:said|says|saying|called|calls|calling|promised|promises|promising|claimed|claims|claiming"
     r"|wrote|written|stated|advertis(?:e|es|ed|ing)|labell?ed|listed|touted|described|billed|branded|read"
-    r"|print(?:s|ed)?|stamp(?:s|ed)?|plaster(?:s|ed)?)\b(?:\s+[\w'-]+){0,6}?\s+(?:as\s+)?(?:things\s+like\s+|that\s+)?[:,]?\s*$",
+    r"|print(?:s|ed)?|stamp(?:s|ed)?|plaster(?:s|ed)?|argu(?:e|es|ed|ing|ment)|brag(?:s|ged)?\s+about"
+    r"|boast(?:s|ed)?\s+(?:about|of))\b(?:\s+[\w'-]+){0,6}?\s+(?:as\s+)?(?:things\s+like\s+|that\s+)?[:,]?\s*$",
     re.IGNORECASE)
 # With a regulator, a court or a complaint in the sentence: "a site whose panels were said to
 # '…'" reports the copy ("updated our packaging to read '…'" is the seller's own)
@@ -822,6 +823,8 @@ _JUDGED_AFTER = re.compile(
     r"|falls?\s+outside|fell\s+outside|goes\s+beyond|went\s+beyond|overstate[sd]?|referred\s+(?:only\s+)?to"
     r"|(?:is|are|was|were)\s+(?:an?\s+)?(?:[\w-]+\s+){0,2}claims?|(?:is|are|was|were)\s+off[-\s]label"
     r"|can't\s+stay|cannot\s+stay|has\s+to\s+go|must\s+go"
+    # "… 'works for everyone' among the slogans the agency considered deceptive"
+    rf"|among\s+the\s+(?:[\w-]+\s+)?(?:{_WORDING}|slogans?)\b"
     # "'FDA approved' doesn't apply to devices like this", "… isn't a term the FDA uses"
     r"|(?:doesn't|does\s+not|don't|do\s+not|never)\s+(?:apply|applies|exist|exists)"
     r"|(?:isn't|is\s+not|aren't|are\s+not)\s+(?:a\s+)?(?:thing|real|something|how|what|a\s+term|a\s+category|an\s+option)"
@@ -909,7 +912,7 @@ _REPORTED_CLAUSE = re.compile(
     r"|\b(?:websites?|sites?|brochures?|labell?ing|pages?|firms?|company|sellers?)(?:'s)?\s+)"
     r"(?:saying|says|said|claiming|claims|claimed|pitching|promising|promised|touting|touted"
     r"|calling|called|suggesting|suggested|promoted|promoting|marketed|advertised|listed|listing"
-    r"|recommended|recommending|mention|mentions|mentioning"
+    r"|recommended|recommending|mention|mentions|mentioning|described|describing|describes"
     r"|promises\s+to|claims\s+to)\s+(?:that\s+)?"
     r"(.{3,160}?)(?=\s+(?:was|were|is|are|will\s+be|has\s+been|have\s+been|gets?|got)\s+(?:\w+\s+)?"
     r"(?:removed|pulled|deleted|banned|taken|struck|rejected|flagged|hidden|held\s+back|withheld)\b"
