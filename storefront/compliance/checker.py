@@ -400,6 +400,11 @@ def _judge(doc: _Context, plain: PlainText, source: str, rule: Rule, p: Pattern,
     esc = rule.escalate
     if esc is not None and severity != esc.severity:
         for em in esc.when.finditer(plain.text, ss, se):
+            # the condition of another statement ("keep it off his neck because of his thyroid
+            # condition; elsewhere, the light encourages stem cell activity") ties nothing
+            a, b = (end, em.start()) if em.start() >= end else (em.end(), start)
+            if a < b and _OTHER_STATEMENT.search(plain.text, a, b):
+                continue
             if not doc.exempt(em.start(), ("negated", "precaution-clause")):
                 severity = esc.severity
                 message = esc.why or message
@@ -409,6 +414,9 @@ def _judge(doc: _Context, plain: PlainText, source: str, rule: Rule, p: Pattern,
         suggestion, rewrite = p.rewrite.format(k_number=(facts.k_number or "").strip()), True
     return start, end, rule, severity, message, suggestion, rewrite
 
+
+
+_OTHER_STATEMENT = re.compile(r";\s|\s[\u2014\u2013-]\s|\u2014")
 
 
 def _validate(kind: str | None, regulatory: str | None) -> None:
@@ -821,7 +829,11 @@ _JUDGED_AFTER = re.compile(
     r"|not\s+(?:accurate|true|ours|theirs|allowed|permitted)|never|wrong|inaccurate|misleading|false"
     r"|untrue|an?\s+(?:overstatement|exaggeration|mistake|error|claim))"
     r"|falls?\s+outside|fell\s+outside|goes\s+beyond|went\s+beyond|overstate[sd]?|referred\s+(?:only\s+)?to"
-    r"|(?:is|are|was|were)\s+(?:an?\s+)?(?:[\w-]+\s+){0,2}claims?|(?:is|are|was|were)\s+off[-\s]label"
+    r"|(?:is|are|was|were)\s+(?:an?\s+)?(?:[\w-]+\s+){0,2}claims?"
+    # "… is a sales line rather than a research finding" (not "is the line to use")
+    rf"|(?:is|are|was|were)\s+(?:just\s+|only\s+|merely\s+)?an?\s+(?:[\w-]+\s+){{0,2}}"
+    rf"(?:{_WORDING}|pitch|slogans?)\b(?!\s+to\b)"
+    r"|(?:is|are|was|were)\s+off[-\s]label"
     r"|can't\s+stay|cannot\s+stay|has\s+to\s+go|must\s+go"
     # "… 'works for everyone' among the slogans the agency considered deceptive"
     rf"|among\s+the\s+(?:[\w-]+\s+)?(?:{_WORDING}|slogans?)\b"
@@ -905,7 +917,7 @@ _REPORTED_CLAUSE = re.compile(
     r"|videos?|captions?|testimonials?|marketers?|sellers?|brands?|companies|company|rivals?"
     r"|competitors?|firms?|retailers?|influencers?|makers?|manufacturers?|vendors?|infomercials?"
     r"|quotes?|stor(?:y|ies)|messages?|emails?)\s+"
-    r"(?:that\s+|which\s+|who\s+|for\s+)?"
+    r"(?:that\s+|which\s+|who\s+|for\s+|from\s+)?"
     r"|\b(?:it|they)\s+"
     # a regulator's report: "the firm's website promoted its laser for …", "a website's
     # promises to heal tendons …"
@@ -913,6 +925,7 @@ _REPORTED_CLAUSE = re.compile(
     r"(?:saying|says|said|claiming|claims|claimed|pitching|promising|promised|touting|touted"
     r"|calling|called|suggesting|suggested|promoted|promoting|marketed|advertised|listed|listing"
     r"|recommended|recommending|mention|mentions|mentioning|described|describing|describes"
+    r"|implying|implied|implies"
     r"|promises\s+to|claims\s+to)\s+(?:that\s+)?"
     r"(.{3,160}?)(?=\s+(?:was|were|is|are|will\s+be|has\s+been|have\s+been|gets?|got)\s+(?:\w+\s+)?"
     r"(?:removed|pulled|deleted|banned|taken|struck|rejected|flagged|hidden|held\s+back|withheld)\b"
