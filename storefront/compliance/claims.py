@@ -236,7 +236,8 @@ _EFFECTS = frozenset({"effect_soft", "effect_strong", "effect_boost"})
 _SYMPTOM_ADJ = frozenset({"numb"})  # effect verbs that, before a body part, name a symptom
 # … or after a verb of becoming: "if your hands go numb at night"
 _BECOME = frozenset(word_stem(w) for w in "go goes went gone going turn turns turned turning "
-                    "get gets got getting become becomes became feel feels felt".split())
+                    "get gets got getting become becomes became feel feels felt stay stays "
+                    "stayed remain remains remained".split())
 _CLINICIAN_REACH = 4  # words after a clinician in which an effect verb is theirs
 _SIDE_EFFECT_REACH = 8  # words after a side effect in which "gone", "faded" tell of it
 _CONDITION_TAGS = frozenset({"minor", "moderate", "serious", "condition_generic", "body_function"})
