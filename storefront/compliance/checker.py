@@ -496,7 +496,7 @@ def check_copy(text: str, kind: str | None = None, regulatory: str | None = None
 # FDA approved" corrects a claim. They pass unless a claim family found a claim there.
 _CONTEXT_PASS = {
     "serious-condition": frozenset({"precaution", "hedge_research", "debunk", "correction", "history",
-                                    "evidence_doubt", "denial_after"}),
+                                    "evidence_doubt", "denial_after", "negation"}),
     "guaranteed-result": frozenset({"precaution", "hedge_research", "correction"}),
     "vulnerable-groups": frozenset({"precaution", "correction", "hedge_research"}),
     "fda-approval": frozenset({"debunk", "correction"}),

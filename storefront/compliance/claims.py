@@ -633,6 +633,14 @@ def _negated_target(s: Sentence, a1: int, b0: int, b1: int) -> bool:
     i = b0 - 1
     while i > a1 and s.stems[i] in _FILLER:
         i -= 1
+    # "— not for sciatica or a herniated disc": back over the list to its first item
+    while i > a1 and s.stems[i] in ("or", "and", "nor"):
+        ends = [a for c, a, b in s.tags if c in _TARGETS and b == i and a > a1]
+        if not ends:
+            break
+        i = min(ends) - 1
+        while i > a1 and s.stems[i] in _FILLER:
+            i -= 1
     # "…, not as a treatment for depression": the remedy word and its "for" are denied too
     if i > a1 + 1 and s.stems[i] == "for" and s.stems[i - 1] in _REMEDY:
         i -= 2

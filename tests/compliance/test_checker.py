@@ -979,3 +979,100 @@ def test_a_standalone_no_negates_nothing_after_it(text):
     found = check_copy(text, "handheld", "otc_cleared", markdown=False, whole_copy=False,
                        k_number="K123456", indications=ILY)
     assert [f.rule for f in found] == ["painless"], found
+
+
+# Courtesies, caring replies, symptoms, side effects, negated targets, reports and denied hopes
+# (batches 522-557); the rules alone, so no trained file decides them.
+@pytest.mark.parametrize(("text", "kind", "status", "is_blocked"), [
+    # symptoms and a side effect that went away claim nothing …
+    ("If your hands go numb at night, book in with your doctor first.", "handheld", "wellness",
+     False),
+    ("After a knee replacement the skin around the scar can stay numb for months, so use the "
+     "lowest setting.", "belt", "wellness", False),
+    ("Some mild redness on my cheeks after the first week, gone within the hour.", "panel",
+     "wellness", False),
+    # … but pain that went away is a claim
+    ("My knee pain was gone within the hour.", "belt", "wellness", True),
+    # a target negated after a dash
+    ("The box lists temporary relief of minor muscle and joint pain and stiffness — nothing "
+     "about sciatica, so I wouldn't buy it for that.", "belt", "otc_cleared", False),
+    ("It is cleared for temporary relief of minor muscle and joint pain — not for sciatica or "
+     "a herniated disc.", "belt", "otc_cleared", False),
+    # wording named, reported or policed
+    ("Reseller claims guide — never write: cures, heals, treats neuropathy, FDA approved, or "
+     "no side effects.", "belt", "wellness", False),
+    ("The FDA letter pointed out that the firm's labeling recommended its lamps for bursitis "
+     "and gout, none of which appear in the cleared indications.", "belt", "otc_cleared", False),
+    ("Reviews that mention sciatica, surgery or medication are held back because we can't "
+     "verify medical outcomes.", "belt", "wellness", False),
+    ("A dermatologist quoted in the piece cautioned that \"heals your skin from within\" is a "
+     "sales line rather than a research finding.", "panel", "wellness", False),
+    ("Update: we stopped saying \u201cinstant relief\u201d and now say the ache vanishes the "
+     "moment you switch it on.", "belt", "wellness", True),
+    # a hope denied, and a claim beside a denial that excuses nothing
+    ("I bought it hoping it would fix my sciatica; it didn't, and to be fair the seller never "
+     "said it would.", "belt", "wellness", False),
+    ("It fixed my sciatica, and the seller never said it would.", "belt", "wellness", True),
+    ("It cured my sciatica, which is a very different thing from what the box says.", "belt",
+     "wellness", True),
+    # implied outcomes without a claim word
+    ("Walked to the shop and back without the stick, first time in years.", "belt", "wellness",
+     True),
+    ("Use it without the goggles only if your eyes are closed.", "panel", "wellness", False),
+])
+def test_symptoms_reports_and_denied_hopes(text, kind, status, is_blocked):
+    found = check_copy(text, kind, status, markdown=False, whole_copy=False, model=False,
+                       k_number="K123456" if status != "wellness" else None,
+                       indications=ILY if status != "wellness" else None)
+    assert any(f.severity == "block" for f in found) is is_blocked, found
+
+
+def test_mechanism_is_tied_only_to_a_condition_in_its_own_statement():
+    split = ("Keep the handheld off his neck because of his thyroid condition; elsewhere, the "
+             "light encourages stem cell activity.")
+    assert rules_of(split, "handheld", "wellness") == {("mechanism-as-fact", "warn")}
+    assert ("mechanism-as-fact", "block") in rules_of(
+        "The light floods the cells with ATP, and that is how it rebuilds arthritic cartilage.",
+        "handheld", "wellness")
+
+
+def test_courtesy_openers_are_not_the_models_to_judge():
+    from storefront.compliance.checker import _analysed, _term, model_may_judge
+    from storefront.compliance.rules import active_rules
+
+    citation = _term(active_rules(), "citation")
+    for courtesy in ("Thank you for telling us about your husband's sciatica.",
+                     "Sorry the wrap didn't help your husband's sciatica, Linda.",
+                     "Thanks for asking before your knee arthroscopy."):
+        assert not model_may_judge(_analysed(courtesy), citation), courtesy
+    for claim in ("Thanks to the belt my sciatica is gone.",
+                  "Thanks for the kind words, so glad it's helping your lower back pain!",
+                  "Sorry the brace didn't do it for you, but the wrap actually treats tendonitis.",
+                  "We're sorry shipping took so long, but once it's set up you'll see how it "
+                  "handles stiff, achy joints."):
+        assert model_may_judge(_analysed(claim), citation), claim
+
+
+def test_second_opinion_reaches_caring_sentences_that_only_name_a_condition(monkeypatch):
+    # The model's opinion is pinned so the test checks the mechanism, not one trained file.
+    from storefront.compliance import checker as chk
+
+    chk.clear_caches()
+    monkeypatch.setattr(chk, "_model_pass_probability", lambda s, k, r: 0.985)
+    caring = ("If you have sciatica or a herniated disc, please ask your doctor before using "
+              "the belt, and wait until your surgeon has discharged you.")
+    rules_alone = check_copy(caring, "belt", "wellness", whole_copy=False, model=False)
+    with_model = check_copy(caring, "belt", "wellness", whole_copy=False)
+    if any(f.severity == "block" for f in rules_alone):
+        assert not any(f.severity == "block" for f in with_model), with_model
+    # an effect in the blocked span is never released, whatever the model says
+    for claim in ("Before use, know that it cures arthritis.",
+                  "Ask your doctor, then let it heal your sciatica for good."):
+        assert any(f.severity == "block" for f in check_copy(
+            claim, "belt", "wellness", whole_copy=False)), claim
+    # below the care threshold nothing changes
+    monkeypatch.setattr(chk, "_model_pass_probability", lambda s, k, r: 0.97)
+    assert [f.severity for f in check_copy(caring, "belt", "wellness", whole_copy=False)
+            if f.rule != chk.MODEL_RULE] == [f.severity for f in rules_alone]
+    monkeypatch.undo()
+    chk.clear_caches()
