@@ -501,9 +501,10 @@ _CONTEXT_PASS = {
     "vulnerable-groups": frozenset({"precaution", "correction", "hedge_research"}),
     "fda-approval": frozenset({"debunk", "correction"}),
     "mechanism-as-fact": frozenset({"hedge_research"}),
-    "disease-claim": frozenset({"correction", "hedge_research", "evidence_doubt", "denial_after"}),
+    "disease-claim": frozenset({"correction", "hedge_research", "evidence_doubt", "denial_after",
+                                "negation"}),
     "wellness-medical-mix": frozenset({"correction", "hedge_research", "debunk", "evidence_doubt",
-                                       "denial_after"}),
+                                       "denial_after", "negation"}),
     "drug-or-surgery-comparison": frozenset({"correction", "precaution"}),
     # "Be wary of any listing that says a class 4 laser needs no goggles"; asked and
     # answered "Is it a 'cold laser'? No, it's class 4 and warms the skin."
@@ -993,9 +994,10 @@ _REPORTS_OTHERS = re.compile(
     r"|wife|husband|partner|boss|trainer|coach))\b(?:\s+[\w'-]+){0,4}?\s+(?:say|says|said|claim|claims"
     r"|claimed|call|calls|promise|promises|insist|insists|swear|swears|tell\s+you|will\s+tell\s+you)\b"
     # a correction notice: "our ad said the belt 'treats sciatica'"
-    r"|\b(?:our|an?|the|one)\s+(?:old\s+|earlier\s+|previous\s+|former\s+)?(?:ad|advert|advertisement|listing"
-    r"|brochure|post|page|label|box|flyer|leaflet|email|video|newsletter|caption|description|website|site"
-    r"|banner|catalogue|catalog|packaging|insert)\s+(?:said|says|claimed|claims|called|promised|stated)\b"
+    r"|\b(?:(?:our|an?|the|one|some)\s+)?(?:(?:old|older|earlier|previous|former|social)\s+)*"
+    r"(?:ad|advert|advertisement|listing|brochure|post|page|label|box|flyer|leaflet|email|video"
+    r"|newsletter|caption|description|website|site|banner|catalogue|catalog|packaging|insert)s?\s+"
+    r"(?:said|says|say|claimed|claims|claim|called|promised|stated|suggested|implied)\b"
     r"|\byou(?:'ll|\s+will|\s+may|\s+might)\s+(?:hear|read|see)\b"
     # a question put to the shop: "We are sometimes asked whether the belt helps sciatica"
     r"|\b(?:we(?:'re|\s+are)|i(?:'m|\s+am)|we\s+get|i\s+get)\s+(?:often\s+|sometimes\s+|frequently\s+|regularly\s+)?"
@@ -1007,8 +1009,12 @@ _FLAT_DENIAL = re.compile(
     r"|that\s+(?:isn't|is\s+not)\s+(?:quite\s+|really\s+|entirely\s+|strictly\s+)?(?:true|right|accurate|so)"
     r"|it\s+(?:doesn't|does\s+not|didn't|did\s+not|won't|will\s+not|can't|cannot|isn't|is\s+not)"
     r"|they\s+(?:don't|do\s+not|aren't|are\s+not|won't|can't)|(?:this|ours|our\s+\w+)\s+(?:doesn't|does\s+not|isn't|is\s+not|won't|can't)"
-    r"|we\s+(?:don't|do\s+not|won't|never)(?=\s*[:.;\u2014\u2013]))"
+    r"|we\s+(?:don't|do\s+not|won't|never)(?=\s*[:.;\u2014\u2013])"
+    r"|there'?s\s+no\s+(?:good\s+|real\s+|solid\s+|reliable\s+)?evidence"
+    r"|we\s+(?:could|can)\s*(?:never|not|n't)\s+(?:support|back|stand\s+behind))"
     r"\b(?:\s+\w+){0,3}(?:\W*$"
+    # "We could never support that, and those posts have been deleted."
+    r"|\s*,\s*and\s+[^.!?]*\b(?:deleted|removed|taken\s+down|pulled)\b[^.!?]*[.!]?\s*$"
     # "We don't: this belt is cleared only for …": a colon or semicolon gives the reason
     r"|\s*[:;]\s+[^.!?]*[.!]?\s*$"
     # "It does not, and this belt is not sold for that purpose.": the rest denies too

@@ -630,17 +630,28 @@ def _negated_target(s: Sentence, a1: int, b0: int, b1: int) -> bool:
     relief", "for evening routines rather than pain relief of any kind"."""
     if any(c == "negation" and a1 < a < b1 and b > b0 for c, a, b in s.tags):
         return True
+    # from the start of the longest target holding this one ("dysplasia" in "hip dysplasia")
+    b0 = min([a for c, a, b in s.tags if c in _TARGETS and a1 <= a <= b0 < b], default=b0)
     i = b0 - 1
     while i > a1 and s.stems[i] in _FILLER:
         i -= 1
     # "— not for sciatica or a herniated disc": back over the list to its first item
-    while i > a1 and s.stems[i] in ("or", "and", "nor"):
-        ends = [a for c, a, b in s.tags if c in _TARGETS and b == i and a > a1]
+    while i > a1:
+        if s.stems[i] in ("or", "and", "nor"):
+            ends = [a for c, a, b in s.tags if c in _TARGETS and b == i and a > a1]
+        else:  # "wounds, neuropathy or …": the item before a comma
+            ends = [a for c, a, b in s.tags if c in _TARGETS and b == i + 1 and a > a1
+                    and "," in s.text[s.spans[i][1]:s.spans[i + 1][0]]]
         if not ends:
             break
         i = min(ends) - 1
         while i > a1 and s.stems[i] in _FILLER:
             i -= 1
+    if i > a1 + 1 and s.stems[i] == "as" and s.stems[i - 1] in ("not", "never"):
+        i -= 1  # "…, not as a surgical recovery aid"
+    # "…; it does not cover wounds, neuropathy or post-surgical care"
+    if any(c == "negation" and a1 < a and b == i + 1 for c, a, b in s.tags):
+        return True
     # "…, not as a treatment for depression": the remedy word and its "for" are denied too
     if i > a1 + 1 and s.stems[i] == "for" and s.stems[i - 1] in _REMEDY:
         i -= 2

@@ -998,6 +998,13 @@ def test_a_standalone_no_negates_nothing_after_it(text):
      "about sciatica, so I wouldn't buy it for that.", "belt", "otc_cleared", False),
     ("It is cleared for temporary relief of minor muscle and joint pain — not for sciatica or "
      "a herniated disc.", "belt", "otc_cleared", False),
+    ("Sessions are offered for temporary relief of minor muscle and joint stiffness, not as a "
+     "cure for hip dysplasia.", "laser", "rx_only", False),
+    ("The clearance covers temporary relief of minor muscle and joint pain; it does not cover "
+     "wounds, neuropathy or post-surgical care.", "laser", "rx_only", False),
+    ("The clearance covers temporary relief of minor muscle and joint pain, and it covers "
+     "wounds, neuropathy and post-surgical care too.", "laser", "rx_only", True),
+    ("It does not do miracles, but it cures arthritis.", "belt", "wellness", True),
     # wording named, reported or policed
     ("Reseller claims guide — never write: cures, heals, treats neuropathy, FDA approved, or "
      "no side effects.", "belt", "wellness", False),
