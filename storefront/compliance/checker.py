@@ -858,8 +858,8 @@ def _mentioned(sentence: str, spans: list[tuple[int, int]]) -> list[tuple[int, i
     policed = _POLICING.search(sentence) is not None
     old_copy = (_OLD_COPY.search(sentence) is not None
                 or _OTHERS_COPY.search(sentence) is not None)
-    prev_end, prev_mentioned = None, False
-    for a, b in spans:
+    prev_mentioned = False
+    for n, (a, b) in enumerate(spans):
         before = sentence[:max(0, a - 1)]  # up to the opening quote mark
         after = sentence[b + 1:b + 40]
         mentioned = (bool(_MENTION_BEFORE.search(before[-80:]))
@@ -870,20 +870,24 @@ def _mentioned(sentence: str, spans: list[tuple[int, int]]) -> list[tuple[int, i
                      or bool(_FEATURE_AFTER.match(after))
                      or ((old_copy or removal) and bool(_REPORTED_BEFORE.search(before[-80:])))
                      or (policed and bool(_SAID_BEFORE.search(before[-80:]))))
-        if (not mentioned and prev_mentioned and prev_end is not None
-                and _LIST_GAP.match(sentence[prev_end + 1:max(prev_end + 1, a - 1)])):
+        if not mentioned and prev_mentioned and _in_one_list(sentence, spans[n - 1], (a, b)):
             mentioned = True  # the next item of "words like 'a', 'b' or 'c'"
         if mentioned:
             out.append((a, b))
             # … and the items before it: "'safe during pregnancy' or 'safe for all ages' wording"
-            j = len(out) - 1
-            k = spans.index((a, b))
-            while k > 0 and spans[k - 1] not in out and _LIST_GAP.match(
-                    sentence[spans[k - 1][1] + 1:max(spans[k - 1][1] + 1, spans[k][0] - 1)]):
+            k = n
+            while k > 0 and spans[k - 1] not in out and _in_one_list(sentence, spans[k - 1],
+                                                                       spans[k]):
                 k -= 1
-                out.insert(j, spans[k])
-        prev_end, prev_mentioned = b, mentioned
+                out.append(spans[k])
+        prev_mentioned = mentioned
     return sorted(out)
+
+
+def _in_one_list(sentence: str, earlier: tuple[int, int], later: tuple[int, int]) -> bool:
+    """Only a list separator (a comma, "and", "or") stands between two quoted spans."""
+    gap = sentence[earlier[1] + 1:max(earlier[1] + 1, later[0] - 1)]
+    return _LIST_GAP.match(gap) is not None
 
 
 # Words that say a claim stands after all: "we cut 'heals', yet this panel still repairs …"

@@ -695,10 +695,10 @@ def test_model_second_opinion_releases_only_sentences_about_copy(monkeypatch):
                                                           whole_copy=False))
 
 
-def _sentence_findings(text: str, kind: str, status: str) -> list[Finding]:
+def _sentence_findings(text: str, kind: str, status: str, model: bool = True) -> list[Finding]:
     """Findings for one sentence on a product of that kind and status (a cleared product
-    carries a K-number and the ILY indications)."""
-    return check_copy(text, kind, status, markdown=False, whole_copy=False,
+    carries a K-number and the ILY indications); ``model=False``: the rules alone."""
+    return check_copy(text, kind, status, markdown=False, whole_copy=False, model=model,
                       k_number="K123456" if status != "wellness" else None,
                       indications=ILY if status != "wellness" else None)
 
@@ -1028,9 +1028,7 @@ def test_a_standalone_no_negates_nothing_after_it(text):
     ("Use it without the goggles only if your eyes are closed.", "panel", "wellness", False),
 ])
 def test_symptoms_reports_and_denied_hopes(text, kind, status, is_blocked):
-    found = check_copy(text, kind, status, markdown=False, whole_copy=False, model=False,
-                       k_number="K123456" if status != "wellness" else None,
-                       indications=ILY if status != "wellness" else None)
+    found = _sentence_findings(text, kind, status, model=False)
     assert any(f.severity == "block" for f in found) is is_blocked, found
 
 
