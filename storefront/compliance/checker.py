@@ -751,7 +751,8 @@ _REMOVAL = (r"remov(?:e|es|ed|ing)|delet(?:e|es|ed|ing)|strike|strikes|struck|dr
             r"|replac(?:e|es|ed|ing)|retir(?:e|es|ed)|retract(?:s|ed)?|reject(?:s|ed)?|flag(?:s|ged)?"
             r"|pull(?:s|ed)?|scrap(?:s|ped)?|(?:never|don't|do\s+not|can't|cannot|must\s+not)\s+(?:say|write|use|claim"
             r"|supply|print|include)"
-            r"|stop(?:ped)?\s+(?:saying|writing|using|calling\s+\w+(?:\s+\w+)?)"
+            r"|(?:stop(?:ped)?|cease[sd]?)\s+(?:saying|writing|using|calling\s+\w+(?:\s+\w+)?|describing|advertising"
+            r"|marketing|promoting|labell?ing|billing|claiming|pitching)"
             r"|(?:stop(?:s|ped)?|kill(?:s|ed)?|nix(?:es|ed)?|axe[sd]?|shelv(?:e|es|ed))\s+the")
 _WORDING = (r"phrases?|words?|wording|lines?|terms?|labels?|badges?|claims?|slogans?|taglines?"
             r"|headlines?|captions?|stickers?|language|copy|banners?|buttons?|bullets?")
@@ -893,7 +894,7 @@ def _in_one_list(sentence: str, earlier: tuple[int, int], later: tuple[int, int]
 # Words that say a claim stands after all: "we cut 'heals', yet this panel still repairs …"
 _REASSERTS = re.compile(r"\b(?:still|yet|but|however|kept|keep|keeps|stands?|remains?)\b", re.IGNORECASE)
 # "Customers call it 'a miracle cure', and we agree": the quote is endorsed, not rejected.
-_ENDORSED = re.compile(r"\b(?:we|i)\s+(?:totally\s+|fully\s+|completely\s+)?agree\b|\b(?:they|she|he)(?:'re|\s+are|'s|\s+is)"
+_ENDORSED = re.compile(r"\b(?:we|i)\s+(?:totally\s+|fully\s+|completely\s+)?agree\b|\banyway\b|\b(?:simply|just)\s+the\s+truth\b|\b(?:they|she|he)(?:'re|\s+are|'s|\s+is)"
                        r"\s+(?:so\s+|absolutely\s+|totally\s+)?right\b|\band\s+it\s+(?:really\s+|truly\s+)?(?:is|does)\b"
                        r"|\bwhich\s+it\s+(?:really\s+|truly\s+)?(?:is|does)\b"
                        # kept as it is: "Reviewer kept this FAQ line: '…'", "the bullet '…' stays on the
@@ -918,20 +919,35 @@ def _mentions_wording(sentence: str) -> bool:
 # panel as a cancer treatment", "a rival marketer that claimed its device treated lupus".
 # The reported clause runs to the end of the clause or to the removal itself.
 _REPORTED_CLAUSE = re.compile(
-    r"\b(?:(?:posts?|repl(?:y|ies)|reviews?|threads?|comments?|lines?|claims?|listings?|ads?|adverts?"
+    r"(?:\b(?:(?:posts?|repl(?:y|ies)|reviews?|threads?|comments?|lines?|claims?|listings?|ads?|adverts?"
     r"|videos?|captions?|testimonials?|marketers?|sellers?|brands?|companies|company|rivals?"
     r"|competitors?|firms?|retailers?|influencers?|makers?|manufacturers?|vendors?|infomercials?"
-    r"|quotes?|stor(?:y|ies)|messages?|emails?)\s+"
+    r"|quotes?|stor(?:y|ies)|messages?|emails?|distributors?|promoters?|defendants?|resellers?"
+    r"|dealers?|operators?|importers?|clinics?|salons?|spas?|stores?|shops?|accounts?|channels?)\s+"
+    # "ads for the panel promised …", "the maker of the wrap claimed …"
+    r"(?:(?:for|of|on|from|behind|selling)\s+(?:[\w'-]+\s+){1,3}?)?"
     r"(?:that\s+|which\s+|who\s+|for\s+|from\s+)?"
     r"|\b(?:it|they)\s+"
     # a regulator's report: "the firm's website promoted its laser for …", "a website's
     # promises to heal tendons …"
-    r"|\b(?:websites?|sites?|brochures?|labell?ing|pages?|firms?|company|sellers?)(?:'s)?\s+)"
+    r"|\b(?:websites?|sites?|brochures?|labell?ing|pages?|firms?|company|sellers?|videos?)(?:'s)?\s+)"
     r"(?:saying|says|said|claiming|claims|claimed|pitching|promising|promised|touting|touted"
     r"|calling|called|suggesting|suggested|promoted|promoting|marketed|advertised|listed|listing"
     r"|recommended|recommending|mention|mentions|mentioning|described|describing|describes"
-    r"|implying|implied|implies"
+    r"|implying|implied|implies|states|stated|stating|alleged|asserted|asserting|asserts"
+    r"|represented|representing|told\s+(?:[\w'-]+\s+){0,2}?(?:buyers|customers|consumers|patients|shoppers"
+    r"|users|people|readers|viewers|clients|owners|seniors|them|callers|followers|members)"
     r"|promises\s+to|claims\s+to)\s+(?:that\s+)?"
+    # "buyers who were told the belt would …", "the belt was advertised as risk-free",
+    # "agreed to stop describing its laser as painless", "Describing a belt as working like …"
+    r"|\b(?:buyers|customers|consumers|people|patients|shoppers|users|viewers|owners|seniors|readers"
+    r"|clients|members)\s+(?:who|that)\s+(?:were|had\s+been|was)\s+(?:told|promised|led\s+to\s+believe)\s+(?:that\s+)?"
+    r"|\b(?:was|were|is|are|been|being)\s+(?:falsely\s+|wrongly\s+|repeatedly\s+)?(?:advertised|marketed|sold|billed"
+    r"|promoted|pitched|touted|described|labell?ed|presented|branded)\s+as\s+"
+    r"|\b(?:stop|stops|stopped|cease|ceases|ceased|end|ended)\s+(?:describing|calling|advertising|marketing"
+    r"|promoting|labell?ing|billing|selling|presenting|pitching)\s+(?:[\w'-]+\s+){0,3}?(?:as\s+|that\s+)"
+    r"|^\W*(?:describing|calling|advertising|marketing|labell?ing|promoting|selling|billing|presenting"
+    r"|pitching)\s+(?:[\w'-]+\s+){0,4}?as\s+)"
     r"(.{3,160}?)(?=\s+(?:was|were|is|are|will\s+be|has\s+been|have\s+been|gets?|got)\s+(?:\w+\s+)?"
     r"(?:removed|pulled|deleted|banned|taken|struck|rejected|flagged|hidden|held\s+back|withheld)\b"
     r"|\s+and\s+(?:banned|removed|deleted|blocked)\b|\s+from\s+(?:the|our|its|their)\b"
@@ -943,6 +959,8 @@ _POLICING = re.compile(
     r"|never\s+(?:been\s+)?cleared|(?:not|never)\s+(?:been\s+)?covered|none\s+of\s+which"
     r"|(?:could|can)\s*(?:not|n't)\s+(?:make|claim)|court|lawsuit|suit\s+over|class\s+action"
     r"|upheld|complaint|settlement|barred|bars|asked\s+to\s+(?:revise|change|remove|correct|withdraw)"
+    r"|prosecutors?|attorneys?\s+general|investigators?|inspectors?|enforcement|authorit(?:y|ies)"
+    r"|alleg(?:e|es|ed|ing|ations?)|complaints|report(?:ed)?\s+(?:it|them|the\s+\w+)\s+to|judge|jury"
     r"|held\s+back|withheld|(?:the|agency's|regulator's|fda's|ftc's)\s+letter\s+"
     r"(?:noted|said|objected|cited|stated|found|pointed\s+out))\b",
     re.IGNORECASE)
