@@ -505,7 +505,7 @@ _CONTEXT_PASS = {
                                 "negation"}),
     "wellness-medical-mix": frozenset({"correction", "hedge_research", "debunk", "evidence_doubt",
                                        "denial_after", "negation"}),
-    "drug-or-surgery-comparison": frozenset({"correction", "precaution"}),
+    "drug-or-surgery-comparison": frozenset({"correction", "precaution", "history"}),
     # "Be wary of any listing that says a class 4 laser needs no goggles"; asked and
     # answered "Is it a 'cold laser'? No, it's class 4 and warms the skin."
     "laser-no-heat": frozenset({"correction"}),
@@ -746,6 +746,7 @@ def _quote_spans(sentence: str) -> list[tuple[int, int]]:
 # is none of these.
 _REMOVAL = (r"remov(?:e|es|ed|ing)|delet(?:e|es|ed|ing)|strike|strikes|struck|drop(?:s|ped|ping)?|cut|cuts"
             r"|take\s+out|took\s+out|tak(?:e|es|en)\s+(?:it\s+|them\s+)?(?:down|out)|took\s+(?:it\s+|them\s+)?(?:down|out)"
+            r"|(?:took|take|takes|taken)\s+(?:the|their|its|his|her|that|this)\s+(?:[\w-]+\s+)?(?:down|offline)"
             r"|hid(?:e|es|den)|swap(?:s|ped)?|rewrote|amend(?:s|ed)?|muted|sunset(?:s|ted)?|walk(?:s|ed)?\s+back"
             r"|scrub(?:s|bed)?|archiv(?:e|es|ed)|supersed(?:e|es|ed)|withdr(?:aw|aws|ew|awn)|avoid(?:s|ed|ing)?|ban(?:s|ned)?|forbid(?:s|den)?|prohibit(?:s|ed)?"
             r"|replac(?:e|es|ed|ing)|retir(?:e|es|ed)|retract(?:s|ed)?|reject(?:s|ed)?|flag(?:s|ged)?"
@@ -789,7 +790,7 @@ _SOLD_AS_BEFORE = re.compile(r"\b(?:sold|marketed|advertised|billed|promoted|pit
 _GONE_AFTER = re.compile(
     rf"^\W{{0,3}}\s*(?:(?:{_WORDING})\s+)?(?:(?:is|are|was|were|has\s+been|have\s+been|now|since|all)\s+)*"
     r"(?:gone|removed|deleted|dropped|retired|pulled|struck|retracted|withdrawn|scrapped|history"
-    r"|replaced|archived|scrubbed|sunset)\b",
+    r"|replaced|archived|scrubbed|sunset|cut|axed|nixed|binned|out(?!\s+of\b))\b",
     re.IGNORECASE)
 # A setting's name, not a promise: "'Deep Sleep' mode dims the LEDs to 20 %".
 _FEATURE_AFTER = re.compile(r"^\W{0,3}\s*(?:mode|setting|programme|program|preset|button|timer|function)\b",
@@ -842,7 +843,11 @@ _JUDGED_AFTER = re.compile(
     # "'FDA approved' doesn't apply to devices like this", "… isn't a term the FDA uses"
     r"|(?:doesn't|does\s+not|don't|do\s+not|never)\s+(?:apply|applies|exist|exists)"
     r"|(?:isn't|is\s+not|aren't|are\s+not)\s+(?:a\s+)?(?:thing|real|something|how|what|a\s+term|a\s+category|an\s+option)"
-    r"|[-\u2013\u2014]\s*(?:replace|swap|change|rewrite|cut|delete|remove|strike)|replace\s+(?:it\s+)?with)\b",
+    r"|[-\u2013\u2014]\s*(?:replace|swap|change|rewrite|cut|delete|remove|strike)|replace\s+(?:it\s+)?with"
+    # "'speeds recovery' becomes 'part of your cool-down routine'"
+    r"|(?:becomes|became|(?:changes|changed)\s+to|turns\s+into)(?=\s*[\"'\u201c\u2018])"
+    r"|(?:is|was|gets?|got)\s+(?:changed|rewritten|reworded|swapped|replaced))\b"
+    r"|^\W{0,3}\s*(?:->|\u2192|=>)",
     re.IGNORECASE)
 _REMOVAL_ANYWHERE = re.compile(rf"\b(?:{_REMOVAL})\b", re.IGNORECASE)
 _LIST_GAP = re.compile(r"^\s*(?:,\s*(?:and\s+|or\s+)?|and\s+|or\s+|/\s*)$", re.IGNORECASE)
@@ -923,10 +928,12 @@ _REPORTED_CLAUSE = re.compile(
     r"|videos?|captions?|testimonials?|marketers?|sellers?|brands?|companies|company|rivals?"
     r"|competitors?|firms?|retailers?|influencers?|makers?|manufacturers?|vendors?|infomercials?"
     r"|quotes?|stor(?:y|ies)|messages?|emails?|distributors?|promoters?|defendants?|resellers?"
-    r"|dealers?|operators?|importers?|clinics?|salons?|spas?|stores?|shops?|accounts?|channels?)\s+"
+    r"|dealers?|operators?|importers?|clinics?|salons?|spas?|stores?|shops?|accounts?|channels?"
+    r"|advertisements?|advertorials?|articles?|inserts?|packaging|labels?|boxes|cartons?|leaflets?|flyers?"
+    r"|manuals?|brochures?|catalogues?|catalogs?)\s+"
     # "ads for the panel promised …", "the maker of the wrap claimed …"
     r"(?:(?:for|of|on|from|behind|selling)\s+(?:[\w'-]+\s+){1,3}?)?"
-    r"(?:that\s+|which\s+|who\s+|for\s+|from\s+)?"
+    r"(?:that\s+|which\s+|who\s+|for\s+|from\s+)?(?:had\s+|has\s+|have\s+|once\s+|repeatedly\s+|falsely\s+)?"
     r"|\b(?:it|they)\s+"
     # a regulator's report: "the firm's website promoted its laser for …", "a website's
     # promises to heal tendons …"
@@ -934,16 +941,20 @@ _REPORTED_CLAUSE = re.compile(
     r"(?:saying|says|said|claiming|claims|claimed|pitching|promising|promised|touting|touted"
     r"|calling|called|suggesting|suggested|promoted|promoting|marketed|advertised|listed|listing"
     r"|recommended|recommending|mention|mentions|mentioning|described|describing|describes"
-    r"|implying|implied|implies|states|stated|stating|alleged|asserted|asserting|asserts"
+    r"|implying|implied|implies|states|stated|stating|alleged|asserted|asserting|asserts|sold|sells|selling"
     r"|represented|representing|told\s+(?:[\w'-]+\s+){0,2}?(?:buyers|customers|consumers|patients|shoppers"
     r"|users|people|readers|viewers|clients|owners|seniors|them|callers|followers|members)"
     r"|promises\s+to|claims\s+to)\s+(?:that\s+)?"
     # "buyers who were told the belt would …", "the belt was advertised as risk-free",
     # "agreed to stop describing its laser as painless", "Describing a belt as working like …"
     r"|\b(?:buyers|customers|consumers|people|patients|shoppers|users|viewers|owners|seniors|readers"
-    r"|clients|members)\s+(?:who|that)\s+(?:were|had\s+been|was)\s+(?:told|promised|led\s+to\s+believe)\s+(?:that\s+)?"
+    r"|clients|members)\s+(?:(?:who|that)\s+)?(?:were|had\s+been|was)\s+(?:told|promised|led\s+to\s+believe|assured)\s+(?:that\s+)?"
+    # "… told readers the belt had replaced their painkillers", "a clinic's boast that …"
+    r"|\btold\s+(?:[\w'-]+\s+){0,2}?(?:buyers|customers|consumers|patients|shoppers|users|people|readers|viewers"
+    r"|clients|owners|seniors|callers|followers|members)\s+(?:that\s+)?"
+    r"|\b(?:boasts?|claims?|promises?|assertions?|suggestions?|pitch)\s+that\s+"
     r"|\b(?:was|were|is|are|been|being)\s+(?:falsely\s+|wrongly\s+|repeatedly\s+)?(?:advertised|marketed|sold|billed"
-    r"|promoted|pitched|touted|described|labell?ed|presented|branded)\s+as\s+"
+    r"|promoted|pitched|touted|described|labell?ed|presented|branded)\s+(?:as|to|for)\s+"
     r"|\b(?:stop|stops|stopped|cease|ceases|ceased|end|ended)\s+(?:describing|calling|advertising|marketing"
     r"|promoting|labell?ing|billing|selling|presenting|pitching)\s+(?:[\w'-]+\s+){0,3}?(?:as\s+|that\s+)"
     r"|^\W*(?:describing|calling|advertising|marketing|labell?ing|promoting|selling|billing|presenting"
@@ -960,7 +971,9 @@ _POLICING = re.compile(
     r"|(?:could|can)\s*(?:not|n't)\s+(?:make|claim)|court|lawsuit|suit\s+over|class\s+action"
     r"|upheld|complaint|settlement|barred|bars|asked\s+to\s+(?:revise|change|remove|correct|withdraw)"
     r"|prosecutors?|attorneys?\s+general|investigators?|inspectors?|enforcement|authorit(?:y|ies)"
-    r"|alleg(?:e|es|ed|ing|ations?)|complaints|report(?:ed)?\s+(?:it|them|the\s+\w+)\s+to|judge|jury"
+    r"|alleg(?:e|es|ed|ing|ations?)|complaints|report(?:ed)?\s+(?:it|them|the\s+\w+)\s+to|judge|jury|plaintiffs?"
+    r"|(?:questions|questioned|disputes|disputed|challenges|challenged|debunks|debunked|doubts|doubted)"
+    r"\s+(?:a|an|the|its|their|this|that)"
     r"|held\s+back|withheld|(?:the|agency's|regulator's|fda's|ftc's)\s+letter\s+"
     r"(?:noted|said|objected|cited|stated|found|pointed\s+out))\b",
     re.IGNORECASE)
@@ -968,22 +981,22 @@ _POLICING = re.compile(
 
 def _reported_and_policed(sentence: str) -> list[tuple[int, int]]:
     """Unquoted clauses of other copy that the sentence reports in order to remove or police it."""
-    if not (_REMOVAL_ANYWHERE.search(sentence) or _POLICING.search(sentence)):
-        return []
     if _ENDORSED.search(sentence):
         return []
-    found = [m.span(1) for m in _REPORTED_CLAUSE.finditer(sentence)]
     m = _FORBIDDEN_LIST.search(sentence)
-    if m is not None:
-        found.append(m.span(1))
-    return found
+    found = [m.span(1)] if m is not None else []
+    if not (_REMOVAL_ANYWHERE.search(sentence) or _POLICING.search(sentence)):
+        return found
+    return [m.span(1) for m in _REPORTED_CLAUSE.finditer(sentence)] + found
 
 
 # Unquoted words listed after a ban: "Reseller claims guide — never write: cures, heals,
 # treats neuropathy, FDA approved", "banned words: …". The list runs to the sentence's end.
 _FORBIDDEN_LIST = re.compile(
     r"\b(?:(?:never|don't|do\s+not|must\s+not|cannot|can't)\s+(?:say|write|use|claim|print)"
-    r"|(?:banned|forbidden|prohibited)\s+(?:words?|phrases?|terms?|claims?|wording))\s*:\s*(.{3,240})$",
+    r"|(?:banned|forbidden|prohibited|off-limits)\s+(?:words?|phrases?|terms?|claims?|wording|list)"
+    r"|do[\s-]+not[\s-]+(?:say|use|write)(?:\s+(?:list|words?|terms?|phrases?))?|words?\s+to\s+avoid"
+    r"|(?:never|don't)[\s-]+say(?:\s+(?:list|words?))?)\s*:\s*(.{3,240})$",
     re.IGNORECASE)
 
 
@@ -1712,9 +1725,12 @@ _PLACEMENT_CLAIMS = _CLAIM_CATS | frozenset({
 # ("Thanks for the kind words, so glad it's helping your back"), unless the courtesy is an
 # apology for an effect that did not come and nothing follows it.
 _COURTESY = re.compile(
-    r"^\W*(?:(?:many|huge|big|so|really|very)\s+)?(?:thank\s+you|thanks(?!\s+to\b)"
+    # a greeting may come first: "Hi Ursula, thanks for telling us about …"
+    r"^\W*(?:(?:hi|hello|hey|dear|good\s+(?:morning|afternoon|evening))(?:\s+[A-Z][\w'-]*){0,2}\s*[,!]\s*)?"
+    r"(?:(?:many|huge|big|so|really|very)\s+)?(?:thank\s+you|thanks(?!\s+to\b)"
     r"|(?:(?:we\s+are|we're|i'm|i\s+am)\s+(?:so\s+|really\s+|very\s+)?)?sorry"
-    r"|congratulations|welcome\s+(?:back|aboard))\b", re.IGNORECASE)
+    r"|congratulations|welcome\s+(?:back|aboard)|(?:we(?:'re|\s+are)\s+)?glad\s+you\s+(?:asked|wrote|got\s+in\s+touch)"
+    r"|(?:it's|it\s+is)\s+(?:thoughtful|kind|good)\s+of\s+you)\b", re.IGNORECASE)
 _APOLOGY_FOR_FAILURE = re.compile(
     r"^\W*(?:(?:we\s+are|we're|i'm|i\s+am)\s+)?(?:so\s+|really\s+|very\s+)?sorry\b"
     r"(?:\s+(?:to\s+hear\s+)?(?:that\s+)?[\w'-]+){1,4}?\s+(?:didn't|did\s+not|hasn't|has\s+not"
@@ -1728,10 +1744,17 @@ _COURTESY_CLAIMS = (_PLACEMENT_CLAIMS | frozenset({"proof_verb", "possible"})) -
     "minor", "moderate", "serious", "condition_generic", "body_function"})
 
 
+# "…; please get your cardiologist's okay before booking": a request after the courtesy is
+# no turn to a claim
+_REQUEST_AFTER = re.compile(r"[;:\u2013\u2014]\s*(?:and\s+|so\s+)?please\b",
+                            re.IGNORECASE)
+
+
 def _mere_courtesy(sent) -> bool:
     """A thank-you, apology or welcome that makes no claim of its own."""
     text = sent.text
-    if not _COURTESY.match(text) or _COURTESY_TURN.search(text):
+    if not _COURTESY.match(text) or any(not _REQUEST_AFTER.match(text, m.start())
+                                         for m in _COURTESY_TURN.finditer(text)):
         return False
     return not (sent.cats() & _COURTESY_CLAIMS) or bool(_APOLOGY_FOR_FAILURE.match(text))
 
