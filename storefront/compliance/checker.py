@@ -470,6 +470,7 @@ def check_copy(text: str, kind: str | None = None, regulatory: str | None = None
         found = _outside_product_names(found, plain.text, spans)
         found = _not_in_disputed_quotes(found, plain, text, spans)
         found = _not_in_disputed_reports(found, spans, analysed)
+        found = _not_in_questions_or_courtesies(found, spans, analysed)
         found = _heat_not_denied(found, plain.text, spans)
         found = _not_in_word_lists(found, plain.text, spans)
         found = [f for f in found if not (_CLAIM_AS_MODIFIER.match(plain.text, f[1])
@@ -762,9 +763,9 @@ _WORDING_NOT_HARDWARE = _WORDING.replace("|buttons?", "")
 # nor is avoiding something ("avoiding the eyes and the thyroid") talk about copy
 _REMOVAL_OF_COPY = _REMOVAL.replace("|avoid(?:s|ed|ing)?", "")
 _MENTION_BEFORE = re.compile(
-    rf"(?:\b(?:{_REMOVAL})(?:\s+(?:the|any|all|every|our|their|its|your))?(?:\s+(?:{_WORDING}))?"
+    rf"(?:\b(?:{_REMOVAL})(?:\s+(?:the|any|all|every|our|their|its|your))?(?:\s+[\w-]+'s)?(?:\s+(?:{_WORDING}))?"
     rf"|\b(?:the|a|any|that|this)\s+(?:[\w-]+\s+)?(?:{_WORDING})(?:\s+(?:about|reading|saying|that\s+(?:said|says|read|reads)))?"
-    rf"|\b(?:{_REMOVAL})\s+(?:the|a|an|this|that|one|every|any)\s+(?:[\w-]+\s+)?(?:testimonials?|reviews?|posts?|comments?|repl(?:y|ies)"
+    rf"|\b(?:{_REMOVAL})\s+(?:(?:the|a|an|this|that|one|every|any)\s+)?(?:[\w-]+\s+)?(?:testimonials?|reviews?|posts?|comments?|repl(?:y|ies)"
     r"|quotes?|sentences?)(?:\s+(?:about|reading|saying|that\s+(?:said|says|read|reads)))?"
     rf"|\b(?:{_WORDING})\s+(?:like|such\s+as)"
     r"|\b(?:phrases?|words?|terms?|wording|claims?|red\s+flags?)\b[^.;:\"'\u201c\u2018]{0,50}:"
@@ -808,7 +809,7 @@ _REPORTED_BEFORE = re.compile(
 # '…'" reports the copy ("updated our packaging to read '…'" is the seller's own)
 _SAID_BEFORE = re.compile(
     r"\b(?:said|claimed|claiming|promised|promising|described|advertised|touted|billed|called|calling"
-    r"|labell?ed)\b(?:\s+[\w'-]+){0,6}?\s+(?:as\s+)?(?:to\s+|that\s+)?[:,]?\s*$", re.IGNORECASE)
+    r"|labell?ed|told|swore|insisted|repeating|assured|cited|quoted|statements?)\b(?:\s+[\w'-]+){0,6}?\s+(?:as\s+)?(?:to\s+|that\s+)?[:,]?\s*$", re.IGNORECASE)
 _OLD_COPY = re.compile(
     r"\b(?:old|older|earlier|previous(?:ly)?|original(?:ly)?|former(?:ly)?|outdated|used\s+to"
     r"|first\s+year|reseller'?s?|retired|withdrawn|correction|corrected|retract(?:ed|ion)?"
@@ -899,7 +900,7 @@ def _in_one_list(sentence: str, earlier: tuple[int, int], later: tuple[int, int]
 # Words that say a claim stands after all: "we cut 'heals', yet this panel still repairs …"
 _REASSERTS = re.compile(r"\b(?:still|yet|but|however|kept|keep|keeps|stands?|remains?)\b", re.IGNORECASE)
 # "Customers call it 'a miracle cure', and we agree": the quote is endorsed, not rejected.
-_ENDORSED = re.compile(r"\b(?:we|i)\s+(?:totally\s+|fully\s+|completely\s+)?agree\b|\banyway\b|\b(?:simply|just)\s+the\s+truth\b|\b(?:they|she|he)(?:'re|\s+are|'s|\s+is)"
+_ENDORSED = re.compile(r"\b(?:we|i)\s+(?:totally\s+|fully\s+|completely\s+)?agree\b|\banyway\b|\bdenies\s+that\b|\b(?:we|i)\s+(?:\w+\s+)?stand\s+behind\b|\b(?:simply|just)\s+the\s+truth\b|\b(?:they|she|he)(?:'re|\s+are|'s|\s+is)"
                        r"\s+(?:so\s+|absolutely\s+|totally\s+)?right\b|\band\s+it\s+(?:really\s+|truly\s+)?(?:is|does)\b"
                        r"|\bwhich\s+it\s+(?:really\s+|truly\s+)?(?:is|does)\b"
                        # kept as it is: "Reviewer kept this FAQ line: '…'", "the bullet '…' stays on the
@@ -930,6 +931,7 @@ _REPORTED_CLAUSE = re.compile(
     r"|quotes?|stor(?:y|ies)|messages?|emails?|distributors?|promoters?|defendants?|resellers?"
     r"|dealers?|operators?|importers?|clinics?|salons?|spas?|stores?|shops?|accounts?|channels?"
     r"|advertisements?|advertorials?|articles?|inserts?|packaging|labels?|boxes|cartons?|leaflets?|flyers?"
+    r"|reps?|salesperson|salesman|saleswoman|sales\s+staff|host|agents?|affiliates?|creators?|streamers?|presenters?"
     r"|manuals?|brochures?|catalogues?|catalogs?)\s+"
     # "ads for the panel promised …", "the maker of the wrap claimed …"
     r"(?:(?:for|of|on|from|behind|selling)\s+(?:[\w'-]+\s+){1,3}?)?"
@@ -942,7 +944,9 @@ _REPORTED_CLAUSE = re.compile(
     r"|calling|called|suggesting|suggested|promoted|promoting|marketed|advertised|listed|listing"
     r"|recommended|recommending|mention|mentions|mentioning|described|describing|describes"
     r"|implying|implied|implies|states|stated|stating|alleged|asserted|asserting|asserts|sold|sells|selling"
-    r"|represented|representing|told\s+(?:[\w'-]+\s+){0,2}?(?:buyers|customers|consumers|patients|shoppers"
+    r"|represented|representing|swore|swears|insisted|insists|kept\s+(?:repeating|saying|insisting|claiming)"
+    r"|assured\s+(?:me|us|them)|told\s+(?:me|us|my\s+\w+|our\s+\w+)"
+    r"|told\s+(?:[\w'-]+\s+){0,2}?(?:buyers|customers|consumers|patients|shoppers"
     r"|users|people|readers|viewers|clients|owners|seniors|them|callers|followers|members)"
     r"|promises\s+to|claims\s+to)\s+(?:that\s+)?"
     # "buyers who were told the belt would …", "the belt was advertised as risk-free",
@@ -952,7 +956,7 @@ _REPORTED_CLAUSE = re.compile(
     # "… told readers the belt had replaced their painkillers", "a clinic's boast that …"
     r"|\btold\s+(?:[\w'-]+\s+){0,2}?(?:buyers|customers|consumers|patients|shoppers|users|people|readers|viewers"
     r"|clients|owners|seniors|callers|followers|members)\s+(?:that\s+)?"
-    r"|\b(?:boasts?|claims?|promises?|assertions?|suggestions?|pitch)\s+that\s+"
+    r"|\b(?:boasts?|claims?|promises?|assertions?|suggestions?|pitch|lines?|statements?)\s+that\s+"
     r"|\b(?:was|were|is|are|been|being)\s+(?:falsely\s+|wrongly\s+|repeatedly\s+)?(?:advertised|marketed|sold|billed"
     r"|promoted|pitched|touted|described|labell?ed|presented|branded)\s+(?:as|to|for)\s+"
     r"|\b(?:stop|stops|stopped|cease|ceases|ceased|end|ended)\s+(?:describing|calling|advertising|marketing"
@@ -972,6 +976,9 @@ _POLICING = re.compile(
     r"|upheld|complaint|settlement|barred|bars|asked\s+to\s+(?:revise|change|remove|correct|withdraw)"
     r"|prosecutors?|attorneys?\s+general|investigators?|inspectors?|enforcement|authorit(?:y|ies)"
     r"|alleg(?:e|es|ed|ing|ations?)|complaints|report(?:ed)?\s+(?:it|them|the\s+\w+)\s+to|judge|jury|plaintiffs?"
+    r"|complain\w*|misled|misleading|contradict\w*|\blied\b|not\s+a\s+fact|had\s+no\s+business"
+    r"|should\s*(?:not|n't)\s+have\s+(?:said|told|promised|claimed|written)|nobody\s+should"
+    r"|(?:isn't|is\s+not|wasn't|was\s+not|aren't|are\s+not)\s+true"
     r"|(?:questions|questioned|disputes|disputed|challenges|challenged|debunks|debunked|doubts|doubted)"
     r"\s+(?:a|an|the|its|their|this|that)"
     r"|held\s+back|withheld|(?:the|agency's|regulator's|fda's|ftc's)\s+letter\s+"
@@ -1055,6 +1062,51 @@ _FLAT_DENIAL = re.compile(
     # "It does not, and this belt is not sold for that purpose.": the rest denies too
     r"|\s*[,;\u2014\u2013-]\s*(?:and\s+|but\s+)?(?:this|ours|our|it|we|the)\b[^.!?]*?"
     r"(?:\bnot\b|n't\b|\bnever\b|\bno\b)[^.!?]*[.!]?\s*$)", re.IGNORECASE)
+
+
+# A shopper's question asks; it does not claim: "Is it safe for kids?", "Will this cure the
+# neuropathy in my feet, or am I just wasting my money?", "Intake: do you have epilepsy?".
+# Not a rhetorical one ("Did you know …?", "Could this be …?"), and not one answered by
+# the next sentence (question and answer are judged together: "Can it help with
+# inflammation? Plenty of our customers bought it for exactly that reason.").
+_SHOPPER_QUESTION = re.compile(
+    r"^\W*(?:[\w-]+(?:\s+[\w-]+)?\s*:\s*)?(?:q\W+)?(?:is|are|was|were|has|have|does|do|did|can|could|will"
+    r"|would|should|may|might)\s+(?:it|this|that|the|these|they|i|we|you|my|anyone|anybody|someone|he|she"
+    r"|there)\b[^?]*\?\W*$", re.IGNORECASE)
+_RHETORICAL = re.compile(
+    r"^\W*(?:[\w-]+(?:\s+[\w-]+)?\s*:\s*)?(?:q\W+)?(?:did\s+you\s+know|do\s+you\s+(?:want|wish|need|suffer|struggle"
+    r"|dream)|are\s+you\s+(?:tired|sick|ready|suffering|struggling|living|fed\s+up|still)"
+    r"|have\s+you\s+(?:tried\s+everything|given\s+up|had\s+enough)|would\s+you\s+(?:like|love)"
+    r"|is\s+(?:it|this)\s+(?:time|the\s+(?:end|answer|solution|secret))|could\s+(?:this|it)\s+be"
+    r"|did\s+(?:the|this|our|it)\b)", re.IGNORECASE)
+# "Thanks for asking whether it treats fibromyalgia": the reader's question, reported
+_EMBEDDED_QUESTION = re.compile(r"\b(?:asking|asked|wondering|checking|enquiring|inquiring)\s+(?:us\s+)?"
+                                r"(?:whether|if)\b", re.IGNORECASE)
+# what a courtesy may only name: the reader's condition, medicine or operation
+_NAMED_IN_COURTESY = frozenset({"serious-condition", "disease-claim", "wellness-medical-mix",
+                                "drug-or-surgery-comparison"})
+
+
+def _not_in_questions_or_courtesies(found: list, spans, analysed) -> list:
+    """Drop findings in a sentence that only asks (see _SHOPPER_QUESTION), and findings that name a
+    condition, a medicine or an operation in a courtesy ("Sorry about the spinal stenosis
+    diagnosis", "Thanks for asking if it works for neuropathy")."""
+    if not spans:
+        return found
+    starts = [a for a, _ in spans]
+    out = []
+    for item in found:
+        i = max(0, bisect_right(starts, item[0]) - 1)
+        sent = analysed[i]
+        text = sent.text
+        if (item[3] == "block" and _SHOPPER_QUESTION.match(text) and not _RHETORICAL.match(text)
+                and (i + 1 == len(analysed) or analysed[i + 1].text.rstrip().endswith("?"))):
+            continue  # a question left open (an answer after it is judged with it)
+        if item[2].id in _NAMED_IN_COURTESY and (_mere_courtesy(sent) or (
+                _courtesy_without_turn(text) and _EMBEDDED_QUESTION.search(text))):
+            continue
+        out.append(item)
+    return out
 
 
 # A laser sentence that itself says the beam heats or that eyewear is needed cannot be
@@ -1750,11 +1802,17 @@ _REQUEST_AFTER = re.compile(r"[;:\u2013\u2014]\s*(?:and\s+|so\s+)?please\b",
                             re.IGNORECASE)
 
 
+def _courtesy_without_turn(text: str) -> bool:
+    """The sentence opens with a courtesy and does not turn to something else (a request
+    after a semicolon is no turn)."""
+    return bool(_COURTESY.match(text)) and all(_REQUEST_AFTER.match(text, m.start())
+                                                for m in _COURTESY_TURN.finditer(text))
+
+
 def _mere_courtesy(sent) -> bool:
     """A thank-you, apology or welcome that makes no claim of its own."""
     text = sent.text
-    if not _COURTESY.match(text) or any(not _REQUEST_AFTER.match(text, m.start())
-                                         for m in _COURTESY_TURN.finditer(text)):
+    if not _courtesy_without_turn(text):
         return False
     return not (sent.cats() & _COURTESY_CLAIMS) or bool(_APOLOGY_FOR_FAILURE.match(text))
 

@@ -1032,6 +1032,48 @@ def test_symptoms_reports_and_denied_hopes(text, kind, status, is_blocked):
     assert any(f.severity == "block" for f in found) is is_blocked, found
 
 
+# Questions left open, courtesies, complaints about what a rep said, reports without quotes.
+@pytest.mark.parametrize(("text", "kind", "status", "is_blocked"), [
+    # a shopper's question asks; a rhetorical one, or one answered after it, does not
+    ("Will the wrap get rid of the neuropathy in my toes, or is that hoping for too much?",
+     "belt", "otc_cleared", False),
+    ("Is it safe for toddlers?", "handheld", "wellness", False),
+    ("Screening: do you have epilepsy, or have flashing lights ever set off a seizure?",
+     "panel", "wellness", False),
+    ("Did you know this wrap heals sciatica?", "belt", "wellness", True),
+    ("Could this be the winter she finally gives up her anti-inflammatories?", "belt",
+     "wellness", True),
+    ("Is it safe for toddlers? Yes, perfectly safe for every age.", "handheld", "wellness", True),
+    # a courtesy names the reader's condition; a claim inside one is still a claim
+    ("So sorry about the spinal stenosis diagnosis.", "belt", "otc_cleared", False),
+    ("Hello Dana, thanks for asking if the wrap works for neuropathy.", "belt", "otc_cleared",
+     False),
+    ("Thanks for trusting us with your sciatica, which this wrap will heal.", "belt",
+     "wellness", True),
+    # complaints and reports that recount someone else's claim to object to it
+    ("The rep told me the panel would 'cure my fibromyalgia in weeks', which the leaflet "
+     "flatly contradicts, so I want a refund.", "panel", "wellness", False),
+    ("Prosecutors say the distributor sold an ordinary LED pad as a diabetes treatment to "
+     "pensioners.", "belt", "wellness", False),
+    ("Shoppers who were told the cap would regrow hair after chemotherapy are owed refunds "
+     "under the settlement.", "panel", "wellness", False),
+    ("Takedown log: removed the seller's bullet 'goggles not required' from the laser listing.",
+     "laser", "rx_only", False),
+    ("My rep told me it would cure my sciatica, and it did!", "belt", "wellness", True),
+    ("In reply to your complaint: the reseller's line that the wand lifts your immune system "
+     "is one we fully stand behind.", "handheld", "wellness", True),
+    # healing as a precondition; a warranty's term
+    ("Wait until a new tattoo has fully healed before using the light over it.", "handheld",
+     "wellness", False),
+    ("Stop the sessions once your tendonitis has healed.", "handheld", "wellness", True),
+    ("Guarantee of two years for the LEDs and one year for the battery.", "handheld",
+     "wellness", False),
+])
+def test_questions_courtesies_and_complaints(text, kind, status, is_blocked):
+    found = _sentence_findings(text, kind, status, model=False)
+    assert any(f.severity == "block" for f in found) is is_blocked, found
+
+
 def test_mechanism_is_tied_only_to_a_condition_in_its_own_statement():
     split = ("Keep the handheld off his neck because of his thyroid condition; elsewhere, the "
              "light encourages stem cell activity.")
