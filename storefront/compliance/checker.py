@@ -809,7 +809,7 @@ _REPORTED_BEFORE = re.compile(
 # '…'" reports the copy ("updated our packaging to read '…'" is the seller's own)
 _SAID_BEFORE = re.compile(
     r"\b(?:said|claimed|claiming|promised|promising|described|advertised|touted|billed|called|calling"
-    r"|labell?ed|told|swore|insisted|repeating|assured|cited|quoted|statements?)\b(?:\s+[\w'-]+){0,6}?\s+(?:as\s+)?(?:to\s+|that\s+)?[:,]?\s*$", re.IGNORECASE)
+    r"|labell?ed|told|swore|insisted|repeating|assured|cited|quoted|statements?|claims?|says?|promises?)\b(?:\s+[\w'-]+){0,6}?\s+(?:as\s+)?(?:to\s+|that\s+)?[:,]?\s*$", re.IGNORECASE)
 _OLD_COPY = re.compile(
     r"\b(?:old|older|earlier|previous(?:ly)?|original(?:ly)?|former(?:ly)?|outdated|used\s+to"
     r"|first\s+year|reseller'?s?|retired|withdrawn|correction|corrected|retract(?:ed|ion)?"
@@ -944,6 +944,7 @@ _REPORTED_CLAUSE = re.compile(
     r"|calling|called|suggesting|suggested|promoted|promoting|marketed|advertised|listed|listing"
     r"|recommended|recommending|mention|mentions|mentioning|described|describing|describes"
     r"|implying|implied|implies|states|stated|stating|alleged|asserted|asserting|asserts|sold|sells|selling"
+    r"|promise|claim|tout|advertise|market"
     r"|represented|representing|swore|swears|insisted|insists|kept\s+(?:repeating|saying|insisting|claiming)"
     r"|assured\s+(?:me|us|them)|told\s+(?:me|us|my\s+\w+|our\s+\w+)"
     r"|told\s+(?:[\w'-]+\s+){0,2}?(?:buyers|customers|consumers|patients|shoppers"
@@ -1041,6 +1042,10 @@ _REPORTS_OTHERS = re.compile(
     r"|newsletter|caption|description|website|site|banner|catalogue|catalog|packaging|insert)s?\s+"
     r"(?:said|says|say|claimed|claims|claim|called|promised|stated|suggested|implied)\b"
     r"|\byou(?:'ll|\s+will|\s+may|\s+might)\s+(?:hear|read|see)\b"
+    r"|\b(?:ads?|adverts?|advertisements?|articles?|posts?|videos?|listings?|stor(?:y|ies)|clips?)\s+(?:that|which)\s+"
+    r"(?:says?|said|claims?|claimed|promises?|promised|suggests?|suggested)\b"
+    r"|\b(?:ads?|adverts?|advertisements?|articles?|posts?|videos?|listings?|stor(?:y|ies)|clips?)\s+"
+    r"(?:claiming|saying|promising|suggesting)\b"
     # a question put to the shop: "We are sometimes asked whether the belt helps sciatica"
     r"|\b(?:we(?:'re|\s+are)|i(?:'m|\s+am)|we\s+get|i\s+get)\s+(?:often\s+|sometimes\s+|frequently\s+|regularly\s+)?"
     r"asked\s+(?:whether|if)\b", re.IGNORECASE)
@@ -1053,6 +1058,8 @@ _FLAT_DENIAL = re.compile(
     r"|they\s+(?:don't|do\s+not|aren't|are\s+not|won't|can't)|(?:this|ours|our\s+\w+)\s+(?:doesn't|does\s+not|isn't|is\s+not|won't|can't)"
     r"|we\s+(?:don't|do\s+not|won't|never)(?=\s*[:.;\u2014\u2013])"
     r"|there'?s\s+no\s+(?:good\s+|real\s+|solid\s+|reliable\s+)?evidence"
+    # a report followed by doubt: "I saw an ad claiming … Is that true?"
+    r"|(?:is|was|are)\s+(?:that|this|it|any\s+of\s+(?:that|this))\s+(?:really\s+|actually\s+)?(?:true|right|correct|so|real|legit)(?=\s*\?)"
     r"|we\s+(?:could|can)\s*(?:never|not|n't)\s+(?:support|back|stand\s+behind))"
     r"\b(?:\s+\w+){0,3}(?:\W*$"
     # "We could never support that, and those posts have been deleted."
@@ -1082,6 +1089,14 @@ _RHETORICAL = re.compile(
 # "Thanks for asking whether it treats fibromyalgia": the reader's question, reported
 _EMBEDDED_QUESTION = re.compile(r"\b(?:asking|asked|wondering|checking|enquiring|inquiring)\s+(?:us\s+)?"
                                 r"(?:whether|if)\b", re.IGNORECASE)
+# The reader's question, reported: "You asked in your review whether …", "A few readers
+# have asked if …" (not "You asked about sciatica: the belt heals it")
+_ASKED_BY_READER = re.compile(
+    r"^\W*(?:you|a\s+(?:reader|customer|buyer|member)|(?:some|several|many|a\s+few)\s+(?:of\s+you|readers|customers"
+    r"|buyers|members|owners)|readers|customers|someone|people)\s+(?:\w+\s+){0,4}?(?:asked|ask|asks|wondered"
+    r"|wonder|wants?\s+to\s+know|wanted\s+to\s+know)\s+(?:\w+\s+){0,4}?(?:if|whether|about)\b", re.IGNORECASE)
+_TURN_AFTER_ASKED = re.compile(r"[;:\u2013\u2014]|\s-\s|\b(?:and|but|so)\s+(?:yes|yeah|yep|honestly|i|we|this|it|the|my|our)\b",
+                               re.IGNORECASE)
 # what a courtesy may only name: the reader's condition, medicine or operation
 _NAMED_IN_COURTESY = frozenset({"serious-condition", "disease-claim", "wellness-medical-mix",
                                 "drug-or-surgery-comparison"})
@@ -1102,6 +1117,9 @@ def _not_in_questions_or_courtesies(found: list, spans, analysed) -> list:
         if (item[3] == "block" and _SHOPPER_QUESTION.match(text) and not _RHETORICAL.match(text)
                 and (i + 1 == len(analysed) or analysed[i + 1].text.rstrip().endswith("?"))):
             continue  # a question left open (an answer after it is judged with it)
+        if (item[3] == "block" and _ASKED_BY_READER.match(text) and not _TURN_AFTER_ASKED.search(text)
+                and not _answered_yes(analysed, i)):
+            continue  # "You asked whether the wrap will speed up healing after your surgery."
         if item[2].id in _NAMED_IN_COURTESY and (_mere_courtesy(sent) or (
                 _courtesy_without_turn(text) and _EMBEDDED_QUESTION.search(text))):
             continue
@@ -1204,6 +1222,20 @@ _CLAUSE_DENIAL = re.compile(
     r"|i'?m\s+(?:not\s+convinced|skeptical|sceptical))\b", re.IGNORECASE)
 
 
+# The next sentence names the reported claim and judges it: "That claim isn't supported",
+# "Claims like that have drawn regulators' warning letters".
+_THAT_CLAIM = re.compile(r"^\W*(?:(?:that|this|such\s+an?|those|these)\s+(?:\w+\s+)?(?:claims?|promises?|lines?|statements?)"
+                         r"|claims\s+like\s+(?:that|this|these|those))\b", re.IGNORECASE)
+_UNSUPPORTED = re.compile(r"\b(?:isn't|is\s+not|aren't|are\s+not|wasn't|was\s+not)\s+(?:supported|true|accurate|ours"
+                          r"|backed|allowed)|\bunsupported\b|\bfalse\b|\bmisleading\b", re.IGNORECASE)
+
+
+def _judges_the_claim(sent) -> bool:
+    """The sentence names a claim just reported and rejects or polices it."""
+    return bool(_THAT_CLAIM.match(sent.text)) and bool(
+        _UNSUPPORTED.search(sent.text) or _POLICING.search(sent.text) or sent.cats() & _REJECTS)
+
+
 def _not_in_disputed_reports(found: list, spans, analysed) -> list:
     """Drop findings in a sentence that reports what others say when the next sentence
     flatly denies it, or when the sentence itself goes on to deny it (then only findings
@@ -1214,7 +1246,8 @@ def _not_in_disputed_reports(found: list, spans, analysed) -> list:
         if (ss, se) not in held or not _REPORTS_OTHERS.search(analysed[i].text) \
                 or _ENDORSED.search(analysed[i].text):
             continue
-        if i + 1 < len(analysed) and _FLAT_DENIAL.match(analysed[i + 1].text):
+        if i + 1 < len(analysed) and (_FLAT_DENIAL.match(analysed[i + 1].text)
+                                      or _judges_the_claim(analysed[i + 1])):
             drop.append((ss, se))
         elif (m := _CLAUSE_DENIAL.search(analysed[i].text)) is not None:
             drop.append((ss, ss + m.start()))
@@ -1835,6 +1868,8 @@ def model_may_judge(sent, citation: re.Pattern) -> bool:
         return False  # "Wrap it around your waist and relax": where to put it, nothing more
     if _mere_courtesy(sent):
         return False  # "Thank you for telling us about your husband's sciatica"
+    if _ASKED_BY_READER.match(text) and not _TURN_AFTER_ASKED.search(text):
+        return False  # "You asked if the panel treats depression": the reader's question
     if _mentions_wording(text):
         return False  # "we pulled the 'FDA Registered' badge": the claim is named, not made
     return not citation.search(text)

@@ -1062,6 +1062,21 @@ def test_symptoms_reports_and_denied_hopes(text, kind, status, is_blocked):
     ("My rep told me it would cure my sciatica, and it did!", "belt", "wellness", True),
     ("In reply to your complaint: the reseller's line that the wand lifts your immune system "
      "is one we fully stand behind.", "handheld", "wellness", True),
+    # the reader's question reported; a report judged by the next sentence
+    ("You asked in your message whether the wrap could speed up healing after your hip "
+     "operation.", "belt", "wellness", False),
+    ("You asked if the panel treats depression in the dark months. It does, beautifully.",
+     "panel", "wellness", True),
+    ("You asked about sciatica: the belt heals it.", "belt", "wellness", True),
+    ("Thanks for sending the video claiming red light melts tumours. That claim isn't "
+     "supported by any trial.", "panel", "otc_cleared", False),
+    ("Dear pharmacist: I saw an advert claiming this pad cures neuropathy. Is that true?",
+     "belt", "wellness", False),
+    # universal outcomes and doing a medicine's job
+    ("Every horse we treat leaves the barn moving better than it came in.", "laser", "rx_only",
+     True),
+    ("Co-pays for injections add up; this pad costs less and does what the shots do.", "belt",
+     "otc_cleared", True),
     # healing as a precondition; a warranty's term
     ("Wait until a new tattoo has fully healed before using the light over it.", "handheld",
      "wellness", False),
