@@ -991,7 +991,7 @@ def _reported_and_policed(sentence: str) -> list[tuple[int, int]]:
     """Unquoted clauses of other copy that the sentence reports in order to remove or police it."""
     if _ENDORSED.search(sentence):
         return []
-    m = _FORBIDDEN_LIST.search(sentence)
+    m = _FORBIDDEN_LIST.search(sentence) if ":" in sentence else None  # every list follows a colon
     found = [m.span(1)] if m is not None else []
     if not (_REMOVAL_ANYWHERE.search(sentence) or _POLICING.search(sentence)):
         return found
@@ -1097,6 +1097,12 @@ _ASKED_BY_READER = re.compile(
     r"|wonder|wants?\s+to\s+know|wanted\s+to\s+know)\s+(?:\w+\s+){0,4}?(?:if|whether|about)\b", re.IGNORECASE)
 _TURN_AFTER_ASKED = re.compile(r"[;:\u2013\u2014]|\s-\s|\b(?:and|but|so)\s+(?:yes|yeah|yep|honestly|i|we|this|it|the|my|our)\b",
                                re.IGNORECASE)
+
+def _reader_question_reported(text: str) -> bool:
+    """The sentence only reports what the reader asked, with no turn to an answer after it."""
+    return bool(_ASKED_BY_READER.match(text)) and not _TURN_AFTER_ASKED.search(text)
+
+
 # what a courtesy may only name: the reader's condition, medicine or operation
 _NAMED_IN_COURTESY = frozenset({"serious-condition", "disease-claim", "wellness-medical-mix",
                                 "drug-or-surgery-comparison"})
@@ -1117,8 +1123,7 @@ def _not_in_questions_or_courtesies(found: list, spans, analysed) -> list:
         if (item[3] == "block" and _SHOPPER_QUESTION.match(text) and not _RHETORICAL.match(text)
                 and (i + 1 == len(analysed) or analysed[i + 1].text.rstrip().endswith("?"))):
             continue  # a question left open (an answer after it is judged with it)
-        if (item[3] == "block" and _ASKED_BY_READER.match(text) and not _TURN_AFTER_ASKED.search(text)
-                and not _answered_yes(analysed, i)):
+        if item[3] == "block" and _reader_question_reported(text) and not _answered_yes(analysed, i):
             continue  # "You asked whether the wrap will speed up healing after your surgery."
         if item[2].id in _NAMED_IN_COURTESY and (_mere_courtesy(sent) or (
                 _courtesy_without_turn(text) and _EMBEDDED_QUESTION.search(text))):
@@ -1868,7 +1873,7 @@ def model_may_judge(sent, citation: re.Pattern) -> bool:
         return False  # "Wrap it around your waist and relax": where to put it, nothing more
     if _mere_courtesy(sent):
         return False  # "Thank you for telling us about your husband's sciatica"
-    if _ASKED_BY_READER.match(text) and not _TURN_AFTER_ASKED.search(text):
+    if _reader_question_reported(text):
         return False  # "You asked if the panel treats depression": the reader's question
     if _mentions_wording(text):
         return False  # "we pulled the 'FDA Registered' badge": the claim is named, not made
