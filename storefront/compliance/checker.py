@@ -663,6 +663,11 @@ def _own_clause_after(sent, rel_start: int, cue_start: int) -> bool:
     return False
 
 
+# "You asked whether the panel treats depression. It does.": asked, then answered yes
+_ASKED_IF = re.compile(r"\b(?:ask|asks|asked|asking|wonder|wonders|wondered|wondering)\s+(?:us\s+|me\s+)?(?:if|whether)\b",
+                       re.IGNORECASE)
+
+
 def _in_context(found: list, fam: list, spans, analysed) -> list:
     starts = [a for a, _ in spans]
     claimed = set()
@@ -676,8 +681,9 @@ def _in_context(found: list, fam: list, spans, analysed) -> list:
             i = max(0, bisect_right(starts, item[0]) - 1)
             sent = analysed[i]
             if i not in claimed and _context_applies(sent, cues, item[0] - spans[i][0]) and not _reasserted(
-                    sent, cues, item[0] - spans[i][0]):
-                continue
+                    sent, cues, item[0] - spans[i][0]) and not (
+                    _ASKED_IF.search(sent.text) and _answered_yes(analysed, i)):
+                continue  # (a question someone asked is a claim once the answer is yes)
             if item[2].id == "fda-approval" and _QUESTION.match(sent.text) and not (
                     _answered_yes(analysed, i)):
                 continue
@@ -932,9 +938,11 @@ _REPORTED_CLAUSE = re.compile(
     r"|dealers?|operators?|importers?|clinics?|salons?|spas?|stores?|shops?|accounts?|channels?"
     r"|advertisements?|advertorials?|articles?|inserts?|packaging|labels?|boxes|cartons?|leaflets?|flyers?"
     r"|reps?|salesperson|salesman|saleswoman|sales\s+staff|host|agents?|affiliates?|creators?|streamers?|presenters?"
-    r"|manuals?|brochures?|catalogues?|catalogs?)\s+"
-    # "ads for the panel promised …", "the maker of the wrap claimed …"
-    r"(?:(?:for|of|on|from|behind|selling)\s+(?:[\w'-]+\s+){1,3}?)?"
+    r"|manuals?|brochures?|catalogues?|catalogs?|mailers?|spots?|commercials?|billboards?|scripts?|seminars?"
+    r"|webinars?|posters?|someone|somebody|commenters?|reviewers?|posters?)\s+"
+    # "ads for the panel promised …", "the maker of the wrap claimed …", "someone in the
+    # comments said …"
+    r"(?:(?:for|of|on|from|behind|selling|in)\s+(?:[\w'&-]+\s+){1,3}?)?"
     r"(?:that\s+|which\s+|who\s+|for\s+|from\s+)?(?:had\s+|has\s+|have\s+|once\s+|repeatedly\s+|falsely\s+)?"
     r"|\b(?:it|they)\s+"
     # a regulator's report: "the firm's website promoted its laser for …", "a website's
@@ -953,7 +961,9 @@ _REPORTED_CLAUSE = re.compile(
     # "buyers who were told the belt would …", "the belt was advertised as risk-free",
     # "agreed to stop describing its laser as painless", "Describing a belt as working like …"
     r"|\b(?:buyers|customers|consumers|people|patients|shoppers|users|viewers|owners|seniors|readers"
-    r"|clients|members)\s+(?:(?:who|that)\s+)?(?:were|had\s+been|was)\s+(?:told|promised|led\s+to\s+believe|assured)\s+(?:that\s+)?"
+    r"|clients|members|i|we|she|he)\s+(?:(?:who|that)\s+)?(?:were|had\s+been|was)\s+(?:told|promised|led\s+to\s+believe|assured)\s+(?:that\s+)?"
+    r"|\b(?:wording|claims?|lines?|phrases?|promises?|talk|stuff)\s+(?:(?:you|they|people|we)\s+(?:saw|read|heard|found"
+    r"|mentioned|quoted|spotted|came\s+across)\s+(?:online\s+|elsewhere\s+)?)?about\s+"
     # "… told readers the belt had replaced their painkillers", "a clinic's boast that …"
     r"|\btold\s+(?:[\w'-]+\s+){0,2}?(?:buyers|customers|consumers|patients|shoppers|users|people|readers|viewers"
     r"|clients|owners|seniors|callers|followers|members)\s+(?:that\s+)?"
@@ -964,9 +974,12 @@ _REPORTED_CLAUSE = re.compile(
     r"|promoting|labell?ing|billing|selling|presenting|pitching)\s+(?:[\w'-]+\s+){0,3}?(?:as\s+|that\s+)"
     r"|^\W*(?:describing|calling|advertising|marketing|labell?ing|promoting|selling|billing|presenting"
     r"|pitching)\s+(?:[\w'-]+\s+){0,4}?as\s+)"
-    r"(.{3,160}?)(?=\s+(?:was|were|is|are|will\s+be|has\s+been|have\s+been|gets?|got)\s+(?:\w+\s+)?"
+    r"(.{3,240}?)(?=\s+(?:was|were|is|are|will\s+be|has\s+been|have\s+been|gets?|got)\s+(?:\w+\s+)?"
     r"(?:removed|pulled|deleted|banned|taken|struck|rejected|flagged|hidden|held\s+back|withheld)\b"
     r"|\s+and\s+(?:banned|removed|deleted|blocked)\b|\s+from\s+(?:the|our|its|their)\b"
+    r"|,?\s+(?:but|yet|though|although|however|whereas)\b|,\s+and\s+(?!that\b|nothing\b|(?:it|they|nothing)\s+(?:didn't|did\s+not|never|hasn't|has\s+not|doesn't|does\s+not|changed)\b"
+    r"|(?:i|we|she|he|they)\s+(?:still|never)\b)"
+    r"|,\s+(?:an?\s+)?(?:uses?|claims?|promises?|indications?|statements?)\s+(?:that|which|not|never|outside|beyond)\b"
     r"|[;:.!?\u2014\u2013]|\s-\s|,\s+which\b|$)",
     re.IGNORECASE)
 _POLICING = re.compile(
@@ -983,7 +996,14 @@ _POLICING = re.compile(
     r"|(?:questions|questioned|disputes|disputed|challenges|challenged|debunks|debunked|doubts|doubted)"
     r"\s+(?:a|an|the|its|their|this|that)"
     r"|held\s+back|withheld|(?:the|agency's|regulator's|fda's|ftc's)\s+letter\s+"
-    r"(?:noted|said|objected|cited|stated|found|pointed\s+out))\b",
+    r"(?:noted|notes|said|says|objected|objects|cited|cites|stated|states|found|finds|pointed\s+out)"
+    r"|(?:fda|ftc|the\s+agency|the\s+regulator)\s+(?:noted|said|found|observed|objected|considered|determined|stated"
+    r"|warned|cited|wrote)|import\s+alerts?|detain\w*|seiz(?:e|ed|es|ure)|misbrand\w*|adulterat\w*"
+    r"|under\s+the\s+(?:act|law|statute)|fact[\s-]*check\w*|considered\s+(?:it\s+)?(?:false|misleading)"
+    r"|unsubstantiated|(?:can't|cannot|can\s+not|couldn't)\s+(?:back\s+(?:that|this|it|those|any)|(?:support|verify|confirm)\b)"
+    r"|(?:isn't|is\s+not|wasn't|was\s+not|aren't|are\s+not)\s+ours"
+    r"|(?:i|we|it|they|she|he)\s+(?:can't|cannot|couldn't|didn't|doesn't|won't)(?=\s*[,.;!\u2014\u2013])"
+    r"|nothing\s+more)\b",
     re.IGNORECASE)
 
 
@@ -1126,7 +1146,8 @@ def _not_in_questions_or_courtesies(found: list, spans, analysed) -> list:
         if item[3] == "block" and _reader_question_reported(text) and not _answered_yes(analysed, i):
             continue  # "You asked whether the wrap will speed up healing after your surgery."
         if item[2].id in _NAMED_IN_COURTESY and (_mere_courtesy(sent) or (
-                _courtesy_without_turn(text) and _EMBEDDED_QUESTION.search(text))):
+                _courtesy_without_turn(text) and _EMBEDDED_QUESTION.search(text))
+                or _named_in_courtesy_head(text, item[0] - spans[i][0])):
             continue
         out.append(item)
     return out
@@ -1820,7 +1841,14 @@ _COURTESY = re.compile(
     r"(?:(?:many|huge|big|so|really|very)\s+)?(?:thank\s+you|thanks(?!\s+to\b)"
     r"|(?:(?:we\s+are|we're|i'm|i\s+am)\s+(?:so\s+|really\s+|very\s+)?)?sorry"
     r"|congratulations|welcome\s+(?:back|aboard)|(?:we(?:'re|\s+are)\s+)?glad\s+you\s+(?:asked|wrote|got\s+in\s+touch)"
-    r"|(?:it's|it\s+is)\s+(?:thoughtful|kind|good)\s+of\s+you)\b", re.IGNORECASE)
+    r"|(?:it's|it\s+is)\s+(?:thoughtful|kind|good)\s+of\s+you"
+    # empathy: "I understand the months since your bypass have been exhausting", "I can hear
+    # how tiring it is to juggle the insulin …"
+    r"|i\s+(?:can\s+|completely\s+|totally\s+|fully\s+)?(?:understand|hear|imagine)\s+(?:how|that|what|why|the|your)"
+    r"|i\s+know\s+how\s+(?:hard|tough|tiring|frustrating|exhausting|draining|worrying|scary)"
+    r"|(?:it|that)\s+sounds\s+(?:like\s+(?:a|an|it's|it\s+has|you've)|really|so|very)\s+(?:\w+\s+)?(?:hard|tough|tiring"
+    r"|frustrating|exhausting|draining|worrying|scary|rough|difficult|stressful|long|year|time|road|journey|month|week))\b",
+    re.IGNORECASE)
 _APOLOGY_FOR_FAILURE = re.compile(
     r"^\W*(?:(?:we\s+are|we're|i'm|i\s+am)\s+)?(?:so\s+|really\s+|very\s+)?sorry\b"
     r"(?:\s+(?:to\s+hear\s+)?(?:that\s+)?[\w'-]+){1,4}?\s+(?:didn't|did\s+not|hasn't|has\s+not"
@@ -1847,12 +1875,37 @@ def _courtesy_without_turn(text: str) -> bool:
                                                 for m in _COURTESY_TURN.finditer(text))
 
 
+# what the rest of a sentence after a courtesy may not do for a condition named in the
+# courtesy to count as the reader's situation: any effect, promise, proof or safety word
+_AFTER_COURTESY_CLAIMS = _COURTESY_CLAIMS - frozenset({"delight"})
+# the reader's situation, not an effect: "you're dealing with", "you've been living with"
+_READER_LIVES_WITH = re.compile(r"\b(?:you(?:'re|\s+are|'ve\s+been|\s+have\s+been)|(?:he|she)(?:'s|\s+is|\s+has\s+been)"
+                                r"|they(?:'re|\s+are|'ve\s+been))\s+(?:still\s+)?(?:dealing|living|coping|struggling|managing)"
+                                r"\s+with\b|\bhow\s+(?:draining|exhausting|tiring|hard|tough|frustrating|painful|scary"
+                                r"|worrying|stressful|difficult)\b", re.IGNORECASE)
+
+
+def _named_in_courtesy_head(text: str, start: int) -> bool:
+    """The finding at ``start`` lies in a courtesy that opens the sentence, before its turn,
+    and neither the courtesy nor what follows the turn claims anything."""
+    m = _COURTESY.match(text)
+    if m is None:
+        return False
+    turn = _COURTESY_TURN.search(text, m.end())
+    if turn is None or start >= turn.start():
+        return False
+    return not (_analysed(_READER_LIVES_WITH.sub(" ", text[:turn.start()])).cats() & _COURTESY_CLAIMS
+                or _analysed(text[turn.end():]).cats() & _AFTER_COURTESY_CLAIMS)
+
+
 def _mere_courtesy(sent) -> bool:
     """A thank-you, apology or welcome that makes no claim of its own."""
     text = sent.text
     if not _courtesy_without_turn(text):
         return False
-    return not (sent.cats() & _COURTESY_CLAIMS) or bool(_APOLOGY_FOR_FAILURE.match(text))
+    cats = sent.cats() if not _READER_LIVES_WITH.search(text) else _analysed(
+        _READER_LIVES_WITH.sub(" ", text)).cats()
+    return not (cats & _COURTESY_CLAIMS) or bool(_APOLOGY_FOR_FAILURE.match(text))
 
 
 def model_may_judge(sent, citation: re.Pattern) -> bool:

@@ -1083,6 +1083,29 @@ def test_symptoms_reports_and_denied_hopes(text, kind, status, is_blocked):
     ("Stop the sessions once your tendonitis has healed.", "handheld", "wellness", True),
     ("Guarantee of two years for the LEDs and one year for the battery.", "handheld",
      "wellness", False),
+    # empathy names the reader's situation; what follows the turn is judged on its own
+    ("I can imagine how draining the chemo months have been; please get your oncologist's "
+     "go-ahead first.", "panel", "otc_cleared", False),
+    ("So sorry you're living with fibromyalgia; the wrap is made for relaxation, so please "
+     "don't expect it to change the flares.", "belt", "wellness", False),
+    ("So sorry you're living with fibromyalgia; this wrap will calm the flares for good.",
+     "belt", "wellness", True),
+    ("Keep your diabetes team in charge of any change to your insulin.", "belt",
+     "otc_cleared", False),
+    ("No one can promise this pad helps sciatica, and we won't either.", "belt", "wellness",
+     False),
+    # reports by regulators and readers, and wording disowned
+    ("The warning letter notes that the firm's site described its laser as treating diabetic "
+     "nerve pain, a use the clearance does not cover.", "laser", "rx_only", False),
+    ("A reviewer in the Q&A said the belt cured her sciatica, which we cannot verify.", "belt",
+     "wellness", False),
+    ("That claim you read about reversing arthritis isn't ours.", "panel", "otc_cleared",
+     False),
+    ("Competitors claim their pads help joints, but our belt cures arthritis.", "belt",
+     "wellness", True),
+    # asked, then answered yes
+    ("You asked whether the panel eases depression. It does, within days.", "panel",
+     "wellness", True),
 ])
 def test_questions_courtesies_and_complaints(text, kind, status, is_blocked):
     found = _sentence_findings(text, kind, status, model=False)
