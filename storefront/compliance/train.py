@@ -281,12 +281,14 @@ def build() -> dict:
 
 
 def dump(doc: dict) -> str:
-    """The file text: one weight per line, so diffs stay readable."""
+    """The file text: one weight per line, so diffs stay readable; no spaces inside a line
+    and no negative zeros (the same numbers in about a tenth fewer bytes)."""
     head = {k: v for k, v in doc.items() if k != "weights"}
     lines = [json.dumps(head, sort_keys=True)[:-1] + ', "weights": {']
     items = list(doc["weights"].items())
     for i, (k, v) in enumerate(items):
-        lines.append(f"{json.dumps(k)}: {json.dumps(v)}" + ("," if i < len(items) - 1 else ""))
+        row = json.dumps([x + 0.0 for x in v], separators=(",", ":"))
+        lines.append(f"{json.dumps(k)}:{row}" + ("," if i < len(items) - 1 else ""))
     lines.append("}}")
     return "\n".join(lines) + "\n"
 
