@@ -942,7 +942,7 @@ _REPORTED_CLAUSE = re.compile(
     r"|webinars?|posters?|someone|somebody|commenters?|reviewers?|posters?)\s+"
     # "ads for the panel promised …", "the maker of the wrap claimed …", "someone in the
     # comments said …"
-    r"(?:(?:for|of|on|from|behind|selling|in)\s+(?:[\w'&-]+\s+){1,3}?)?"
+    r"(?:(?:for|of|on|from|behind|selling|in|with)\s+(?:[\w'&-]+\s+){1,3}?)?"
     r"(?:that\s+|which\s+|who\s+|for\s+|from\s+)?(?:had\s+|has\s+|have\s+|once\s+|repeatedly\s+|falsely\s+)?"
     r"|\b(?:it|they)\s+"
     # a regulator's report: "the firm's website promoted its laser for …", "a website's
@@ -956,7 +956,9 @@ _REPORTED_CLAUSE = re.compile(
     r"|represented|representing|swore|swears|insisted|insists|kept\s+(?:repeating|saying|insisting|claiming)"
     r"|assured\s+(?:me|us|them)|told\s+(?:me|us|my\s+\w+|our\s+\w+)"
     r"|told\s+(?:[\w'-]+\s+){0,2}?(?:buyers|customers|consumers|patients|shoppers"
-    r"|users|people|readers|viewers|clients|owners|seniors|them|callers|followers|members)"
+    r"|users|people|readers|viewers|clients|owners|seniors|them|callers|followers|members|listeners|fans|subscribers)"
+    r"|tells?\s+(?:[\w'-]+\s+){0,2}?(?:buyers|customers|consumers|patients|shoppers|users|readers|viewers|clients"
+    r"|owners|seniors|callers|followers|members|listeners|fans|subscribers|audiences?)"
     r"|promises\s+to|claims\s+to)\s+(?:that\s+)?"
     # "buyers who were told the belt would …", "the belt was advertised as risk-free",
     # "agreed to stop describing its laser as painless", "Describing a belt as working like …"
@@ -979,7 +981,7 @@ _REPORTED_CLAUSE = re.compile(
     r"|\s+and\s+(?:banned|removed|deleted|blocked)\b|\s+from\s+(?:the|our|its|their)\b"
     r"|,?\s+(?:but|yet|though|although|however|whereas)\b|,\s+and\s+(?!that\b|nothing\b|(?:it|they|nothing)\s+(?:didn't|did\s+not|never|hasn't|has\s+not|doesn't|does\s+not|changed)\b"
     r"|(?:i|we|she|he|they)\s+(?:still|never)\b)"
-    r"|,\s+(?:an?\s+)?(?:uses?|claims?|promises?|indications?|statements?)\s+(?:that|which|not|never|outside|beyond)\b"
+    r"|,\s+(?:an?\s+)?(?:uses?|claims?|promises?|indications?|statements?|phrases?|wording|terms?|labels?|words?)\s+(?:that|which|not|never|outside|beyond)\b"
     r"|[;:.!?\u2014\u2013]|\s-\s|,\s+which\b|$)",
     re.IGNORECASE)
 _POLICING = re.compile(
@@ -1003,7 +1005,10 @@ _POLICING = re.compile(
     r"|unsubstantiated|(?:can't|cannot|can\s+not|couldn't)\s+(?:back\s+(?:that|this|it|those|any)|(?:support|verify|confirm)\b)"
     r"|(?:isn't|is\s+not|wasn't|was\s+not|aren't|are\s+not)\s+ours"
     r"|(?:i|we|it|they|she|he)\s+(?:can't|cannot|couldn't|didn't|doesn't|won't)(?=\s*[,.;!\u2014\u2013])"
-    r"|nothing\s+more)\b",
+    r"|nothing\s+more|disclos\w*|affiliate\s+links?|paid\s+partnerships?|sampled|advised\s+against|warned\s+against"
+    r"|reckless|irresponsible|inaccurate|incorrect"
+    r"|(?:we|our\s+(?:team|reviewers|testers|researchers|reporters))\s+(?:watched|reviewed|sampled|surveyed|analy[sz]ed"
+    r"|audited|examined|tested))\b",
     re.IGNORECASE)
 
 
@@ -1097,9 +1102,9 @@ _FLAT_DENIAL = re.compile(
 # the next sentence (question and answer are judged together: "Can it help with
 # inflammation? Plenty of our customers bought it for exactly that reason.").
 _SHOPPER_QUESTION = re.compile(
-    r"^\W*(?:[\w-]+(?:\s+[\w-]+)?\s*:\s*)?(?:q\W+)?(?:is|are|was|were|has|have|does|do|did|can|could|will"
+    r"^\W*(?:[\w-]+(?:\s+[\w-]+){0,5}\s*:\s*)?(?:q\W+)?(?:is|are|was|were|has|have|does|do|did|can|could|will"
     r"|would|should|may|might)\s+(?:it|this|that|the|these|they|i|we|you|my|anyone|anybody|someone|he|she"
-    r"|there)\b[^?]*\?\W*$", re.IGNORECASE)
+    r"|there|a|an)\b[^?]*\?\W*$", re.IGNORECASE)
 _RHETORICAL = re.compile(
     r"^\W*(?:[\w-]+(?:\s+[\w-]+)?\s*:\s*)?(?:q\W+)?(?:did\s+you\s+know|do\s+you\s+(?:want|wish|need|suffer|struggle"
     r"|dream)|are\s+you\s+(?:tired|sick|ready|suffering|struggling|living|fed\s+up|still)"
@@ -1107,6 +1112,10 @@ _RHETORICAL = re.compile(
     r"|is\s+(?:it|this)\s+(?:time|the\s+(?:end|answer|solution|secret))|could\s+(?:this|it)\s+be"
     r"|did\s+(?:the|this|our|it)\b)", re.IGNORECASE)
 # "Thanks for asking whether it treats fibromyalgia": the reader's question, reported
+# what may follow an open question without answering it: "Asking here before I ring my midwife."
+_NOT_AN_ANSWER = re.compile(r"^\W*(?:(?:just|only)\s+)?(?:asking|wondering|curious|thanks|thank\s+you|cheers|any\s+(?:advice"
+                            r"|tips|thoughts|help|experience)|tia\b|(?:would|i'd)\s+(?:love|appreciate)|i\s+(?:want|need)"
+                            r"\s+to\s+know|hoping)\b", re.IGNORECASE)
 _EMBEDDED_QUESTION = re.compile(r"\b(?:asking|asked|wondering|checking|enquiring|inquiring)\s+(?:us\s+)?"
                                 r"(?:whether|if)\b", re.IGNORECASE)
 # The reader's question, reported: "You asked in your review whether …", "A few readers
@@ -1141,7 +1150,8 @@ def _not_in_questions_or_courtesies(found: list, spans, analysed) -> list:
         sent = analysed[i]
         text = sent.text
         if (item[3] == "block" and _SHOPPER_QUESTION.match(text) and not _RHETORICAL.match(text)
-                and (i + 1 == len(analysed) or analysed[i + 1].text.rstrip().endswith("?"))):
+                and (i + 1 == len(analysed) or analysed[i + 1].text.rstrip().endswith("?")
+                     or _NOT_AN_ANSWER.match(analysed[i + 1].text))):
             continue  # a question left open (an answer after it is judged with it)
         if item[3] == "block" and _reader_question_reported(text) and not _answered_yes(analysed, i):
             continue  # "You asked whether the wrap will speed up healing after your surgery."
@@ -1916,8 +1926,8 @@ def model_may_judge(sent, citation: re.Pattern) -> bool:
     if len(sent.stems) < MIN_MODEL_WORDS or _QUESTION.match(text):
         return False
     cats = sent.cats()
-    if cats & {"precaution", "hedge_research", "correction"}:
-        return False
+    if cats & {"precaution", "hedge_research", "correction", "denial_after"}:
+        return False  # (a hope denied: "I wanted it to fix my carpal tunnel and it didn't")
     if "refund" in cats and not (cats & _CLAIM_CATS):
         return False
     if "commerce" in cats and not (cats & _PLACEMENT_CLAIMS):
@@ -1941,7 +1951,7 @@ def model_may_judge(sent, citation: re.Pattern) -> bool:
 LONG_SENTENCE_WORDS = 24
 _QUOTED_ANY = re.compile(r"[\"\u201c\u201d\u2018]|(?:^|\s)'\w")
 _SEGMENT_STOP = frozenset({"hedge_research", "correction", "debunk", "evidence_doubt", "history",
-                           "condition_holder", "refund", "commerce", "negation"})
+                           "condition_holder", "refund", "commerce", "negation", "denial_after"})
 MIN_SEGMENT_WORDS = 8
 _SEGMENT_BREAK = re.compile(
     r"[;:]\s|\s[\u2013\u2014-]\s|[\u2013\u2014]"

@@ -1106,6 +1106,26 @@ def test_symptoms_reports_and_denied_hopes(text, kind, status, is_blocked):
     # asked, then answered yes
     ("You asked whether the panel eases depression. It does, within days.", "panel",
      "wellness", True),
+    # studies of marketing, owners' threads and hopes denied
+    ("Across the 25 listings we reviewed, sellers told buyers the pad heals nerve damage, yet "
+     "none cited a trial.", "belt", "wellness", False),
+    ("A streamer with a big following said the mask had replaced her acne cream; she disclosed "
+     "the affiliate link only at the end.", "panel", "wellness", False),
+    ("Is it safe to use while breastfeeding? Asking before I see my GP.", "belt", "wellness",
+     False),
+    ("Question for people who own one: do you use it with your physio exercises, or instead of "
+     "them?", "belt", "otc_cleared", False),
+    ("Can a red light wrap fix plantar fasciitis?", "belt", "wellness", False),
+    ("I hoped it would fix my tennis elbow and it didn't; it's a nice warm ritual, nothing "
+     "more.", "handheld", "otc_cleared", False),
+    ("Stop and call your doctor if blisters appear.", "panel", "wellness", False),
+    ("Book a 30-minute demo and we'll bring the goggles for your staff.", "laser", "rx_only",
+     False),
+    # a protocol for a condition; a medicine dropped
+    ("Plantar fasciitis protocol: 10 minutes under each heel, twice a day.", "handheld",
+     "otc_cleared", True),
+    ("Many users stop the muscle relaxers after a month with the belt.", "belt", "otc_cleared",
+     True),
 ])
 def test_questions_courtesies_and_complaints(text, kind, status, is_blocked):
     found = _sentence_findings(text, kind, status, model=False)
