@@ -290,10 +290,20 @@ def load_model(path: Path = MODEL_PATH) -> Model | None:
         raise RuntimeError(f"{path} was built for features v{data.get('feature_version')}, "
                            f"code is v{FEATURE_VERSION}: rebuild it with "
                            "`python -m storefront.compliance.train`")
-    weights = {k: tuple(v) for k, v in data["weights"].items()}
+    weights = stored_weights(data)
     return Model(weights, tuple(data["intercept"]), data["block_threshold"],
                  data["review_threshold"], data.get("meta", {}),
                  dict(data.get("block_thresholds", {})))
+
+
+def stored_weights(data: dict) -> dict[str, tuple[float, ...]]:
+    """The weights of a model document as floats. The file stores them as whole numbers of
+    ``weights_per_unit`` (1000: thousandths, the precision they are rounded to); n / 1000 is
+    the same float as the decimal literal, so the scores are unchanged."""
+    per_unit = data.get("weights_per_unit")
+    if not per_unit:
+        return {k: tuple(v) for k, v in data["weights"].items()}
+    return {k: tuple(x / per_unit for x in v) for k, v in data["weights"].items()}
 
 
 def stratum(cats: frozenset[str], regulatory: str | None, warned: bool) -> str:

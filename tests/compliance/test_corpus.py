@@ -181,3 +181,18 @@ def test_same_model_allows_a_weight_pruned_at_the_edge_in_one_build_only():
     assert same_model(base, edge) and same_model(edge, base)
     assert not same_model(base, far)
     assert not same_model(base, moved)
+
+
+def test_model_file_stores_weights_as_whole_thousandths_and_reads_back_the_same_floats():
+    from storefront.compliance.model import stored_weights
+    from storefront.compliance.train import dump, same_model
+
+    doc = {"meta": {"C": 16.0}, "intercept": [0.1, 0.2, 0.3],
+           "weights": {"ache": [-4.289, 5.444, -1.155], "pain": [0.143, -0.27, -0.0]}}
+    text = dump(doc)
+    stored = json.loads(text)
+    assert stored["weights_per_unit"] == 1000
+    assert stored["weights"] == {"ache": [-4289, 5444, -1155], "pain": [143, -270, 0]}
+    assert stored_weights(stored) == {k: tuple(v) for k, v in doc["weights"].items()}
+    assert same_model(doc, stored) and same_model(stored, doc)
+    assert dump(stored) == text  # writing a stored document again changes nothing
