@@ -111,8 +111,9 @@ _SITES = frozenset(_norm_word(w) for w in (
     "hamstring hamstrings glute glutes finger fingers toe toes jaw jaws").split())
 
 
+# ("hand and wrist pain of carpal tunnel" says "carpal tunnel pain")
 _CAUSE = re.compile(r"\s+(?:from|due\s+to|caused\s+by|associated\s+with|related\s+to"
-                    r"|resulting\s+from)\s+", re.IGNORECASE)
+                    r"|resulting\s+from)\s+|(?<=pain)\s+of\s+", re.IGNORECASE)
 
 
 _DISOWNED_PART = re.compile(r"[,;]?\s+(?:and\s+)?(?:not|never|rather\s+than|but\s+not|nor|instead\s+of)\b",
@@ -548,7 +549,7 @@ _PRESENTS = re.compile(r"^\W*(?:this\s+is\s+(?:the|our|your)|here(?:'s|\s+is)\s+
 # An answer that states what the product is cleared for: "Does it help carpal tunnel? It's
 # cleared for adjunctive use in …" narrows the question to the indication.
 _CLEARED_ANSWER = re.compile(
-    r"^\W*(?:a\W+)?(?:(?:yes|yep|sure)\b[^.:;?!]{0,60}[:;,]\s*)?"
+    r"^\W*(?:a\W+)?(?:(?:yes|yep|sure|sorry|no|unfortunately|honestly)\b[^.:;?!]{0,60}[:;,]\s*)?"
     # "We can only describe what it's cleared for: …" declines and narrows
     r"(?:we\s+can\s+only\s+(?:describe|tell\s+you|say|speak\s+to|list|repeat)\s+what\s+)?"
     r"(?:it'?s|it\s+is|this\s+[\w-]+\s+is|the\s+[\w-]+\s+is|ours\s+is|our\s+[\w-]+\s+is)"
@@ -939,7 +940,8 @@ _REPORTED_CLAUSE = re.compile(
     r"|advertisements?|advertorials?|articles?|inserts?|packaging|labels?|boxes|cartons?|leaflets?|flyers?"
     r"|reps?|salesperson|salesman|saleswoman|sales\s+staff|host|agents?|affiliates?|creators?|streamers?|presenters?"
     r"|manuals?|brochures?|catalogues?|catalogs?|mailers?|spots?|commercials?|billboards?|scripts?|seminars?"
-    r"|webinars?|posters?|someone|somebody|commenters?|reviewers?|posters?)\s+"
+    r"|webinars?|posters?|someone|somebody|commenters?|reviewers?|complaints?|lawsuits?|suits?|filings?"
+    r"|petitions?|indictments?)\s+"
     # "ads for the panel promised …", "the maker of the wrap claimed …", "someone in the
     # comments said …"
     r"(?:(?:for|of|on|from|behind|selling|in|with)\s+(?:[\w'&-]+\s+){1,3}?)?"
@@ -968,7 +970,9 @@ _REPORTED_CLAUSE = re.compile(
     r"|mentioned|quoted|spotted|came\s+across)\s+(?:online\s+|elsewhere\s+)?)?about\s+"
     # "… told readers the belt had replaced their painkillers", "a clinic's boast that …"
     r"|\btold\s+(?:[\w'-]+\s+){0,2}?(?:buyers|customers|consumers|patients|shoppers|users|people|readers|viewers"
-    r"|clients|owners|seniors|callers|followers|members)\s+(?:that\s+)?"
+    r"|clients|owners|seniors|callers|followers|members|them|residents|retirees|pensioners|parents)\s+(?:that\s+)?"
+    r"|\b(?:devices?|products?|belts?|panels?|lamps?|wraps?|pads?|lasers?|masks?|gadgets?|units?)\s+(?:falsely\s+"
+    r"|wrongly\s+)?(?:advertised|marketed|billed|promoted|pitched|touted|labell?ed)\s+(?:as|to|for)\s+"
     r"|\b(?:boasts?|claims?|promises?|assertions?|suggestions?|pitch|lines?|statements?)\s+that\s+"
     r"|\b(?:was|were|is|are|been|being)\s+(?:falsely\s+|wrongly\s+|repeatedly\s+)?(?:advertised|marketed|sold|billed"
     r"|promoted|pitched|touted|described|labell?ed|presented|branded)\s+(?:as|to|for)\s+"
@@ -1006,7 +1010,8 @@ _POLICING = re.compile(
     r"|(?:isn't|is\s+not|wasn't|was\s+not|aren't|are\s+not)\s+ours"
     r"|(?:i|we|it|they|she|he)\s+(?:can't|cannot|couldn't|didn't|doesn't|won't)(?=\s*[,.;!\u2014\u2013])"
     r"|nothing\s+more|disclos\w*|affiliate\s+links?|paid\s+partnerships?|sampled|advised\s+against|warned\s+against"
-    r"|reckless|irresponsible|inaccurate|incorrect"
+    r"|reckless|irresponsible|inaccurate|incorrect|attorneys?|law\s+firms?|lawyers?|claimants?|class\s+members?"
+    r"|reporters?\s+(?:found|discovered|learned)|(?:cleared|indicated)\s+only\s+for|only\s+(?:cleared|indicated)\s+for"
     r"|(?:we|our\s+(?:team|reviewers|testers|researchers|reporters))\s+(?:watched|reviewed|sampled|surveyed|analy[sz]ed"
     r"|audited|examined|tested))\b",
     re.IGNORECASE)
@@ -1076,6 +1081,8 @@ _REPORTS_OTHERS = re.compile(
     r"asked\s+(?:whether|if)\b", re.IGNORECASE)
 _FLAT_DENIAL = re.compile(
     r"^\W*(?:no\s+(?:[\w-]+\s+){0,3}can\s+(?:honestly\s+)?(?:say|claim|promise)\s+that"
+    r"|(?:we|i)\s+(?:make|made|have\s+made)\s+no\s+such\s+(?:claim|promise)"
+    r"|(?:we|i)\s+(?:don't|do\s+not|never|didn't|did\s+not)\s+(?:claim|say|promise)\s+(?:that|this|so|anything\s+like)"
     r"|that\s+was\s+(?:wrong|false|untrue|incorrect|a\s+mistake|an\s+error)"
     r"|no|nope|wrong|false|untrue|not\s+(?:true|so)|that'?s\s+(?:not\s+true|false|wrong|a\s+myth)"
     r"|that\s+(?:isn't|is\s+not)\s+(?:quite\s+|really\s+|entirely\s+|strictly\s+)?(?:true|right|accurate|so)"

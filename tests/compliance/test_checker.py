@@ -1126,6 +1126,22 @@ def test_symptoms_reports_and_denied_hopes(text, kind, status, is_blocked):
      "otc_cleared", True),
     ("Many users stop the muscle relaxers after a month with the belt.", "belt", "otc_cleared",
      True),
+    # preconditions, lawsuits and disowned reviews, hopes denied, side effects
+    ("Before your first session we need your surgeon to confirm the incisions have fully "
+     "closed.", "panel", "otc_cleared", False),
+    ("Once the wound has closed, the wand has done its job.", "handheld", "wellness", True),
+    ("The lawsuit alleges the seller told retirees a course of sessions would cure their "
+     "neuropathy.", "laser", "rx_only", False),
+    ("Lawyers are looking for people who bought pads advertised to treat diabetic nerve pain.",
+     "belt", "wellness", False),
+    ("Some buyers say it reversed their arthritis. We make no such claim.", "belt",
+     "otc_cleared", False),
+    ("Bought it hoping it would help my fibromyalgia; I can't say it did anything for that.",
+     "belt", "wellness", False),
+    ("Skin over an old injury may feel a little sore for a day after the first session; that "
+     "is a normal reaction.", "laser", "rx_only", False),
+    ("If you have sciatica, buy this; it knocked the pain out of my leg in a week.", "handheld",
+     "otc_cleared", True),
 ])
 def test_questions_courtesies_and_complaints(text, kind, status, is_blocked):
     found = _sentence_findings(text, kind, status, model=False)
