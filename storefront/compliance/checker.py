@@ -1111,7 +1111,7 @@ _FLAT_DENIAL = re.compile(
 _SHOPPER_QUESTION = re.compile(
     r"^\W*(?:[\w-]+(?:\s+[\w-]+){0,5}\s*:\s*)?(?:q\W+)?(?:is|are|was|were|has|have|does|do|did|can|could|will"
     r"|would|should|may|might)\s+(?:it|this|that|the|these|they|i|we|you|my|anyone|anybody|someone|he|she"
-    r"|there|a|an)\b[^?]*\?\W*$", re.IGNORECASE)
+    r"|there|a|an|red|light|infrared|near-infrared|lllt|led|laser|photobiomodulation)\b[^?]*\?\W*$", re.IGNORECASE)
 _RHETORICAL = re.compile(
     r"^\W*(?:[\w-]+(?:\s+[\w-]+)?\s*:\s*)?(?:q\W+)?(?:did\s+you\s+know|do\s+you\s+(?:want|wish|need|suffer|struggle"
     r"|dream)|are\s+you\s+(?:tired|sick|ready|suffering|struggling|living|fed\s+up|still)"

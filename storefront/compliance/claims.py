@@ -196,12 +196,16 @@ def _derived_tags(tags: list[tuple[str, int, int]], stems: tuple[str, ...]
         tags = [t for t in tags if not (t[0] in _SHIELDED and any(
             a <= t[1] and t[2] <= b for a, b in neutral))]
     verbs = {a for c, a, _ in tags if c == "proof_verb"}
-    if verbs and any(c == "effect_strong" and stems[a] != "beat"
+    if verbs and any((c == "effect_strong" and stems[a] != "beat") or (
+            c in _PROVEN_EFFECTS and any((p == "product" and stems[q] in _DEVICE_STEMS and q < a)
+                                         or p == "serious" for p, q, _ in tags))
                      for c, a, _ in tags):
         # "studies confirm that red light eliminates arthritis" claims proof of a cure; it
         # hedges nothing
         tags = [t for t in tags if not (t[0] == "hedge_research" and t[2] - t[1] == 1 and (
-            t[2] in verbs or (t[2] + 1 in verbs and stems[t[2]] in ("have", "all", "now"))))]
+            t[2] in verbs or (t[2] + 1 in verbs and stems[t[2]] in ("have", "all", "now", "are", "is")))
+            and stems[t[1]] in _PROOF_NOUNS and not any(
+                stems[k] in _NEG or stems[k].endswith("n't") for k in range(t[2], min(t[2] + 4, len(stems)))))]
     tags = _care_and_symptoms(tags, stems)
     selling = [(a, b) for c, a, b in tags if c == "not_precaution"]
     if selling:  # "if you're trying to put off surgery" opens a pitch, not a precaution
@@ -582,6 +586,12 @@ QUALIFIERS = frozenset(word_stem(w) for w in (
     "lower upper and or of in your the my their from all any every post workout "
     "exercise induced long term arthritic").split())
 _NEG = frozenset({"not", "no", "never", "n't", "without", "cannot", "nor", "neither"})
+# "studies show this panel eases back pain": a milder effect said to be proven counts too
+# once the thing sold is named before it
+_PROVEN_EFFECTS = frozenset({"effect_soft", "effect_boost", "function_claim", "safe"})
+_PROOF_NOUNS = frozenset({"study", "research", "trial", "review", "paper", "scienc", "evidenc", "data"})
+_DEVICE_STEMS = frozenset({"this", "our", "panel", "belt", "wrap", "pad", "mask", "handheld", "wand",
+                           "lamp", "devic", "unit", "bed", "cap", "helmet"})
 _VOID = frozenset({"only", "just", "merely", "simply", "let", "settl", "suffer", "wait"})
 # "not going to lie", "not gonna lie", "not to brag", "not kidding": an aside, no negation
 # "Not a bit, the whole session is painless" / "Not at all: …": a standalone answer, which

@@ -1142,6 +1142,16 @@ def test_symptoms_reports_and_denied_hopes(text, kind, status, is_blocked):
      "is a normal reaction.", "laser", "rx_only", False),
     ("If you have sciatica, buy this; it knocked the pain out of my leg in a week.", "handheld",
      "otc_cleared", True),
+    # research turned into a product claim, universal and refund-backed outcomes
+    ("Studies show this wrap eases knee pain within a week.", "belt", "wellness", True),
+    ("One study found no change in knee pain, and none tested this panel.", "panel", "wellness",
+     False),
+    ("Every client who completes the course walks out pain-free.", "laser", "rx_only", True),
+    ("If the panel hasn't cleared your rosacea in a month, we'll refund it.", "panel",
+     "wellness", True),
+    ("Does red light therapy really help tennis elbow?", "handheld", "wellness", False),
+    ("Using the belt over broken skin is against the instructions and voids the warranty.",
+     "belt", "otc_cleared", False),
 ])
 def test_questions_courtesies_and_complaints(text, kind, status, is_blocked):
     found = _sentence_findings(text, kind, status, model=False)
