@@ -1122,7 +1122,8 @@ _RHETORICAL = re.compile(
 # what may follow an open question without answering it: "Asking here before I ring my midwife."
 _NOT_AN_ANSWER = re.compile(r"^\W*(?:(?:just|only)\s+)?(?:asking|wondering|curious|thanks|thank\s+you|cheers|any\s+(?:advice"
                             r"|tips|thoughts|help|experience)|tia\b|(?:would|i'd)\s+(?:love|appreciate)|i\s+(?:want|need)"
-                            r"\s+to\s+know|hoping)\b", re.IGNORECASE)
+                            r"\s+to\s+know|hoping|my\s+[\w'-]+(?:\s+[\w'-]+)?\s+(?:wants|would\s+like|asked|asks|keeps"
+                            r"|plays|is\s+(?:\d+|only|just|a|an)\b))\b", re.IGNORECASE)
 _EMBEDDED_QUESTION = re.compile(r"\b(?:asking|asked|wondering|checking|enquiring|inquiring)\s+(?:us\s+)?"
                                 r"(?:whether|if)\b", re.IGNORECASE)
 # The reader's question, reported: "You asked in your review whether …", "A few readers
