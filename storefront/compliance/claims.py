@@ -203,7 +203,8 @@ def _derived_tags(tags: list[tuple[str, int, int]], stems: tuple[str, ...]
         # "studies confirm that red light eliminates arthritis" claims proof of a cure; it
         # hedges nothing
         tags = [t for t in tags if not (t[0] == "hedge_research" and t[2] - t[1] == 1 and (
-            t[2] in verbs or (t[2] + 1 in verbs and stems[t[2]] in ("have", "all", "now", "are", "is")))
+            t[2] in verbs or (t[2] + 1 in verbs and stems[t[2]] in ("have", "all", "now", "are", "is"))
+            or _verb_after_topic(stems, t[2], verbs))
             and stems[t[1]] in _PROOF_NOUNS and not any(
                 stems[k] in _NEG or stems[k].endswith("n't") for k in range(t[2], min(t[2] + 4, len(stems)))))]
     tags = _care_and_symptoms(tags, stems)
@@ -589,6 +590,19 @@ _NEG = frozenset({"not", "no", "never", "n't", "without", "cannot", "nor", "neit
 # "studies show this panel eases back pain": a milder effect said to be proven counts too
 # once the thing sold is named before it
 _PROVEN_EFFECTS = frozenset({"effect_soft", "effect_boost", "function_claim", "safe"})
+def _verb_after_topic(stems, i: int, verbs) -> bool:
+    """'A new study on diabetic neuropathy shows …': the proof verb after the study's topic
+    (of / on / in and up to four words), with no negation before it."""
+    if i >= len(stems) or stems[i] not in ("of", "on", "in", "into"):
+        return False
+    for k in range(i + 1, min(i + 6, len(stems))):
+        if stems[k] in _NEG or stems[k].endswith("n't"):
+            return False
+        if k in verbs:
+            return True
+    return False
+
+
 _PROOF_NOUNS = frozenset({"study", "research", "trial", "review", "paper", "scienc", "evidenc", "data"})
 _DEVICE_STEMS = frozenset({"this", "our", "panel", "belt", "wrap", "pad", "mask", "handheld", "wand",
                            "lamp", "devic", "unit", "bed", "cap", "helmet"})

@@ -1152,6 +1152,20 @@ def test_symptoms_reports_and_denied_hopes(text, kind, status, is_blocked):
     ("Does red light therapy really help tennis elbow?", "handheld", "wellness", False),
     ("Using the belt over broken skin is against the instructions and voids the warranty.",
      "belt", "otc_cleared", False),
+    # precautions in other words, a locked thread, research about a topic turned into a claim
+    ("Skip today's session if you had a cortisone shot there this week.", "panel", "wellness",
+     False),
+    ("Because of your son's seizure history, please switch off the strobe mode.", "panel",
+     "wellness", False),
+    ("The thread was locked because replies were offering treatment advice for torn ligaments.",
+     "laser", "rx_only", False),
+    ("A new study on knee arthritis shows our panel rebuilds worn cartilage.", "panel",
+     "otc_cleared", True),
+    ("Studies in older adults show this wrap eases stiff knees.", "belt", "wellness", True),
+    ("Risk-free for every body, as all the trials we read agree.", "belt", "wellness", True),
+    ("Platinum-cure silicone pads, washable at 30 degrees.", "belt", "wellness", False),
+    ("People with neuropathy can be burned by warmth they cannot feel, so check the skin often.",
+     "belt", "otc_cleared", False),
 ])
 def test_questions_courtesies_and_complaints(text, kind, status, is_blocked):
     found = _sentence_findings(text, kind, status, model=False)
