@@ -944,7 +944,7 @@ _REPORTED_CLAUSE = re.compile(
     r"|petitions?|indictments?)\s+"
     # "ads for the panel promised …", "the maker of the wrap claimed …", "someone in the
     # comments said …"
-    r"(?:(?:for|of|on|from|behind|selling|in|with)\s+(?:[\w'&-]+\s+){1,3}?)?"
+    r"(?:(?:for|of|on|from|behind|selling|in|with)\s+(?:[\w'&-]+\s+){1,3}?|(?:below|above|here|upthread|online|earlier)\s+)?"
     r"(?:that\s+|which\s+|who\s+|for\s+|from\s+)?(?:had\s+|has\s+|have\s+|once\s+|repeatedly\s+|falsely\s+|were\s+|was\s+)?"
     r"|\b(?:it|they)\s+"
     # a regulator's report: "the firm's website promoted its laser for …", "a website's
@@ -953,6 +953,7 @@ _REPORTED_CLAUSE = re.compile(
     r"(?:saying|says|said|claiming|claims|claimed|pitching|promising|promised|touting|touted"
     r"|calling|called|suggesting|suggested|promoted|promoting|marketed|advertised|listed|listing"
     r"|recommended|recommending|mention|mentions|mentioning|described|describing|describes|offering|offered"
+    r"|wrote|writes|posted|posts"
     r"|implying|implied|implies|states|stated|stating|alleged|asserted|asserting|asserts|sold|sells|selling"
     r"|promise|claim|tout|advertise|market"
     r"|represented|representing|swore|swears|insisted|insists|kept\s+(?:repeating|saying|insisting|claiming)"
@@ -1010,7 +1011,8 @@ _POLICING = re.compile(
     r"|(?:isn't|is\s+not|wasn't|was\s+not|aren't|are\s+not)\s+ours"
     r"|(?:i|we|it|they|she|he)\s+(?:can't|cannot|couldn't|didn't|doesn't|won't)(?=\s*[,.;!\u2014\u2013])"
     r"|nothing\s+more|disclos\w*|affiliate\s+links?|paid\s+partnerships?|sampled|advised\s+against|warned\s+against"
-    r"|(?:has\s+been|was|were|been)\s+locked|responsibly"
+    r"|(?:has\s+been|was|were|been)\s+locked|responsibly|not\s+(?:something\s+)?(?:[\w-]+\s+){0,3}?(?:is\s+)?cleared\s+for"
+    r"|one\s+person's\s+experience"
     r"|reckless|irresponsible|inaccurate|incorrect|attorneys?|law\s+firms?|lawyers?|claimants?|class\s+members?"
     r"|reporters?\s+(?:found|discovered|learned)|(?:cleared|indicated)\s+only\s+for|only\s+(?:cleared|indicated)\s+for"
     r"|(?:we|our\s+(?:team|reviewers|testers|researchers|reporters))\s+(?:watched|reviewed|sampled|surveyed|analy[sz]ed"
@@ -1065,6 +1067,7 @@ _REPORTS_OTHERS = re.compile(
     r"\b(?:people|folks|some|many|others|sellers|brands|ads|adverts|listings|influencers|everyone"
     r"|everybody|reviewers|videos|posts|websites|sites|headlines|articles|blogs|marketers|companies"
     r"|(?:my|her|his|our|a)\s+(?:cousin|friend|sister|brother|neighbou?r|mum|mom|dad|aunt|uncle|co-?worker|colleague"
+    r"|chiropractor|physio|physiotherapist|doctor|gp|vet|osteopath|masseuse|massage\s+therapist"
     r"|wife|husband|partner|boss|trainer|coach))\b(?:\s+[\w'-]+){0,4}?\s+(?:say|says|said|claim|claims"
     r"|claimed|call|calls|promise|promises|insist|insists|swear|swears|tell\s+you|will\s+tell\s+you)\b"
     # a correction notice: "our ad said the belt 'treats sciatica'"
@@ -1264,7 +1267,13 @@ _CLAUSE_DENIAL = re.compile(
     r"|(?:this|ours|our\s+\w+)\s+(?:doesn't|does\s+not|won't|can't|makes?\s+no)"
     r"|treat\s+(?:those|these|such|all\s+such)\s+claims\s+with\s+(?:suspicion|caution|scepticism|skepticism)"
     r"|i'?m\s+not\s+buying\s+(?:it|that)|i\s+don'?t\s+buy\s+(?:it|that)|i\s+doubt\s+(?:it|that)"
+    # "My chiropractor says this heals herniated discs, is that true?"
+    r"|is\s+(?:that|this|it)\s+(?:really\s+)?(?:true|right|correct|accurate|legit)(?=\s*\?)"
     r"|i'?m\s+(?:not\s+convinced|skeptical|sceptical))\b", re.IGNORECASE)
+
+
+_IS_THAT_TRUE = re.compile(r"\bis\s+(?:that|this|it)\s+(?:really\s+)?(?:true|right|correct|accurate|legit)\s*\?",
+                           re.IGNORECASE)
 
 
 # The next sentence names the reported claim and judges it: "That claim isn't supported",
@@ -1949,6 +1958,8 @@ def model_may_judge(sent, citation: re.Pattern) -> bool:
         return False  # "You asked if the panel treats depression": the reader's question
     if _mentions_wording(text):
         return False  # "we pulled the 'FDA Registered' badge": the claim is named, not made
+    if _REPORTS_OTHERS.search(text) and _IS_THAT_TRUE.search(text):
+        return False  # "My chiropractor says this heals herniated discs, is that true?"
     return not citation.search(text)
 
 

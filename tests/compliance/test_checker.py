@@ -1166,6 +1166,12 @@ def test_symptoms_reports_and_denied_hopes(text, kind, status, is_blocked):
     ("Platinum-cure silicone pads, washable at 30 degrees.", "belt", "wellness", False),
     ("People with neuropathy can be burned by warmth they cannot feel, so check the skin often.",
      "belt", "otc_cleared", False),
+    # reports doubted in the same sentence; a vet referral
+    ("My physio says this heals torn tendons, is that true?", "handheld", "otc_cleared", False),
+    ("A reviewer above says it cured her sciatica, but that's one person's experience and not "
+     "something this belt is cleared for.", "belt", "otc_cleared", False),
+    ("Always see your vet for lameness or swelling before using the pad.", "belt", "wellness",
+     False),
 ])
 def test_questions_courtesies_and_complaints(text, kind, status, is_blocked):
     found = _sentence_findings(text, kind, status, model=False)
