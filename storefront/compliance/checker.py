@@ -1906,6 +1906,13 @@ def _courtesy_without_turn(text: str) -> bool:
 # what the rest of a sentence after a courtesy may not do for a condition named in the
 # courtesy to count as the reader's situation: any effect, promise, proof or safety word
 _AFTER_COURTESY_CLAIMS = _COURTESY_CLAIMS - frozenset({"delight"})
+# thanks for what the reader told or asked us
+_THANKS_FOR_TELLING = re.compile(
+    r"^\W*(?:(?:hi|hello|hey|dear)(?:\s+[A-Z][\w'-]*){0,2}\s*[,!]\s*)?(?:(?:many|so|really)\s+)?"
+    r"(?:thanks|thank\s+you)\s+(?:so\s+much\s+)?for\s+(?:mentioning|sharing|telling\s+us|letting\s+us\s+know"
+    r"|being\s+(?:upfront|open|honest)|your\s+(?:question|message|note|email|honesty))\b", re.IGNORECASE)
+_TOLD_EFFECT_CATS = frozenset({"effect_strong", "effect_soft", "effect_boost", "effect_on_it", "regained",
+                          "function_claim", "root", "guarantee", "instant", "less_need", "safe"})
 # the reader's situation, not an effect: "you're dealing with", "you've been living with"
 _READER_LIVES_WITH = re.compile(r"\b(?:you(?:'re|\s+are|'ve\s+been|\s+have\s+been)|(?:he|she)(?:'s|\s+is|\s+has\s+been)"
                                 r"|they(?:'re|\s+are|'ve\s+been))\s+(?:still\s+)?(?:dealing|living|coping|struggling|managing)"
@@ -1933,6 +1940,9 @@ def _mere_courtesy(sent) -> bool:
         return False
     cats = sent.cats() if not _READER_LIVES_WITH.search(text) else _analysed(
         _READER_LIVES_WITH.sub(" ", text)).cats()
+    if _THANKS_FOR_TELLING.match(text) and not ("product" in cats and cats & _TOLD_EFFECT_CATS):
+        return True  # "Hi Frank, thanks for mentioning your type 2 diabetes and the numbness in
+        # your feet": what the reader told us, with nothing said about what the device does
     return not (cats & _COURTESY_CLAIMS) or bool(_APOLOGY_FOR_FAILURE.match(text))
 
 

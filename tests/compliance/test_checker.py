@@ -1172,6 +1172,10 @@ def test_symptoms_reports_and_denied_hopes(text, kind, status, is_blocked):
      "something this belt is cleared for.", "belt", "otc_cleared", False),
     ("Always see your vet for lameness or swelling before using the pad.", "belt", "wellness",
      False),
+    # thanks for what the reader told us; an effect claimed in the same breath stays a claim
+    ("Hi Sam, thanks for mentioning your type 1 diabetes and the tingling in your toes.", "belt",
+     "otc_cleared", False),
+    ("Thanks for sharing your fibromyalgia story; our belt fixes it.", "belt", "wellness", True),
 ])
 def test_questions_courtesies_and_complaints(text, kind, status, is_blocked):
     found = _sentence_findings(text, kind, status, model=False)
