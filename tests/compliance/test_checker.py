@@ -1173,7 +1173,7 @@ def test_symptoms_reports_and_denied_hopes(text, kind, status, is_blocked):
     ("Always see your vet for lameness or swelling before using the pad.", "belt", "wellness",
      False),
     # thanks for what the reader told us; an effect claimed in the same breath stays a claim
-    ("Hi Sam, thanks for mentioning your type 1 diabetes and the tingling in your toes.", "belt",
+    ("Hi Sam, thanks for mentioning your neuropathy and the numbness in your feet.", "belt",
      "otc_cleared", False),
     ("Thanks for sharing your fibromyalgia story; our belt fixes it.", "belt", "wellness", True),
 ])
