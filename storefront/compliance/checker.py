@@ -1139,6 +1139,7 @@ _ASKED_BY_READER = re.compile(
 _TURN_AFTER_ASKED = re.compile(r"[;:\u2013\u2014]|\s-\s|\b(?:and|but|so)\s+(?:yes|yeah|yep|honestly|i|we|this|it|the|my|our)\b",
                                re.IGNORECASE)
 
+
 def _reader_question_reported(text: str) -> bool:
     """The sentence only reports what the reader asked, with no turn to an answer after it."""
     return bool(_ASKED_BY_READER.match(text)) and not _TURN_AFTER_ASKED.search(text)
@@ -1252,6 +1253,9 @@ def _heat_not_denied(found: list, text: str, spans) -> list:
 # The writer's own verdict on a report in the same sentence, after a clause break:
 # "Listings for near-identical belts promise permanent results; nothing we tested earns that
 # word", "Reviewers say it heals tendons, but we found no trial behind that".
+# a report doubted by the writer: "My chiropractor says this heals herniated discs, is that true?"
+_IS_THAT_TRUE_SRC = r"is\s+(?:that|this|it)\s+(?:really\s+)?(?:true|right|correct|accurate|legit)(?=\s*\?)"
+_IS_THAT_TRUE = re.compile(rf"\b{_IS_THAT_TRUE_SRC}", re.IGNORECASE)
 _CLAUSE_DENIAL = re.compile(
     r"(?:[;:,]|\s[\u2014\u2013-]\s|,?\s+but)\s+(?:(?:frankly|honestly|in\s+our\s+tests?|in\s+testing),?\s+)?"
     r"(?:nothing|none|not\s+one|no\s+one|nobody"
@@ -1267,13 +1271,8 @@ _CLAUSE_DENIAL = re.compile(
     r"|(?:this|ours|our\s+\w+)\s+(?:doesn't|does\s+not|won't|can't|makes?\s+no)"
     r"|treat\s+(?:those|these|such|all\s+such)\s+claims\s+with\s+(?:suspicion|caution|scepticism|skepticism)"
     r"|i'?m\s+not\s+buying\s+(?:it|that)|i\s+don'?t\s+buy\s+(?:it|that)|i\s+doubt\s+(?:it|that)"
-    # "My chiropractor says this heals herniated discs, is that true?"
-    r"|is\s+(?:that|this|it)\s+(?:really\s+)?(?:true|right|correct|accurate|legit)(?=\s*\?)"
+    rf"|{_IS_THAT_TRUE_SRC}"
     r"|i'?m\s+(?:not\s+convinced|skeptical|sceptical))\b", re.IGNORECASE)
-
-
-_IS_THAT_TRUE = re.compile(r"\bis\s+(?:that|this|it)\s+(?:really\s+)?(?:true|right|correct|accurate|legit)\s*\?",
-                           re.IGNORECASE)
 
 
 # The next sentence names the reported claim and judges it: "That claim isn't supported",
@@ -1863,9 +1862,10 @@ _PLACEMENT_CLAIMS = _CLAIM_CATS | frozenset({
 # the model read the condition word as the claim. Any effect word leaves it to the model
 # ("Thanks for the kind words, so glad it's helping your back"), unless the courtesy is an
 # apology for an effect that did not come and nothing follows it.
+# a greeting may come first: "Hi Ursula, thanks for telling us about …"
+_GREETING = r"(?:(?:hi|hello|hey|dear|good\s+(?:morning|afternoon|evening))(?:\s+[A-Z][\w'-]*){0,2}\s*[,!]\s*)?"
 _COURTESY = re.compile(
-    # a greeting may come first: "Hi Ursula, thanks for telling us about …"
-    r"^\W*(?:(?:hi|hello|hey|dear|good\s+(?:morning|afternoon|evening))(?:\s+[A-Z][\w'-]*){0,2}\s*[,!]\s*)?"
+    rf"^\W*{_GREETING}"
     r"(?:(?:many|huge|big|so|really|very)\s+)?(?:thank\s+you|thanks(?!\s+to\b)"
     r"|(?:(?:we\s+are|we're|i'm|i\s+am)\s+(?:so\s+|really\s+|very\s+)?)?sorry"
     r"|congratulations|welcome\s+(?:back|aboard)|(?:we(?:'re|\s+are)\s+)?glad\s+you\s+(?:asked|wrote|got\s+in\s+touch)"
@@ -1908,11 +1908,11 @@ def _courtesy_without_turn(text: str) -> bool:
 _AFTER_COURTESY_CLAIMS = _COURTESY_CLAIMS - frozenset({"delight"})
 # thanks for what the reader told or asked us
 _THANKS_FOR_TELLING = re.compile(
-    r"^\W*(?:(?:hi|hello|hey|dear)(?:\s+[A-Z][\w'-]*){0,2}\s*[,!]\s*)?(?:(?:many|so|really)\s+)?"
+    rf"^\W*{_GREETING}(?:(?:many|so|really)\s+)?"
     r"(?:thanks|thank\s+you)\s+(?:so\s+much\s+)?for\s+(?:mentioning|sharing|telling\s+us|letting\s+us\s+know"
     r"|being\s+(?:upfront|open|honest)|your\s+(?:question|message|note|email|honesty))\b", re.IGNORECASE)
 _TOLD_EFFECT_CATS = frozenset({"effect_strong", "effect_soft", "effect_boost", "effect_on_it", "regained",
-                          "function_claim", "root", "guarantee", "instant", "less_need", "safe"})
+                               "function_claim", "root", "guarantee", "instant", "less_need", "safe"})
 # the reader's situation, not an effect: "you're dealing with", "you've been living with"
 _READER_LIVES_WITH = re.compile(r"\b(?:you(?:'re|\s+are|'ve\s+been|\s+have\s+been)|(?:he|she)(?:'s|\s+is|\s+has\s+been)"
                                 r"|they(?:'re|\s+are|'ve\s+been))\s+(?:still\s+)?(?:dealing|living|coping|struggling|managing)"

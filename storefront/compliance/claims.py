@@ -590,6 +590,8 @@ _NEG = frozenset({"not", "no", "never", "n't", "without", "cannot", "nor", "neit
 # "studies show this panel eases back pain": a milder effect said to be proven counts too
 # once the thing sold is named before it
 _PROVEN_EFFECTS = frozenset({"effect_soft", "effect_boost", "function_claim", "safe"})
+
+
 def _verb_after_topic(stems, i: int, verbs) -> bool:
     """'A new study on diabetic neuropathy shows …': the proof verb after the study's topic
     (of / on / in and up to four words), with no negation before it."""
